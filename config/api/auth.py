@@ -1,0 +1,30 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from config.models import ApiToken, hash_token
+
+
+class ApiTokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Token <key>`; the key is looked up by its hash."""
+
+    keyword = "Token"
+
+    def authenticate_credentials(self, key):
+        token = (ApiToken.objects.select_related("user")
+                 .filter(key_hash=hash_token(key), revoked_at__isnull=True).first())
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "config.api.auth.ApiTokenAuthentication"
+    name = "TokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Token <key>`"}

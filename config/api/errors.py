@@ -1,0 +1,102 @@
+"""One error type for the domain and one JSON error format for the API:
+`{"code": "<snake_case>", "detail": "<text>", "fields": {...}}`."""
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+
+class DomainError(Exception):
+    """A business rule refused the operation. `status` 400 (rule) or 409 (state)."""
+
+    status = 400
+
+    def __init__(self, code: str, detail=None, *, fields: dict | None = None, status: int | None = None):
+        self.code = code
+        self.detail = str(detail) if detail is not None else code.replace("_", " ")
+        self.fields = fields
+        if status is not None:
+            self.status = status
+        super().__init__(f"{code}: {self.detail}")
+
+
+class StateConflict(DomainError):
+    """The object's state does not allow the action (409)."""
+
+    status = 409
+
+    def __init__(self, code: str = "invalid_state", detail=None, **kwargs):
+        super().__init__(code, detail, **kwargs)
+
+
+_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+}
+
+
+def error_body(code: str, detail, fields=None) -> dict:
+    body = {"code": code, "detail": str(detail)}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _flatten(detail):
+    """DRF error detail → plain JSON (lists of messages keyed by field)."""
+    if isinstance(detail, dict):
+        return {k: _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(v) for v in detail]
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        # Input that does not parse or validate. Business refusals are DomainErrors with
+        # their own codes; these are all "invalid", with the messages per field.
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = _flatten(detail)
+            first_name, first = next(iter(fields.items()))
+            while isinstance(first, (list, dict)) and first:
+                first = first[0] if isinstance(first, list) else next(iter(first.values()))
+            text = first if first_name == "non_field_errors" else f"{first_name}: {first}"
+            return Response(error_body("invalid", text, fields), status=status.HTTP_400_BAD_REQUEST)
+        messages = _flatten(detail if isinstance(detail, list) else [detail])
+        return Response(error_body("invalid", messages[0] if messages else _("Invalid input.")),
+                        status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), None)
+        if code is None:
+            code = exc.default_code if isinstance(exc.default_code, str) else "error"
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        return Response(error_body(code, exc.detail if isinstance(exc.detail, str) else _flatten(exc.detail)),
+                        status=exc.status_code, headers=headers)
+    return None
+
+
+def json_404(request, exception=None):
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def json_500(request):
+    return JsonResponse(error_body("server_error", _("Internal error; it has been logged.")), status=500)

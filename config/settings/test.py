@@ -1,0 +1,14 @@
+"""`make test`: SQLite in memory unless DATABASE_URL says PostgreSQL; tasks run eagerly
+unless a test starts a real worker."""
+from .base import *  # noqa: F401,F403
+from .base import SECRET_KEY
+
+SECRET_KEY = SECRET_KEY or "test-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+IDEMPOTENCY_WAIT_SECONDS = 3
+LANGUAGE_CODE = "en"
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config.health import healthz
+
+admin.site.site_header = _("Merchant operations back office")
+admin.site.site_title = _("Merchant operations")
+admin.site.index_title = _("Operations")
+
+api_v1 = [
+    path("platform/", include(("config.api.platform_urls", "platform"))),
+    path("merchant/", include(("config.api.merchant_urls", "merchant"))),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler404 = "config.api.errors.json_404"
+handler500 = "config.api.errors.json_500"

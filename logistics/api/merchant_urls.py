@@ -1,0 +1,2 @@
+"""/api/v1/merchant/ routes of the logistics app."""
+urlpatterns = []

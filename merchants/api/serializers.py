@@ -1,0 +1,149 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from config.api.fields import AwareDateTimeField, MoneyField, MonthField, RateField
+from merchants.models import Category, LedgerEntry, Order, Product, Store, StoreMetrics
+
+NAME = {"max_length": 100, "allow_blank": False, "trim_whitespace": True}
+
+
+# --- platform: inputs ----------------------------------------------------------------------
+class StoreCreateIn(serializers.Serializer):
+    name = serializers.CharField(**NAME)
+    owner_username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    city = serializers.CharField(max_length=50)
+    grade = serializers.ChoiceField(choices=Store.Grade.choices, default=Store.Grade.B)
+    wallet_upgraded = serializers.BooleanField(default=False)
+
+
+class StoreCreatedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    owner_token = serializers.CharField(required=False, help_text=_("Only when the owner user was created."))
+
+
+class CategoryIn(serializers.Serializer):
+    name = serializers.CharField(**NAME)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    is_fresh = serializers.BooleanField(default=False)
+    paylater_excluded = serializers.BooleanField(default=False)
+
+
+class CategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent", "is_fresh", "paylater_excluded"]
+
+
+class ProductIn(serializers.Serializer):
+    store = serializers.PrimaryKeyRelatedField(queryset=Store.objects.all())
+    title = serializers.CharField(max_length=200)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    price = MoneyField()
+
+
+class IdOut(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class OrderIn(serializers.Serializer):
+    store = serializers.PrimaryKeyRelatedField(queryset=Store.objects.all())
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    buyer_id = serializers.CharField(max_length=64)
+    amount = MoneyField()
+    paid_at = AwareDateTimeField()
+    channel = serializers.ChoiceField(choices=Order.Channel.choices)
+    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+    buyer_credit_score = serializers.IntegerField(min_value=0, max_value=1000, required=False, allow_null=True)
+
+
+class OrderCreatedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    fee = MoneyField(positive=False)
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+
+
+class TopupIn(serializers.Serializer):
+    amount = MoneyField()
+
+
+class MetricsIn(serializers.ModelSerializer):
+    month = MonthField()
+    monthly_sales = MoneyField(positive=False, min_value=0, required=False, allow_null=True)
+    net_cash_flow = MoneyField(positive=False, required=False, allow_null=True)
+
+    class Meta:
+        model = StoreMetrics
+        exclude = ["id", "store", "updated_at"]
+
+
+class MetricsOut(MetricsIn):
+    conversion_rate = RateField(read_only=True)
+
+    class Meta(MetricsIn.Meta):
+        exclude = ["store"]
+
+
+# --- outputs --------------------------------------------------------------------------------
+class LedgerEntryOut(serializers.ModelSerializer):
+    amount = MoneyField(positive=False)
+    created_at = AwareDateTimeField()
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "store", "kind", "amount", "created_at", "reference", "memo"]
+
+
+class CreditOut(serializers.Serializer):
+    base_limit = MoneyField(positive=False)
+    effective_limit = MoneyField(positive=False)
+    available = MoneyField(positive=False)
+    exposure = MoneyField(positive=False)
+    frozen_until = AwareDateTimeField(allow_null=True)
+
+
+class WalletOut(serializers.Serializer):
+    balance = MoneyField(positive=False)
+    upgraded = serializers.BooleanField()
+
+
+class StoreOut(serializers.ModelSerializer):
+    credit = serializers.SerializerMethodField()
+    wallet = serializers.SerializerMethodField()
+    created_at = AwareDateTimeField()
+
+    class Meta:
+        model = Store
+        fields = ["id", "name", "main_category", "city", "grade", "status", "created_at", "credit", "wallet"]
+
+    def _credit(self, store):
+        from merchants.selectors import store_credit
+
+        return store_credit(store=store)
+
+    @staticmethod
+    def _money(value):
+        return f"{value:.2f}"
+
+    def get_credit(self, store) -> CreditOut:
+        credit = self._credit(store)
+        return CreditOut({"base_limit": credit.base_limit, "effective_limit": credit.effective_limit,
+                          "available": credit.available, "exposure": credit.exposure,
+                          "frozen_until": credit.frozen_until}).data
+
+    def get_wallet(self, store) -> WalletOut:
+        balance = getattr(store, "wallet_balance", None)
+        if balance is None:
+            from merchants.selectors import wallet_balance
+
+            balance = wallet_balance(store_id=store.pk)
+        return WalletOut({"balance": balance, "upgraded": store.wallet_upgraded}).data
+
+
+class ProductOut(serializers.ModelSerializer):
+    price = MoneyField()
+    created_at = AwareDateTimeField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "store", "title", "category", "price", "listed", "created_at"]

@@ -1,0 +1,2 @@
+"""/api/v1/platform/ routes of the paylater app."""
+urlpatterns = []

@@ -1,0 +1,82 @@
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import StoreFactory, merchant_token, platform_token
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` tests need real row locks and concurrent connections; on SQLite they skip."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    broker = settings.CELERY_BROKER_URL
+    for item in items:
+        if "postgres" in item.keywords and "postgresql" not in engine:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "redis" in item.keywords and (not broker.startswith("redis") or "postgresql" not in engine):
+            item.add_marker(pytest.mark.skip(reason="needs Redis (CELERY_BROKER_URL) and PostgreSQL"))
+
+
+class Api(APIClient):
+    """An API client with a token; `.as_merchant(user)` / `.as_platform()` switch callers."""
+
+    def with_token(self, key):
+        self.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return self
+
+
+@pytest.fixture
+def api():
+    return Api()
+
+
+@pytest.fixture
+def platform_api(db):
+    return Api().with_token(platform_token())
+
+
+@pytest.fixture
+def store(db):
+    return StoreFactory()
+
+
+@pytest.fixture
+def merchant_api(store):
+    """A merchant client logged in as the owner of `store`."""
+    return Api().with_token(merchant_token(store.owner))
+
+
+@pytest.fixture
+def other_store(db):
+    return StoreFactory()
+
+
+def run_in_threads(fn, n, *args):
+    """Run fn n times at once in real threads, each with its own DB connection; returns the
+    results (exceptions included) in order."""
+    import threading
+
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = fn(i, *args)
+        except Exception as exc:  # collected for the assertion
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def threads():
+    return run_in_threads
