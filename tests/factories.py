@@ -30,6 +30,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class StoreFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Store
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Store {n}")
     owner = factory.SubFactory(UserFactory)

@@ -1,0 +1,20 @@
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_is_served_as_openapi_3(client):
+    r = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert r.status_code == 200
+    schema = r.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/platform/stores/" in schema["paths"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_nothing_from_outside(client, path):
+    r = client.get(path)
+    assert r.status_code == 200
+    assert not re.findall(r"https?://", r.content.decode()), "docs must not reference a CDN"

@@ -1,0 +1,99 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from config.models import ApiToken, hash_token
+from tests.factories import CategoryFactory, StoreFactory, merchant_token
+
+pytestmark = pytest.mark.django_db
+
+PLATFORM_POSTS = ["/api/v1/platform/stores/", "/api/v1/platform/categories/", "/api/v1/platform/products/",
+                  "/api/v1/platform/orders/", "/api/v1/platform/stores/1/metrics/",
+                  "/api/v1/platform/stores/1/wallet-topups/"]
+
+
+def test_request_without_token_is_401_with_error_code(api):
+    r = api.get("/api/v1/merchant/stores/")
+    assert r.status_code == 401
+    assert r.json()["code"] == "not_authenticated"
+
+
+def test_unknown_token_is_401(api):
+    r = api.with_token("nope").get("/api/v1/merchant/stores/")
+    assert r.status_code == 401
+    assert r.json()["code"] == "authentication_failed"
+
+
+def test_revoked_token_is_refused(api, store):
+    key = merchant_token(store.owner)
+    ApiToken.objects.filter(key_hash=hash_token(key)).update(revoked_at="2026-01-01T00:00:00Z")
+    assert api.with_token(key).get("/api/v1/merchant/stores/").status_code == 401
+
+
+@pytest.mark.parametrize("path", PLATFORM_POSTS)
+def test_platform_endpoints_refuse_merchant_tokens_with_403(merchant_api, path):
+    r = merchant_api.post(path, {}, format="json")
+    assert r.status_code == 403
+    assert r.json()["code"] == "permission_denied"
+
+
+def test_merchant_endpoints_refuse_platform_tokens(platform_api):
+    assert platform_api.get("/api/v1/merchant/stores/").status_code == 403
+
+
+def test_unknown_api_path_is_json_404(merchant_api):
+    r = merchant_api.get("/api/v1/merchant/nothing-here/")
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
+
+
+def test_create_platform_client_prints_the_token_once_and_stores_only_its_hash(api):
+    out = io.StringIO()
+    call_command("create_platform_client", "order-service", stdout=out)
+    key = out.getvalue().strip()
+    token = ApiToken.objects.get(name="order-service")
+    assert token.kind == ApiToken.Kind.PLATFORM
+    assert token.key_hash == hash_token(key) and key not in (token.key_hash, token.prefix)
+    r = api.with_token(key).post("/api/v1/platform/categories/", {"name": "Toys"}, format="json")
+    assert r.status_code == 201
+
+
+def test_validation_errors_use_the_one_error_format(platform_api):
+    r = platform_api.post("/api/v1/platform/categories/", {"name": ""}, format="json")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["code"] == "invalid"
+    assert "name" in body["fields"] and body["detail"]
+
+
+def test_malformed_json_is_400_parse_error(platform_api):
+    r = platform_api.generic("POST", "/api/v1/platform/categories/", "{not json", content_type="application/json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "parse_error"
+
+
+def test_pagination_caps_page_size_at_100(merchant_api, store):
+    from merchants.models import Product
+
+    category = CategoryFactory()
+    Product.objects.bulk_create([Product(store=store, title=f"p{i}", category=category, price=1) for i in range(120)])
+    body = merchant_api.get("/api/v1/merchant/products/?page_size=500").json()
+    assert body["count"] == 120 and len(body["results"]) == 100
+    assert len(merchant_api.get("/api/v1/merchant/products/").json()["results"]) == 50
+
+
+def test_store_of_another_merchant_is_404_not_403(merchant_api, other_store):
+    r = merchant_api.get(f"/api/v1/merchant/stores/{other_store.pk}/")
+    assert r.status_code == 404
+    assert "name" not in r.json()
+
+
+def test_member_users_see_the_store_too(api):
+    from tests.factories import UserFactory
+
+    store = StoreFactory()
+    member = UserFactory()
+    store.members.add(member)
+    r = api.with_token(merchant_token(member)).get("/api/v1/merchant/stores/")
+    assert [s["id"] for s in r.json()["results"]] == [store.pk]

@@ -1,0 +1,82 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from config.api.idempotency import purge_expired
+from config.models import IdempotencyRecord
+from merchants.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def topup(client, store, amount, key):
+    return client.post(f"/api/v1/platform/stores/{store.pk}/wallet-topups/", {"amount": amount}, format="json",
+                       HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_same_key_and_body_replays_the_first_response_without_acting_twice(platform_api, store):
+    first = topup(platform_api, store, "100.00", "k1")
+    second = topup(platform_api, store, "100.00", "k1")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert LedgerEntry.objects.filter(store=store).count() == 1
+
+
+def test_same_key_with_a_different_body_is_409_idempotency_key_reused(platform_api, store):
+    topup(platform_api, store, "100.00", "k2")
+    r = topup(platform_api, store, "200.00", "k2")
+    assert r.status_code == 409
+    assert r.json()["code"] == "idempotency_key_reused"
+    assert LedgerEntry.objects.filter(store=store).count() == 1
+
+
+def test_body_key_order_does_not_matter(platform_api):
+    a = platform_api.post("/api/v1/platform/categories/", {"name": "A", "is_fresh": True}, format="json",
+                          HTTP_IDEMPOTENCY_KEY="k3")
+    b = platform_api.generic("POST", "/api/v1/platform/categories/", '{"is_fresh": true, "name": "A"}',
+                             content_type="application/json", HTTP_IDEMPOTENCY_KEY="k3")
+    assert a.status_code == b.status_code == 201 and a.json() == b.json()
+
+
+def test_a_refusal_below_500_is_replayed_too(platform_api, store):
+    first = topup(platform_api, store, "-5", "k4")
+    assert first.status_code == 400
+    assert topup(platform_api, store, "-5", "k4").json() == first.json()
+
+
+def test_keys_are_scoped_to_the_callers_token(platform_api, store):
+    from tests.conftest import Api
+    from tests.factories import platform_token
+
+    other = Api().with_token(platform_token("payment-service"))
+    assert topup(platform_api, store, "10.00", "shared").status_code == 201
+    assert topup(other, store, "10.00", "shared").status_code == 201
+    assert LedgerEntry.objects.filter(store=store).count() == 2
+
+
+def test_keys_are_purged_after_24_hours(platform_api, store):
+    topup(platform_api, store, "10.00", "old")
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
+        assert purge_expired() == 1
+    assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicates_never_act_twice(threads):
+    from tests.conftest import Api
+    from tests.factories import StoreFactory, platform_token
+
+    store = StoreFactory()
+    key = platform_token()
+
+    def call(i):
+        return topup(Api().with_token(key), store, "50.00", "burst").status_code
+
+    statuses = threads(call, 8)
+    assert LedgerEntry.objects.filter(store=store).count() == 1
+    assert set(statuses) <= {201, 409}
+    assert statuses.count(201) >= 1
