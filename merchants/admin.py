@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from merchants.api.views import with_wallet_balance
-from merchants.models import Category, LedgerEntry, Order, Product, Sanction, Store, StoreMetrics, Violation
+from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.models import (Category, CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, LedgerEntry,
+                              Order, Product, Sanction, Store, StoreMetrics, Violation)
 from merchants.selectors import sanctions_in_force_q, store_credit
 
 
@@ -75,7 +77,7 @@ class StoreAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["members"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    readonly_fields = ["base_limit", "balance", "credit_summary", "created_at"]
+    readonly_fields = ["base_limit", "balance", "credit_summary", "score_breakdown", "created_at"]
     inlines = [LedgerInline]
 
     def get_queryset(self, request):
@@ -98,6 +100,15 @@ class StoreAdmin(SimpleHistoryAdmin):
             _("exposure"), f"{c.exposure:.2f}", _("available"), f"{c.available:.2f}",
             _("frozen until"), timezone.localtime(c.frozen_until).strftime("%Y-%m-%d %H:%M") if c.frozen_until
             else "—")
+
+    @admin.display(description=_("credit score (latest evaluation)"))
+    def score_breakdown(self, obj):
+        from merchants.credit import latest_evaluation
+
+        ev = latest_evaluation(store=obj) if obj.pk else None
+        if ev is None:
+            return _("not evaluated yet")
+        return render_score(ev)
 
 
 @admin.register(Product)
@@ -165,3 +176,65 @@ class ViolationAdmin(SimpleHistoryAdmin):
 
 
 
+
+
+# --- credit score ----------------------------------------------------------------------------
+def render_score(ev):
+    """An evaluation as a small table: dimensions, indicators (value → 0–100), missing ones."""
+    rows = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((dim, name, d["value"] if d["value"] is not None else "—", d.get("source") or "", d["score"])
+         for name, d in sorted(ev.indicators.items(), key=lambda kv: (kv[1]["dimension"], kv[0]))
+         for dim in [kv_dim(d)]))
+    return format_html(
+        "<p><b>{}</b> S = {} · {}: {} ({}) · {}: {}</p>"
+        "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>"
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}: {}</p>",
+        ev.month.strftime("%Y-%m"), ev.score, _("sales"), f"{ev.monthly_sales:.2f}", ev.get_sales_source_display(),
+        _("base limit"), f"{ev.base_limit:.2f}",
+        _("store health"), ev.store_health, _("capital turnover"), ev.capital_turnover,
+        _("risk control"), ev.risk_control, _("market"), ev.market,
+        _("dimension"), _("indicator"), _("value"), _("source"), _("score"), rows,
+        _("missing (scored 0)"), ", ".join(ev.missing) or "—")
+
+
+def kv_dim(detail):
+    return dict(Dimension.choices).get(detail["dimension"], detail["dimension"])
+
+
+@admin.register(CreditScorePolicy)
+class CreditScorePolicyAdmin(SingletonPolicyAdmin):
+    fields = ["weight_store_health", "weight_capital_turnover", "weight_risk_control", "weight_market",
+              "min_multiple", "max_multiple"]
+
+
+@admin.register(CreditIndicator)
+class CreditIndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "dimension", "weight", "zero_at", "full_at"]
+    list_editable = ["weight", "zero_at", "full_at"]
+    list_filter = ["dimension"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        from merchants.credit import ensure_default_indicators
+
+        ensure_default_indicators()
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(CreditEvaluation)
+class CreditEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "month", "score", "store_health", "capital_turnover", "risk_control", "market",
+                    "monthly_sales", "sales_source", "base_limit", "evaluated_at"]
+    list_filter = ["month", "sales_source"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]
+    date_hierarchy = "month"
+    readonly_fields = ["breakdown"]
+    fields = ["store", "month", "breakdown", "evaluated_at"]
+
+    @admin.display(description=_("breakdown"))
+    def breakdown(self, obj):
+        return render_score(obj)

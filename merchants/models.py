@@ -272,6 +272,17 @@ class Violation(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.TextField(_("revoke reason"), blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    # What confirming applied (SPEC §1 penalty table), kept so revoking can reverse exactly it
+    # and the merchant sees the penalty.
+    penalty = models.JSONField(_("penalty applied"), default=dict, blank=True,
+                               help_text=_("Snapshot of the penalty policy applied at confirmation."))
+    limit_at_confirmation = money_field(_("effective limit at confirmation"), null=True, blank=True)
+    fine_amount = money_field(_("fine"), null=True, blank=True)
+    grade_before = models.CharField(_("grade before"), max_length=1, blank=True)
+    grade_after = models.CharField(_("grade after"), max_length=1, blank=True)
+    grade_changed_at = models.DateTimeField(_("grade changed at"), null=True, blank=True)
+    grade_restored = models.BooleanField(_("grade restored on revoke"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -307,3 +318,319 @@ class Sanction(models.Model):
         indexes = [models.Index(fields=["store", "kind", "ends_at"], name="sanction_store_kind_end")]
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
                                               name="sanction_ends_after_start")]
+
+
+# =========================================================================================
+# Credit score, evaluation, limit-increase applications, penalties (SPEC §1)
+# =========================================================================================
+from merchants.crypto import EncryptedCharField, mask  # noqa: E402
+from merchants.policy import SingletonPolicy  # noqa: E402
+
+
+class Dimension(models.TextChoices):
+    STORE_HEALTH = "store_health", _("store health")
+    CAPITAL_TURNOVER = "capital_turnover", _("capital turnover")
+    RISK_CONTROL = "risk_control", _("risk control")
+    MARKET = "market", _("market competitiveness")
+
+
+class CreditScorePolicy(SingletonPolicy):
+    """Weights of the four dimensions in the composite score S (SPEC §1: 40/30/20/10).
+    They must sum to 100."""
+
+    weight_store_health = models.PositiveSmallIntegerField(_("store health weight (%)"), default=40,
+                                                           validators=[MaxValueValidator(100)])
+    weight_capital_turnover = models.PositiveSmallIntegerField(_("capital turnover weight (%)"), default=30,
+                                                               validators=[MaxValueValidator(100)])
+    weight_risk_control = models.PositiveSmallIntegerField(_("risk control weight (%)"), default=20,
+                                                           validators=[MaxValueValidator(100)])
+    weight_market = models.PositiveSmallIntegerField(_("market competitiveness weight (%)"), default=10,
+                                                     validators=[MaxValueValidator(100)])
+    min_multiple = models.DecimalField(_("limit multiple at S=0"), max_digits=5, decimal_places=2,
+                                       default=Decimal("3"), validators=[MinValueValidator(0)])
+    max_multiple = models.DecimalField(_("limit multiple at S=100"), max_digits=5, decimal_places=2,
+                                       default=Decimal("5"), validators=[MinValueValidator(0)])
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit score policy")
+        verbose_name_plural = _("credit score policy")
+
+    def weights(self) -> dict:
+        return {Dimension.STORE_HEALTH: self.weight_store_health,
+                Dimension.CAPITAL_TURNOVER: self.weight_capital_turnover,
+                Dimension.RISK_CONTROL: self.weight_risk_control, Dimension.MARKET: self.weight_market}
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        total = sum(self.weights().values())
+        if total != 100:
+            raise ValidationError(_("The dimension weights must sum to 100%% (now %(total)s%%).") % {"total": total})
+        if self.max_multiple < self.min_multiple:
+            raise ValidationError({"max_multiple": _("Must not be below the multiple at S=0.")})
+
+
+class CreditIndicator(models.Model):
+    """How one indicator scales into 0–100 (SPEC §1, "documented, configurable scaling").
+
+    Linear between `zero_at` (scores 0) and `full_at` (scores 100), clamped outside; when
+    `full_at` < `zero_at` lower is better (e.g. dispute rate). A dimension's score is the
+    weighted mean of its indicators' scores; a missing indicator scores 0."""
+
+    class Name(models.TextChoices):
+        REPEAT_RATE = "repeat_rate", _("repeat rate")
+        DSR_SCORE = "dsr_score", _("DSR score")
+        ON_TIME_RATE = "on_time_rate", _("on-time shipping rate")
+        COLLECTION_CYCLE_DAYS = "collection_cycle_days", _("collection cycle (days)")
+        INVENTORY_TURNOVER_DAYS = "inventory_turnover_days", _("inventory turnover (days)")
+        CASH_FLOW_RATIO = "cash_flow_ratio", _("net cash flow ÷ monthly sales")
+        DISPUTE_RATE = "dispute_rate", _("dispute rate")
+        RETURN_RATE = "return_rate", _("return rate")
+        COMPLAINT_RESPONSE_HOURS = "complaint_response_hours", _("complaint response (hours)")
+        CATEGORY_RANK_PERCENTILE = "category_rank_percentile", _("category rank (top fraction)")
+        TOP_PRODUCTS_SHARE = "top_products_share", _("top products' share of sales")
+        MARKETING_PARTICIPATION = "marketing_participation", _("marketing participation")
+
+    name = models.CharField(_("indicator"), max_length=40, choices=Name.choices, unique=True)
+    dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
+    weight = models.DecimalField(_("weight in its dimension"), max_digits=5, decimal_places=2, default=1,
+                                 validators=[MinValueValidator(0)],
+                                 help_text=_("Relative to the other indicators of the same dimension."))
+    zero_at = models.DecimalField(_("value scoring 0"), max_digits=14, decimal_places=4)
+    full_at = models.DecimalField(_("value scoring 100"), max_digits=14, decimal_places=4)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit score indicator")
+        verbose_name_plural = _("credit score indicators")
+        ordering = ["dimension", "name"]
+        constraints = [models.CheckConstraint(condition=~models.Q(zero_at=models.F("full_at")),
+                                              name="credit_indicator_scale_not_flat")]
+
+    def __str__(self):
+        return self.get_name_display()
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.zero_at is not None and self.zero_at == self.full_at:
+            raise ValidationError({"full_at": _("Must differ from the value scoring 0.")})
+
+    def scale(self, value) -> Decimal:
+        if value is None:
+            return Decimal("0")
+        value = Decimal(value)
+        fraction = (value - self.zero_at) / (self.full_at - self.zero_at)
+        return (min(Decimal(1), max(Decimal(0), fraction)) * 100).quantize(Decimal("0.01"))
+
+
+class CreditEvaluation(models.Model):
+    """One store's credit evaluation for one closed month (SPEC §1): the history of scores and
+    base limits. Re-evaluating the same month replaces its row."""
+
+    class SalesSource(models.TextChoices):
+        INGESTED = "ingested", _("ingested metrics")
+        ORDERS = "orders", _("orders")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="credit_evaluations",
+                              verbose_name=_("store"))
+    month = models.DateField(_("month"))
+    monthly_sales = money_field(_("monthly sales"))
+    sales_source = models.CharField(_("sales from"), max_length=10, choices=SalesSource.choices)
+    score = models.DecimalField(_("score S"), max_digits=5, decimal_places=2)
+    store_health = models.DecimalField(_("store health"), max_digits=5, decimal_places=2)
+    capital_turnover = models.DecimalField(_("capital turnover"), max_digits=5, decimal_places=2)
+    risk_control = models.DecimalField(_("risk control"), max_digits=5, decimal_places=2)
+    market = models.DecimalField(_("market competitiveness"), max_digits=5, decimal_places=2)
+    indicators = models.JSONField(_("indicators"), default=dict,
+                                  help_text=_("Per indicator: value, source and 0–100 score."))
+    missing = models.JSONField(_("missing indicators"), default=list)
+    base_limit = money_field(_("base limit"))
+    evaluated_at = models.DateTimeField(_("evaluated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credit evaluation")
+        verbose_name_plural = _("credit evaluations")
+        ordering = ["-month", "store_id"]
+        constraints = [models.UniqueConstraint(fields=["store", "month"], name="credit_evaluation_once_per_month"),
+                       models.CheckConstraint(condition=models.Q(base_limit__gte=0),
+                                              name="credit_evaluation_base_limit_gte_0")]
+
+    def __str__(self):
+        return f"{self.store} {self.month:%Y-%m}: S={self.score} → {self.base_limit}"
+
+
+class PenaltyRule(models.Model):
+    """The penalty a confirmed violation of one kind applies (SPEC §1 table), editable."""
+
+    class GradeEffect(models.TextChoices):
+        NONE = "none", _("none")
+        SET_C = "set_c", _("set to C")
+        LOWER_ONE = "lower_one", _("lower one step")
+
+    kind = models.CharField(_("violation kind"), max_length=20, choices=Violation.Kind.choices, unique=True)
+    fine_rate = models.DecimalField(_("fine (× effective limit)"), max_digits=5, decimal_places=4, default=0,
+                                    validators=[MinValueValidator(0), MaxValueValidator(10)])
+    freeze_days = models.PositiveSmallIntegerField(_("credit frozen (days)"), default=0)
+    raise_ban_months = models.PositiveSmallIntegerField(_("no limit raise (months)"), default=0)
+    paylater_suspension_months = models.PositiveSmallIntegerField(_("pay-later suspended (months)"), default=0)
+    grade_effect = models.CharField(_("grade change"), max_length=10, choices=GradeEffect.choices,
+                                    default=GradeEffect.NONE)
+    forfeits_logistics_incentive = models.BooleanField(
+        _("no logistics incentive for the week it occurred"), default=False,
+        help_text=_("Read by the logistics settlement from the violation itself."))
+    history = HistoricalRecords()
+
+    DEFAULTS = {
+        Violation.Kind.FAKE_TRANSACTIONS: dict(fine_rate=Decimal("0.50"), freeze_days=30, raise_ban_months=6,
+                                               grade_effect=GradeEffect.SET_C, forfeits_logistics_incentive=True),
+        Violation.Kind.EXCESS_ADVANCE: dict(fine_rate=Decimal("0.30"), freeze_days=15,
+                                            paylater_suspension_months=3),
+        Violation.Kind.AFTER_SALES_DELAY: dict(fine_rate=Decimal("0.20"), freeze_days=7,
+                                               grade_effect=GradeEffect.LOWER_ONE),
+        Violation.Kind.FAKE_SHIPPING: dict(forfeits_logistics_incentive=True),
+    }
+
+    class Meta:
+        verbose_name = _("penalty rule")
+        verbose_name_plural = _("penalty rules")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    @classmethod
+    def for_kind(cls, kind: str) -> "PenaltyRule":
+        rule, _created = cls.objects.get_or_create(kind=kind, defaults=cls.DEFAULTS.get(kind, {}))
+        return rule
+
+
+class Holiday(models.Model):
+    """Calendar exceptions for working days (review deadlines): a public holiday on a weekday,
+    or a weekend day that is worked (调休) when `working_day` is set."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    working_day = models.BooleanField(_("worked (调休)"), default=False,
+                                      help_text=_("Tick for a weekend day that is a working day."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("holiday / calendar exception")
+        verbose_name_plural = _("holidays / calendar exceptions")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class CreditApplicationPolicy(SingletonPolicy):
+    """Numbers of the limit-increase rules SPEC §1 marks *(policy)*."""
+
+    max_per_year = models.PositiveSmallIntegerField(_("applications per calendar year"), default=2)
+    dsr_threshold = models.DecimalField(_("DSR threshold"), max_digits=3, decimal_places=2, default=Decimal("4.50"),
+                                        validators=[MinValueValidator(0), MaxValueValidator(5)])
+    dsr_months = models.PositiveSmallIntegerField(_("closed months all below the DSR threshold to refuse"),
+                                                  default=3, validators=[MinValueValidator(1)])
+    review_working_days = models.PositiveSmallIntegerField(
+        _("review deadline (working days)"), default=5, validators=[MinValueValidator(3), MaxValueValidator(5)])
+    activation_step1_rate = models.DecimalField(
+        _("activation step 1 (volume ÷ increase)"), max_digits=5, decimal_places=4, default=Decimal("0.10"),
+        validators=[MinValueValidator(0)])
+    activation_step2_rate = models.DecimalField(
+        _("activation step 2 (volume ÷ increase)"), max_digits=5, decimal_places=4, default=Decimal("0.20"),
+        validators=[MinValueValidator(0)])
+    pre_assessment_min_score = models.DecimalField(_("pre-assessment: minimum score S to recommend"),
+                                                   max_digits=5, decimal_places=2, default=Decimal("60"))
+    pre_assessment_factor = models.DecimalField(
+        _("pre-assessment: suggested limit ÷ formula limit"), max_digits=5, decimal_places=2,
+        default=Decimal("2"), validators=[MinValueValidator(0)],
+        help_text=_("Suggested limit ≤ this × 3-month average sales × (3 + 2·S/100)."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("limit-increase policy")
+        verbose_name_plural = _("limit-increase policy")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.activation_step2_rate < self.activation_step1_rate:
+            raise ValidationError({"activation_step2_rate": _("Must not be below step 1.")})
+
+
+class CreditApplication(models.Model):
+    """A limit-increase application (提额申请, SPEC §1). Sensitive numbers are encrypted at rest
+    and only ever shown masked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    class Recommendation(models.TextChoices):
+        APPROVE = "approve", _("approve")
+        REJECT = "reject", _("reject")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="credit_applications",
+                              verbose_name=_("store"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_limit = money_field(_("requested limit"))
+    business_license_no = EncryptedCharField(_("business licence number"))
+    legal_rep_id_no = EncryptedCharField(_("legal representative ID number"))
+    bank_account = EncryptedCharField(_("bank account"))
+    operating_data = models.JSONField(_("last 3 months' operating data"), default=list)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    due_at = models.DateTimeField(_("review due at"), db_index=True)
+    effective_limit_at_submission = money_field(_("effective limit at submission"))
+    recommendation = models.CharField(_("pre-assessment"), max_length=10, choices=Recommendation.choices)
+    suggested_limit = money_field(_("suggested limit"))
+    assessment_notes = models.TextField(_("pre-assessment notes"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    granted_limit = money_field(_("granted limit"), null=True, blank=True)
+    reject_reason = models.TextField(_("reject reason"), blank=True)
+    effective_limit_at_approval = money_field(_("effective limit at approval"), null=True, blank=True)
+    step1_at = models.DateTimeField(_("half of the increase active since"), null=True, blank=True)
+    step2_at = models.DateTimeField(_("full increase active since"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("limit-increase application")
+        verbose_name_plural = _("limit-increase applications")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store"], condition=models.Q(status="pending"),
+                                    name="credit_application_one_pending_per_store"),
+            models.CheckConstraint(condition=models.Q(requested_limit__gt=0), name="credit_application_requested_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(status="approved", granted_limit__isnull=False,
+                                   effective_limit_at_approval__isnull=False) | ~models.Q(status="approved"),
+                name="credit_application_approved_has_grant"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.store} → {self.requested_limit}"
+
+    def __repr__(self):
+        return f"<CreditApplication #{self.pk} store={self.store_id} status={self.status}>"
+
+    @property
+    def increase(self) -> Decimal | None:
+        if self.granted_limit is None or self.effective_limit_at_approval is None:
+            return None
+        return self.granted_limit - self.effective_limit_at_approval
+
+    @property
+    def business_license_masked(self) -> str:
+        return mask(self.business_license_no)
+
+    @property
+    def legal_rep_id_masked(self) -> str:
+        return mask(self.legal_rep_id_no)
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask(self.bank_account)

@@ -119,6 +119,14 @@ def metrics_upsert(*, store: Store, month, values: dict) -> tuple[StoreMetrics, 
             for name, value in values.items():
                 setattr(metrics, name, value)
             metrics.save()
+    from config.timeutil import previous_month
+
+    if month == previous_month():
+        # Ingesting metrics for the latest closed month re-evaluates the store at once, so a
+        # new store need not wait for the 1st (SPEC §1).
+        from .credit import evaluate_stores
+
+        evaluate_stores(store_ids=[store.pk], month=month)
     return metrics, created
 
 

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, MonthField, RateField
@@ -96,6 +97,8 @@ class LedgerEntryOut(serializers.ModelSerializer):
 
 class CreditOut(serializers.Serializer):
     base_limit = MoneyField(positive=False)
+    raised_limit = MoneyField(positive=False, allow_null=True,
+                              help_text=_("The active part of approved limit increases, if any."))
     effective_limit = MoneyField(positive=False)
     available = MoneyField(positive=False)
     exposure = MoneyField(positive=False)
@@ -107,14 +110,64 @@ class WalletOut(serializers.Serializer):
     upgraded = serializers.BooleanField()
 
 
+class DimensionScoresOut(serializers.Serializer):
+    store_health = serializers.DecimalField(max_digits=5, decimal_places=2)
+    capital_turnover = serializers.DecimalField(max_digits=5, decimal_places=2)
+    risk_control = serializers.DecimalField(max_digits=5, decimal_places=2)
+    market = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class IndicatorScoreOut(serializers.Serializer):
+    dimension = serializers.CharField()
+    value = serializers.CharField(allow_null=True, help_text=_("The indicator's value; null when missing."))
+    source = serializers.CharField(allow_null=True, help_text=_("ingested, computed or orders"))
+    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class ScoreOut(serializers.Serializer):
+    """The latest credit evaluation's breakdown (SPEC §1)."""
+
+    month = MonthField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Composite score S, 0–100."))
+    monthly_sales = MoneyField(positive=False)
+    base_limit = MoneyField(positive=False)
+    dimensions = DimensionScoresOut()
+    weights = serializers.DictField(child=serializers.IntegerField(), help_text=_("Dimension weights in %."))
+    indicators = serializers.DictField(child=IndicatorScoreOut())
+    missing = serializers.ListField(child=serializers.CharField(), help_text=_("Indicators that scored 0 "
+                                                                               "for lack of data."))
+    evaluated_at = AwareDateTimeField()
+
+
+def score_breakdown(evaluation) -> dict | None:
+    if evaluation is None:
+        return None
+    from merchants.models import CreditScorePolicy
+
+    return ScoreOut({
+        "month": evaluation.month, "score": evaluation.score, "monthly_sales": evaluation.monthly_sales,
+        "base_limit": evaluation.base_limit, "evaluated_at": evaluation.evaluated_at,
+        "dimensions": {d: getattr(evaluation, d) for d in DimensionScoresOut().fields},
+        "weights": {str(k): v for k, v in CreditScorePolicy.current().weights().items()},
+        "indicators": evaluation.indicators, "missing": evaluation.missing}).data
+
+
 class StoreOut(serializers.ModelSerializer):
     credit = serializers.SerializerMethodField()
     wallet = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
     created_at = AwareDateTimeField()
 
     class Meta:
         model = Store
-        fields = ["id", "name", "main_category", "city", "grade", "status", "created_at", "credit", "wallet"]
+        fields = ["id", "name", "main_category", "city", "grade", "status", "created_at", "credit", "wallet",
+                  "score"]
+
+    @extend_schema_field(ScoreOut(allow_null=True))
+    def get_score(self, store):
+        from merchants.credit import latest_evaluation
+
+        return score_breakdown(latest_evaluation(store=store))
 
     def _credit(self, store):
         from merchants.selectors import store_credit
@@ -127,7 +180,8 @@ class StoreOut(serializers.ModelSerializer):
 
     def get_credit(self, store) -> CreditOut:
         credit = self._credit(store)
-        return CreditOut({"base_limit": credit.base_limit, "effective_limit": credit.effective_limit,
+        return CreditOut({"base_limit": credit.base_limit, "raised_limit": credit.raised_limit,
+                          "effective_limit": credit.effective_limit,
                           "available": credit.available, "exposure": credit.exposure,
                           "frozen_until": credit.frozen_until}).data
 
