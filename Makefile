@@ -5,13 +5,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test migrate seed clean-var
+.PHONY: install run test migrate
 
-$(VENV)/.installed: requirements/base.txt requirements/test.txt
+$(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/test.txt
+	$(PY) -m pip install --quiet -r requirements/test.txt -c requirements/constraints.txt
 	@touch $@
 
 install: $(VENV)/.installed  ## venv + dependencies (idempotent)
