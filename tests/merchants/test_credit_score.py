@@ -24,6 +24,13 @@ FULL = {"repeat_rate": "0.30", "dsr_score": "5.00", "on_time_rate": "1.0000", "c
         "marketing_participation": "1"}
 
 
+@pytest.fixture(autouse=True)
+def no_metric_providers(settings):
+    """The refunds and logistics providers are tested in their apps; here only ingested data
+    and orders count unless a test installs a fake provider."""
+    settings.CREDIT_METRIC_PROVIDERS = []
+
+
 def fake_provider(store_ids, month):
     return {sid: {"dispute_rate": Decimal("0"), "on_time_rate": None} for sid in store_ids}
 
