@@ -149,7 +149,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 # The pay-later app's order acceptance, by dotted path so `merchants` never imports it.
-PAYLATER_ORDER_SERVICE = ""
+PAYLATER_ORDER_SERVICE = "paylater.services.paylater_order_accept"
 # Metrics the system computes itself for the credit score (SPEC §1), by dotted path so that
 # `merchants` imports none of the apps that own them. Each is a function
 # `(store_ids: list[int], month: date) -> {store_id: {metric_name: value}}`; a metric it

@@ -5,6 +5,5 @@ from . import views
 router = SimpleRouter()
 router.register("stores", views.MerchantStoreViewSet, basename="store")
 router.register("ledger-entries", views.LedgerEntryViewSet, basename="ledger-entry")
-router.register("products", views.MerchantProductViewSet, basename="product")
 
 urlpatterns = router.urls

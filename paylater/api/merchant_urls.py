@@ -1,2 +1,18 @@
-"""/api/v1/merchant/ routes of the paylater app."""
-urlpatterns = []
+"""/api/v1/merchant/ routes of the paylater app (and the merchant product list, which carries
+pay-later eligibility)."""
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("products", views.EligibleProductViewSet, basename="product")
+router.register("paylater/activities", views.ActivityViewSet, basename="paylater-activity")
+router.register("paylater/activity-items", views.ActivityItemViewSet, basename="paylater-activity-item")
+router.register("paylater/orders", views.PaylaterOrderViewSet, basename="paylater-order")
+router.register("paylater/fee-statements", views.FeeStatementViewSet, basename="paylater-fee-statement")
+
+urlpatterns = [
+    path("paylater/enrollment/", views.EnrollmentView.as_view(), name="paylater-enrollment"),
+    *router.urls,
+]
