@@ -1,2 +1,14 @@
 """/api/v1/merchant/ routes of the refunds app."""
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("refund-cases", views.MerchantRefundCaseViewSet, basename="refund-case")
+
+urlpatterns = [
+    path("stores/<int:pk>/refund-rules/", views.MerchantRefundRules.as_view(), name="store-refund-rules"),
+    path("stores/<int:pk>/refund-metrics/", views.MerchantRefundMetrics.as_view(), name="store-refund-metrics"),
+    *router.urls,
+]

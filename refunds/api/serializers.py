@@ -1,0 +1,133 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api.fields import AwareDateTimeField, MoneyField, RateField
+from merchants.models import Order
+
+from ..models import Negotiation, RefundCase, RefundReason, RefundRules, RefundType
+
+
+# --- output ------------------------------------------------------------------------------------
+class NegotiationOut(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    proposed_at = AwareDateTimeField(read_only=True)
+    expires_at = AwareDateTimeField(read_only=True)
+    closed_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Negotiation
+        fields = ["id", "case", "type", "amount", "return_address", "status", "proposed_at", "expires_at",
+                  "closed_at"]
+
+
+class RefundCaseOut(serializers.ModelSerializer):
+    amount = MoneyField(read_only=True)
+    requested_amount = MoneyField(read_only=True)
+    negotiation = serializers.SerializerMethodField()
+    opened_at = AwareDateTimeField(read_only=True)
+    merchant_deadline = AwareDateTimeField(read_only=True)
+    decided_at = AwareDateTimeField(read_only=True)
+    return_ship_deadline = AwareDateTimeField(read_only=True)
+    return_shipped_at = AwareDateTimeField(read_only=True)
+    return_received_at = AwareDateTimeField(read_only=True)
+    refund_deadline = AwareDateTimeField(read_only=True)
+    refunded_at = AwareDateTimeField(read_only=True)
+    escalation_deadline = AwareDateTimeField(read_only=True)
+    escalated_at = AwareDateTimeField(read_only=True)
+    judged_at = AwareDateTimeField(read_only=True)
+    closed_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = RefundCase
+        fields = ["id", "store", "order", "buyer_id", "type", "reason", "amount", "requested_type",
+                  "requested_amount", "shipped", "status", "opened_at", "merchant_deadline", "decided_at",
+                  "negotiation", "return_address", "return_ship_deadline", "tracking_no", "return_shipped_at",
+                  "return_received_at", "refund_deadline", "refunded_at", "reject_reason", "escalation_deadline",
+                  "escalated_at", "judgement", "judged_at", "closed_at"]
+
+    @extend_schema_field(NegotiationOut(allow_null=True))
+    def get_negotiation(self, obj):
+        try:
+            negotiation = obj.negotiation
+        except Negotiation.DoesNotExist:
+            return None
+        return NegotiationOut(negotiation).data
+
+
+class RefundRulesSerializer(serializers.ModelSerializer):
+    store = serializers.IntegerField(source="store_id", read_only=True)
+
+    class Meta:
+        model = RefundRules
+        fields = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address"]
+        extra_kwargs = {"return_address": {"max_length": 300}}
+
+
+class RefundMetricsOut(serializers.Serializer):
+    store = serializers.IntegerField()
+    as_of = serializers.DateField()
+    window_start = serializers.DateField()
+    product_experience_refund_rate = RateField(allow_null=True)
+    refund_only_completion_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    return_refund_completion_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    dispute_refund_rate = RateField(allow_null=True)
+
+
+# --- input -------------------------------------------------------------------------------------
+class RefundCaseOpenIn(serializers.Serializer):
+    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.select_related("store"))
+    type = serializers.ChoiceField(choices=RefundType.choices)
+    reason = serializers.ChoiceField(choices=RefundReason.choices)
+    amount = MoneyField()
+    opened_at = AwareDateTimeField()
+    shipped = serializers.BooleanField()
+
+
+class AgreeIn(serializers.Serializer):
+    return_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                           help_text=_("Required for a return unless the store has a default."))
+
+
+class RejectIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class NegotiateIn(serializers.Serializer):
+    type = serializers.ChoiceField(choices=RefundType.choices)
+    amount = MoneyField()
+    return_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ReturnShippedIn(serializers.Serializer):
+    tracking_no = serializers.CharField(max_length=64)
+
+
+class MetricsQuery(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
+class NegotiationQuery(serializers.Serializer):
+    buyer_id = serializers.CharField(max_length=64, required=False)
+    status = serializers.ChoiceField(choices=Negotiation.Status.choices, required=False)
+
+
+class CaseListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RefundCase.Status.choices, required=False)
+    store = serializers.IntegerField(required=False, min_value=1)
+
+
+class BuyerNegotiationOut(NegotiationOut):
+    """What the buyer app shows: the negotiation with the case it modifies."""
+
+    case = serializers.SerializerMethodField()
+
+    class Meta(NegotiationOut.Meta):
+        fields = NegotiationOut.Meta.fields
+
+    @extend_schema_field(RefundCaseOut)
+    def get_case(self, obj):
+        case = obj.case
+        data = RefundCaseOut(case).data
+        data.pop("negotiation", None)
+        return data

@@ -1,0 +1,198 @@
+"""Refund cases (售后单), the one-time negotiation (协商), per-store automation rules and the
+refund policy (SPEC §3). Deadlines live on the rows; the timeout sweep acts on them."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from merchants.models import Order, Store, money_field
+from merchants.policy import SingletonPolicy
+
+
+class RefundPolicy(SingletonPolicy):
+    """The numbers SPEC §3 marks *(policy)*; operators edit them in the admin."""
+
+    merchant_decision_hours = models.PositiveIntegerField(
+        _("merchant decision window (hours)"), default=36,
+        help_text=_("From opening; past it an undecided case is agreed as originally requested."))
+    negotiation_answer_hours = models.PositiveIntegerField(
+        _("negotiation answer window (hours)"), default=36,
+        help_text=_("Never past the case's own decision deadline."))
+    return_ship_days = models.PositiveIntegerField(
+        _("buyer return-shipping window (days)"), default=7,
+        help_text=_("After a return is agreed; past it an unshipped return is closed."))
+    refund_after_receipt_hours = models.PositiveIntegerField(
+        _("refund after received return (hours)"), default=48,
+        help_text=_("Past it the system refunds and opens an after-sales-delay violation."))
+    escalation_days = models.PositiveIntegerField(
+        _("escalation window after rejection (days)"), default=7)
+    product_experience_reasons = models.CharField(
+        _("product-experience reasons"), max_length=200, default="quality,not_as_described",
+        help_text=_("Comma-separated reason codes counted by the product experience refund rate."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("refund policy")
+        verbose_name_plural = _("refund policy")
+
+    def reason_codes(self) -> list[str]:
+        return [r.strip() for r in self.product_experience_reasons.split(",") if r.strip()]
+
+
+class RefundType(models.TextChoices):
+    REFUND_ONLY = "refund_only", _("refund only (仅退款)")
+    RETURN_REFUND = "return_refund", _("return and refund (退货退款)")
+
+
+class RefundReason(models.TextChoices):
+    QUALITY = "quality", _("quality")
+    NOT_AS_DESCRIBED = "not_as_described", _("not as described")
+    NO_REASON_7D = "no_reason_7d", _("7-day no-reason return")
+    NOT_RECEIVED = "not_received", _("not received")
+    DAMAGED = "damaged", _("damaged")
+    WRONG_ITEM = "wrong_item", _("wrong item")
+    MISSING_ITEM = "missing_item", _("missing item")
+    OTHER = "other", _("other")
+
+
+class RefundRules(models.Model):
+    """A store's automation switches (SPEC §3), applied when a case is opened."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="refund_rules",
+                                 verbose_name=_("store"))
+    auto_agree_unshipped_refund_only = models.BooleanField(
+        _("auto-agree refund-only before shipment"), default=False)
+    auto_agree_no_reason_return = models.BooleanField(
+        _("auto-agree 7-day no-reason returns"), default=False)
+    return_address = models.CharField(
+        _("default return address"), max_length=300, blank=True,
+        help_text=_("Used when a return is agreed without an address (rules, timeouts)."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("store refund rules")
+        verbose_name_plural = _("store refund rules")
+
+    def __str__(self):
+        return str(self.store)
+
+
+class RefundCase(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending merchant decision")
+        AWAITING_RETURN = "awaiting_return", _("awaiting return")
+        RETURN_RECEIVED = "return_received", _("return received")
+        REFUNDED = "refunded", _("refunded")
+        REJECTED = "rejected", _("rejected")
+        ESCALATED = "escalated", _("escalated to the platform")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled by the buyer")
+
+    class Judgement(models.TextChoices):
+        SELLER = "seller_responsible", _("seller responsible")
+        BUYER = "buyer_responsible", _("buyer responsible")
+
+    # A case in one of these is "open": at most one per order (database constraint). A rejected
+    # case is not open — the merchant decided; escalating it re-opens it (refused if another case
+    # on the order is open meanwhile).
+    OPEN_STATUSES = (Status.PENDING, Status.AWAITING_RETURN, Status.RETURN_RECEIVED, Status.ESCALATED)
+
+    Type = RefundType
+    Reason = RefundReason
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refund_cases", verbose_name=_("store"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_cases", verbose_name=_("order"))
+    buyer_id = models.CharField(_("buyer id"), max_length=64, db_index=True)
+    type = models.CharField(_("type"), max_length=20, choices=RefundType.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=RefundReason.choices)
+    amount = money_field(_("amount"))
+    requested_type = models.CharField(_("requested type"), max_length=20, choices=RefundType.choices)
+    requested_amount = money_field(_("requested amount"))
+    shipped = models.BooleanField(_("shipped"), help_text=_("A shipment on record wins over the platform's flag."))
+    shipped_flag = models.BooleanField(_("shipped (as sent by the platform)"))
+    first_on_order = models.BooleanField(_("first case on its order"), default=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    merchant_deadline = models.DateTimeField(_("merchant decision deadline"), db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    return_address = models.CharField(_("return address"), max_length=300, blank=True)
+    return_ship_deadline = models.DateTimeField(_("buyer must ship the return by"), null=True, blank=True)
+    tracking_no = models.CharField(_("return tracking number"), max_length=64, blank=True)
+    return_shipped_at = models.DateTimeField(_("return shipped at"), null=True, blank=True)
+    return_received_at = models.DateTimeField(_("return received at"), null=True, blank=True)
+    refund_deadline = models.DateTimeField(_("refund due by"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    reject_reason = models.TextField(_("rejection reason"), blank=True)
+    escalation_deadline = models.DateTimeField(_("buyer may escalate until"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    judgement = models.CharField(_("judgement"), max_length=20, choices=Judgement.choices, blank=True)
+    judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True,
+                                     help_text=_("When it was closed or cancelled."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("refund case")
+        verbose_name_plural = _("refund cases")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["store", "opened_at"], name="refundcase_store_opened"),
+                   models.Index(fields=["status", "merchant_deadline"], name="refundcase_status_deadline")]
+        constraints = [
+            models.UniqueConstraint(fields=["order"], condition=models.Q(status__in=[
+                "pending", "awaiting_return", "return_received", "escalated"]),
+                name="refundcase_one_open_per_order"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refundcase_amount_gt_0"),
+            models.CheckConstraint(condition=models.Q(amount__lte=models.F("requested_amount")),
+                                   name="refundcase_amount_within_request"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_type_display()} {self.amount}"
+
+
+class Negotiation(models.Model):
+    """The merchant's one proposal per case (代客修改退款单)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted by the buyer")
+        REJECTED = "rejected", _("rejected by the buyer")
+        EXPIRED = "expired", _("expired")
+        REVOKED = "revoked", _("revoked by the merchant's decision")
+
+    # One negotiation per case, ever: the OneToOne is the database constraint.
+    case = models.OneToOneField(RefundCase, on_delete=models.CASCADE, related_name="negotiation",
+                                verbose_name=_("refund case"))
+    type = models.CharField(_("proposed type"), max_length=20, choices=RefundType.choices)
+    amount = money_field(_("proposed amount"))
+    return_address = models.CharField(_("return address"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN,
+                              db_index=True)
+    proposed_at = models.DateTimeField(_("proposed at"))
+    expires_at = models.DateTimeField(_("buyer must answer before"), db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("proposed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("negotiation")
+        verbose_name_plural = _("negotiations")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="negotiation_amount_gt_0")]
+
+    def __str__(self):
+        return f"{self.get_type_display()} {self.amount} ({self.get_status_display()})"
+
+
+class StoreRefundKpi(Store):
+    """Stores seen through their refund KPIs (an admin screen; no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("store refund KPIs")
+        verbose_name_plural = _("store refund KPIs")

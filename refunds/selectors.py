@@ -1,0 +1,116 @@
+"""Reads for refunds: the four KPIs of SPEC §3 and the dispute/return rates the credit score
+uses. Everything is SQL aggregation: one query per call, whatever the number of stores or cases
+(each KPI is a correlated aggregate subquery on the store row)."""
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from config import timeutil
+from merchants.models import Order, Store
+
+from .models import RefundCase, RefundPolicy, RefundType
+
+RATE = Decimal("0.0001")
+HOURS = Decimal("0.01")
+WINDOW_DAYS = 30
+
+
+def kpi_window(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the 30 local days ending on `as_of`, inclusive."""
+    return (timeutil.local_midnight(as_of - dt.timedelta(days=WINDOW_DAYS - 1)),
+            timeutil.local_midnight(as_of + dt.timedelta(days=1)))
+
+
+def _count(qs):
+    return Coalesce(Subquery(qs.order_by().values("store").annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
+
+
+def _duration(qs):
+    spent = ExpressionWrapper(F("refunded_at") - F("opened_at"), output_field=DurationField())
+    return Subquery(qs.order_by().values("store").annotate(d=Sum(spent)).values("d")[:1],
+                    output_field=DurationField())
+
+
+def kpi_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str]) -> dict:
+    """Annotations for a Store queryset: the KPI numerators and denominators for [start, end).
+    Cases are counted by `opened_at`, orders by `paid_at` (SPEC §3)."""
+    cases = RefundCase.objects.filter(store=OuterRef("pk"), opened_at__gte=start, opened_at__lt=end)
+    orders = Order.objects.filter(store=OuterRef("pk"), paid_at__gte=start, paid_at__lt=end)
+    # Self-completed: refunded within the window, never escalated; by the final type.
+    completed = cases.filter(status=RefundCase.Status.REFUNDED, refunded_at__lt=end, escalated_at__isnull=True)
+    refund_only = completed.filter(type=RefundType.REFUND_ONLY)
+    returns = completed.filter(type=RefundType.RETURN_REFUND)
+    return {
+        "kpi_orders_paid": _count(orders),
+        "kpi_experience_cases": _count(cases.filter(first_on_order=True, reason__in=reasons)),
+        "kpi_refund_only_count": _count(refund_only),
+        "kpi_refund_only_duration": _duration(refund_only),
+        "kpi_return_count": _count(returns),
+        "kpi_return_duration": _duration(returns),
+        "kpi_seller_responsible": _count(cases.filter(judgement=RefundCase.Judgement.SELLER)),
+    }
+
+
+def _rate(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE, rounding=ROUND_HALF_UP)
+
+
+def _hours(total: dt.timedelta | None, count: int) -> Decimal | None:
+    if not count or total is None:
+        return None
+    seconds = Decimal(total.days * 86400 + total.seconds) + Decimal(total.microseconds) / Decimal(10 ** 6)
+    return (seconds / Decimal(3600) / Decimal(count)).quantize(HOURS, rounding=ROUND_HALF_UP)
+
+
+def kpis_from_row(row) -> dict:
+    """The four KPIs from an object (or dict) carrying `kpi_annotations`; null on a zero
+    denominator."""
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+    return {
+        "product_experience_refund_rate": _rate(get("kpi_experience_cases"), get("kpi_orders_paid")),
+        "refund_only_completion_hours": _hours(get("kpi_refund_only_duration"), get("kpi_refund_only_count")),
+        "return_refund_completion_hours": _hours(get("kpi_return_duration"), get("kpi_return_count")),
+        "dispute_refund_rate": _rate(get("kpi_seller_responsible"), get("kpi_orders_paid")),
+    }
+
+
+def store_refund_kpis(*, store_ids: list[int], as_of: dt.date) -> dict[int, dict]:
+    """{store_id: {as_of, window_start, four KPIs}} in one query."""
+    start, end = kpi_window(as_of)
+    reasons = RefundPolicy.current().reason_codes()
+    annotations = kpi_annotations(start=start, end=end, reasons=reasons)
+    rows = Store.objects.filter(pk__in=store_ids).annotate(**annotations).values("pk", *annotations)
+    window_start = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
+    return {row["pk"]: {"as_of": as_of, "window_start": window_start, **kpis_from_row(row)} for row in rows}
+
+
+def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, dict]:
+    """Risk-control inputs for the credit score (settings.CREDIT_METRIC_PROVIDERS), for one local
+    calendar month, in one query:
+    - dispute_rate = cases opened in the month later judged seller-responsible ÷ orders paid;
+    - return_rate = return-and-refund cases (final type, not cancelled by the buyer) opened in
+      the month ÷ orders paid.
+    Null when no order was paid that month; capped at 1 (cases and orders are counted by
+    different dates)."""
+    start, end = timeutil.month_bounds(month_first_day)
+    cases = RefundCase.objects.filter(store=OuterRef("pk"), opened_at__gte=start, opened_at__lt=end)
+    orders = Order.objects.filter(store=OuterRef("pk"), paid_at__gte=start, paid_at__lt=end)
+    rows = Store.objects.filter(pk__in=store_ids).annotate(
+        orders_paid=_count(orders),
+        disputes=_count(cases.filter(judgement=RefundCase.Judgement.SELLER)),
+        returns=_count(cases.filter(type=RefundType.RETURN_REFUND).exclude(status=RefundCase.Status.CANCELLED)),
+    ).values("pk", "orders_paid", "disputes", "returns")
+
+    def capped(n, d):
+        rate = _rate(n, d)
+        return None if rate is None else min(rate, Decimal("1.0000"))
+
+    return {row["pk"]: {"dispute_rate": capped(row["disputes"], row["orders_paid"]),
+                        "return_rate": capped(row["returns"], row["orders_paid"])} for row in rows}
+
+

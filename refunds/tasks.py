@@ -1,0 +1,16 @@
+"""Thin Celery tasks: they call a service."""
+from celery import shared_task
+
+
+@shared_task(name="refunds.tasks.run_refund_timeouts")
+def run_refund_timeouts(now: str | None = None) -> dict:
+    """Every minute (config/schedules.py): expire negotiations, agree overdue cases, close
+    unshipped returns, refund received returns past 48 hours. Deadlines live in the database;
+    no per-case ETA task is ever scheduled."""
+    from dataclasses import asdict
+
+    from django.utils.dateparse import parse_datetime
+
+    from .services import refund_timeouts_run
+
+    return asdict(refund_timeouts_run(now=parse_datetime(now) if now else None))
