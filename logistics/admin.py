@@ -1,0 +1,275 @@
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from config import timeutil
+from config.api.errors import DomainError
+from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.models import Order
+
+from .models import (AdCreditGrant, Enrollment, IncentiveTier, LogisticsPolicy, LogisticsProfile, SettlementBatch,
+                     SettlementRun, Shipment, WeeklyResult)
+from .services import enrollment_cancel
+from .settlement import previous_week, settlement_start
+
+
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LogisticsPolicy)
+class LogisticsPolicyAdmin(SingletonPolicyAdmin):
+    pass
+
+
+@admin.register(IncentiveTier)
+class IncentiveTierAdmin(SimpleHistoryAdmin):
+    list_display = ["valid_from", "valid_until", "min_daily_average", "min_on_time_rate", "per_parcel"]
+    list_filter = ["valid_from"]
+
+
+@admin.register(LogisticsProfile)
+class LogisticsProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["store", "official_logistics_enabled", "deposit_paid", "updated_at"]
+    list_filter = ["official_logistics_enabled"]
+    search_fields = ["store__name"]
+    autocomplete_fields = ["store"]
+    list_select_related = ["store"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["id", "store", "status", "ship_from_city", "joined_at", "counting_from", "cancelled_at"]
+    list_filter = ["status", "counting_from"]
+    search_fields = ["store__name", "ship_from_city"]
+    list_select_related = ["store"]
+    date_hierarchy = "joined_at"
+    actions = ["cancel"]
+
+    @admin.action(description=_("Cancel the selected enrollments"))
+    def cancel(self, request, queryset):
+        done = 0
+        for enrollment in queryset.filter(status=Enrollment.Status.ACTIVE):
+            enrollment_cancel(enrollment=enrollment, user=request.user)
+            done += 1
+        self.message_user(request, _("%(n)s enrollments cancelled.") % {"n": done})
+
+
+def follow_up_cutoff():
+    return timezone.now() - dt.timedelta(hours=LogisticsPolicy.current().pickup_followup_hours)
+
+
+class OnTimeFilter(admin.SimpleListFilter):
+    """Derived from timestamps in SQL (SPEC §4): on time, late, awaiting pickup, follow-up."""
+
+    title = _("shipping")
+    parameter_name = "shipping"
+
+    def lookups(self, request, model_admin):
+        return [("on_time", _("on time")), ("late", _("not on time")), ("awaiting", _("awaiting pickup")),
+                ("follow_up", _("no pickup after 24 h: follow up (主动跟单)"))]
+
+    def queryset(self, request, queryset):
+        on_time = Q(official_logistics=True, picked_up_at__isnull=False, shipped_at__lte=F("deadline"),
+                    order__channel=Order.Channel.TAOTE)
+        if self.value() == "on_time":
+            return queryset.filter(on_time)
+        if self.value() == "late":
+            return queryset.exclude(on_time)
+        if self.value() == "awaiting":
+            return queryset.filter(picked_up_at__isnull=True)
+        if self.value() == "follow_up":
+            return queryset.filter(picked_up_at__isnull=True, shipped_at__lte=follow_up_cutoff())
+        return queryset
+
+
+class WeekFilter(admin.SimpleListFilter):
+    title = _("week shipped")
+    parameter_name = "week"
+
+    def lookups(self, request, model_admin):
+        this = timeutil.week_monday(timeutil.local_date(timezone.now()))
+        return [(timeutil.week_name(this - dt.timedelta(weeks=n)), timeutil.week_name(this - dt.timedelta(weeks=n)))
+                for n in range(8)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            start, end = timeutil.week_bounds(timeutil.parse_week(self.value()))
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(shipped_at__gte=start, shipped_at__lt=end)
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["id", "tracking_no", "store", "order", "official_logistics", "shipped_at", "deadline",
+                    "picked_up_at", "on_time_flag", "follow_up"]
+    list_filter = [OnTimeFilter, WeekFilter, "official_logistics"]
+    search_fields = ["=tracking_no", "=order__id", "store__name"]
+    list_select_related = ["store", "order"]
+    date_hierarchy = "shipped_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _follow_up=ExpressionWrapper(Q(picked_up_at__isnull=True, shipped_at__lte=follow_up_cutoff()),
+                                         output_field=BooleanField()))
+
+    @admin.display(description=_("on time"), boolean=True)
+    def on_time_flag(self, obj):
+        return obj.on_time
+
+    @admin.display(description=_("follow up"), boolean=True, ordering="_follow_up")
+    def follow_up(self, obj):
+        return obj._follow_up
+
+
+class DisqualifiedFilter(admin.SimpleListFilter):
+    title = _("disqualified")
+    parameter_name = "disqualified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("yes")), ("no", _("no"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=WeeklyResult.Status.DISQUALIFIED)
+        if self.value() == "no":
+            return queryset.exclude(status=WeeklyResult.Status.DISQUALIFIED)
+        return queryset
+
+
+class ResultWeekFilter(admin.SimpleListFilter):
+    title = _("week")
+    parameter_name = "week"
+
+    def lookups(self, request, model_admin):
+        weeks = WeeklyResult.objects.order_by("-week").values_list("week", flat=True).distinct()[:12]
+        return [(w.isoformat(), timeutil.week_name(w)) for w in weeks]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            return queryset.filter(week=dt.date.fromisoformat(self.value()))
+        except ValueError:
+            return queryset.none()
+
+
+@admin.register(WeeklyResult)
+class WeeklyResultAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["store", "week_name", "counted_days", "orders", "on_time_orders", "daily_average",
+                    "on_time_rate", "tier", "parcels", "amount", "payout", "status", "clawed_back_at"]
+    list_filter = [ResultWeekFilter, "tier", DisqualifiedFilter, "status", "payout"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]
+    date_hierarchy = "week"
+
+    @admin.display(description=_("week"), ordering="week")
+    def week_name(self, obj):
+        return timeutil.week_name(obj.week)
+
+
+class SettlementBatchInline(ReadOnly, admin.TabularInline):
+    model = SettlementBatch
+    fields = ["number", "status", "stores", "parcels", "total", "finished_at", "error"]
+    readonly_fields = fields
+    extra = 0
+
+
+class SettleWeekForm(forms.Form):
+    week = forms.CharField(label=_("week"), max_length=8, help_text=_("ISO week, e.g. 2026-W47"))
+
+    def clean_week(self):
+        try:
+            return timeutil.parse_week(self.cleaned_data["week"])
+        except ValueError:
+            raise forms.ValidationError(_("Week must look like 2026-W47."))
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
+                    "total", "clawbacks", "has_errors", "triggered_by"]
+    list_filter = ["status", "week"]
+    date_hierarchy = "started_at"
+    readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
+                       "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
+    inlines = [SettlementBatchInline]
+    actions = ["settle_again"]
+    change_list_template = "admin/logistics/settlementrun/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _errors=Case(When(errors="", then=Value(False)), default=Value(True), output_field=BooleanField()))
+
+    @admin.display(description=_("week"), ordering="week")
+    def week_name(self, obj):
+        return obj.week_name
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj):
+        pct = 100 if not obj.batches_total else int(100 * obj.batches_done / obj.batches_total)
+        return format_html('<progress max="100" value="{}"></progress> {}/{}', pct, obj.batches_done,
+                           obj.batches_total)
+
+    @admin.display(description=_("errors"), boolean=True, ordering="_errors")
+    def has_errors(self, obj):
+        return obj._errors
+
+    def get_urls(self):
+        return [path("settle-week/", self.admin_site.admin_view(self.settle_week_view),
+                     name="logistics_settlementrun_settle_week"), *super().get_urls()]
+
+    def _start(self, request, week):
+        try:
+            run = settlement_start(week=week, triggered_by=f"admin: {request.user.get_username()}")
+        except DomainError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
+            return None
+        self.message_user(request, _("Settlement of %(week)s started: run %(id)s, %(n)s batches. Reload to follow "
+                                     "its progress.") % {"week": run.week_name, "id": run.pk, "n": run.batches_total})
+        return run
+
+    def settle_week_view(self, request):
+        if not request.user.has_perm("logistics.view_settlementrun"):
+            raise PermissionDenied
+        form = SettleWeekForm(request.POST or None, initial={"week": timeutil.week_name(previous_week())})
+        if request.method == "POST" and form.is_valid():
+            self._start(request, form.cleaned_data["week"])
+            return HttpResponseRedirect(reverse("admin:logistics_settlementrun_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
+                   "title": _("Settle a week")}
+        return TemplateResponse(request, "admin/logistics/settlementrun/settle_week.html", context)
+
+    @admin.action(description=_("Settle the selected runs' weeks again (stores not yet settled)"))
+    def settle_again(self, request, queryset):
+        for week in sorted(set(queryset.values_list("week", flat=True))):
+            self._start(request, week)
+
+
+@admin.register(AdCreditGrant)
+class AdCreditGrantAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["store", "week", "amount", "granted_at", "revoked_at"]
+    list_filter = ["week"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]
+

@@ -1,0 +1,178 @@
+"""Reads for the logistics plan: shipment lookups other apps call, on-time figures for the credit
+score, and the one aggregate query the weekly settlement runs per batch of stores (SPEC §4)."""
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, F, Q
+
+from config import timeutil
+from merchants.models import Order, Violation
+
+from .models import Enrollment, Shipment
+
+DISQUALIFYING_KINDS = (Violation.Kind.FAKE_TRANSACTIONS, Violation.Kind.FAKE_SHIPPING)
+DAYS = range(7)
+
+
+def order_shipped_at(order_id: int):
+    """settings.ORDER_SHIPPED_AT: when the order shipped (a shipment on record), or None."""
+    return Shipment.objects.filter(order_id=order_id).values_list("shipped_at", flat=True).first()
+
+
+# --- on-time rules as SQL conditions ----------------------------------------------------------
+def on_time_q(prefix: str = "shipment__") -> Q:
+    """An order shipped on time (SPEC §4): official logistics, shipped by the deadline, pickup
+    scanned. (The Taote-channel condition is on the order.)"""
+    p = prefix
+    return Q(**{f"{p}official_logistics": True, f"{p}picked_up_at__isnull": False,
+                f"{p}shipped_at__lte": F(f"{p}deadline")})
+
+
+def refunded_before_shipping_q() -> Q:
+    """Fully refunded before it shipped, or refunded and never shipped: out of the denominator."""
+    return Q(refunded_at__isnull=False) & (Q(shipment__isnull=True) | Q(refunded_at__lt=F("shipment__shipped_at")))
+
+
+def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
+    """settings.CREDIT_METRIC_PROVIDERS: on-time rate of each store's Taote orders paid in the local
+    month (denominator as the weekly evaluation, without the counted-day condition), in one query.
+    None for a store that recorded no shipment with us that month: no data, so the ingested value
+    is used instead."""
+    start, end = timeutil.month_bounds(month)
+    rows = (Order.objects.filter(store_id__in=store_ids, channel=Order.Channel.TAOTE, paid_at__gte=start,
+                                 paid_at__lt=end)
+            .exclude(refunded_before_shipping_q())
+            .order_by().values("store_id")
+            .annotate(n=Count("id"), on_time=Count("id", filter=on_time_q()), shipped=Count("shipment")))
+    out = {store_id: {"on_time_rate": None} for store_id in store_ids}
+    for row in rows:
+        if row["shipped"] and row["n"]:
+            rate = Decimal(row["on_time"]) / Decimal(row["n"])
+            out[row["store_id"]] = {"on_time_rate": rate.quantize(Decimal("0.0001"))}
+    return out
+
+
+# --- weekly evaluation --------------------------------------------------------------------------
+def week_finishes_at(monday: dt.date) -> dt.datetime:
+    """The week's last shipping deadline: the following Monday 20:00 local (inclusive)."""
+    return timeutil.local_at(monday + dt.timedelta(days=7), 20)
+
+
+def stores_to_settle(monday: dt.date) -> list[int]:
+    """Stores with an enrollment that could count at least one day of the week and no result yet."""
+    start, _end = timeutil.week_bounds(monday)
+    sunday = monday + dt.timedelta(days=6)
+    return list(
+        Enrollment.objects.filter(counting_from__lte=sunday)
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=start + dt.timedelta(days=1)))
+        .exclude(store__logistics_results__week=monday)
+        .order_by("store_id").values_list("store_id", flat=True).distinct())
+
+
+@dataclass
+class WeekFigures:
+    store_id: int
+    counted_days: int
+    orders: int
+    on_time_orders: int
+    parcels: int
+    disqualified: bool
+
+
+def _param(value):
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str, dict]:
+    """One aggregate statement for a batch of stores (or all enrolled stores when `store_ids` is
+    None) that returns, per store: counted days, denominator, on-time orders, picked-up parcels
+    and disqualification for the week.
+
+    Counted day (SPEC §4, the rule chosen where SPEC is vague): local day D counts when an
+    enrollment covers it (counting_from ≤ D and not cancelled before the end of D — the day of
+    cancellation does not count) and the wallet balance at the end of D (the running sum of
+    ledger entries) is ≥ 0. So the day a balance goes negative and stays negative does not count,
+    and the day a top-up brings it back to ≥ 0 counts again, with no new T+2.
+
+    Denominator: Taote orders paid on counted days, excluding orders fully refunded before
+    shipping (or refunded and never shipped). On time: official logistics, shipped at or before
+    the deadline, pickup scanned. Parcels: those orders' official-logistics shipments with a
+    pickup scan, on time or not. Disqualified: a fake-transactions or fake-shipping violation
+    that occurred in the week and is confirmed now."""
+    days = [monday + dt.timedelta(days=i) for i in DAYS]
+    starts = [timeutil.local_midnight(d) for d in days]
+    ends = [timeutil.local_midnight(d + dt.timedelta(days=1)) for d in days]
+    p = {"week_start": starts[0], "week_end": ends[6], "sunday": days[6], "taote": Order.Channel.TAOTE,
+         "confirmed": Violation.Status.CONFIRMED, "kind_a": DISQUALIFYING_KINDS[0],
+         "kind_b": DISQUALIFYING_KINDS[1], "monday_end": ends[0]}
+    for i in DAYS:
+        p[f"d{i}"], p[f"s{i}"], p[f"e{i}"] = days[i], starts[i], ends[i]
+    if store_ids is None:
+        batch = ("SELECT DISTINCT store_id FROM logistics_enrollment WHERE counting_from <= %(sunday)s "
+                 "AND (cancelled_at IS NULL OR cancelled_at >= %(monday_end)s)")
+    else:
+        names = []
+        for n, store_id in enumerate(store_ids):
+            p[f"id{n}"] = int(store_id)
+            names.append(f"%(id{n})s")
+        batch = f"SELECT id AS store_id FROM merchants_store WHERE id IN ({', '.join(names) or 'NULL'})"
+    enr = ", ".join(f"MAX(CASE WHEN e.counting_from <= %(d{i})s AND (e.cancelled_at IS NULL OR "
+                    f"e.cancelled_at >= %(e{i})s) THEN 1 ELSE 0 END) AS e{i}" for i in DAYS)
+    bal = ", ".join(f"SUM(CASE WHEN l.created_at < %(e{i})s THEN l.amount ELSE 0 END) AS b{i}" for i in DAYS)
+    cnt = ", ".join(f"CASE WHEN COALESCE(enr.e{i}, 0) = 1 AND ROUND(COALESCE(bal.b{i}, 0), 2) >= 0 "
+                    f"THEN 1 ELSE 0 END AS k{i}" for i in DAYS)
+    day_of = "CASE " + " ".join(f"WHEN o.paid_at < %(e{i})s THEN {i}" for i in range(6)) + " ELSE 6 END"
+    counted = "CASE ord.d " + " ".join(f"WHEN {i} THEN c.k{i}" for i in DAYS) + " END"
+    ks = ", ".join(f"c.k{i}" for i in DAYS)
+    sql = f"""
+WITH batch AS ({batch}),
+enr AS (
+  SELECT e.store_id, {enr}
+  FROM logistics_enrollment e
+  WHERE e.store_id IN (SELECT store_id FROM batch) AND e.counting_from <= %(sunday)s
+    AND (e.cancelled_at IS NULL OR e.cancelled_at >= %(monday_end)s)
+  GROUP BY e.store_id),
+bal AS (
+  SELECT l.store_id, {bal}
+  FROM merchants_ledgerentry l
+  WHERE l.store_id IN (SELECT store_id FROM batch) AND l.created_at < %(week_end)s
+  GROUP BY l.store_id),
+cnt AS (
+  SELECT b.store_id, {cnt}
+  FROM batch b LEFT JOIN enr ON enr.store_id = b.store_id LEFT JOIN bal ON bal.store_id = b.store_id),
+ord AS (
+  SELECT o.store_id, {day_of} AS d, COUNT(*) AS n,
+    SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL AND sh.shipped_at <= sh.deadline
+        THEN 1 ELSE 0 END) AS t,
+    SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL THEN 1 ELSE 0 END) AS pc
+  FROM merchants_order o LEFT JOIN logistics_shipment sh ON sh.order_id = o.id
+  WHERE o.store_id IN (SELECT store_id FROM batch) AND o.channel = %(taote)s
+    AND o.paid_at >= %(week_start)s AND o.paid_at < %(week_end)s
+    AND (o.refunded_at IS NULL OR (sh.id IS NOT NULL AND o.refunded_at >= sh.shipped_at))
+  GROUP BY o.store_id, {day_of})
+SELECT c.store_id, ({' + '.join(f'c.k{i}' for i in DAYS)}) AS counted_days,
+  COALESCE(SUM({counted} * ord.n), 0) AS orders,
+  COALESCE(SUM({counted} * ord.t), 0) AS on_time_orders,
+  COALESCE(SUM({counted} * ord.pc), 0) AS parcels,
+  CASE WHEN EXISTS (SELECT 1 FROM merchants_violation v WHERE v.store_id = c.store_id
+    AND v.kind IN (%(kind_a)s, %(kind_b)s) AND v.status = %(confirmed)s
+    AND v.occurred_at >= %(week_start)s AND v.occurred_at < %(week_end)s) THEN 1 ELSE 0 END AS disqualified
+FROM cnt c LEFT JOIN ord ON ord.store_id = c.store_id
+GROUP BY c.store_id, {ks}
+ORDER BY c.store_id"""
+    return sql, {k: _param(v) for k, v in p.items()}
+
+
+def week_figures(monday: dt.date, store_ids: list[int] | None) -> list[WeekFigures]:
+    sql, params = week_figures_sql(monday, store_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [WeekFigures(store_id=r[0], counted_days=int(r[1]), orders=int(r[2]), on_time_orders=int(r[3]),
+                        parcels=int(r[4]), disqualified=bool(r[5])) for r in rows]

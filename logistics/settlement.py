@@ -1,0 +1,255 @@
+"""Weekly settlement of the on-time shipping incentive (SPEC §4).
+
+A run takes the stores that could have counted days in the week and not settled yet, splits them
+into batches (one Celery task each) and records them. A batch, in one transaction: locks its row
+(a re-delivered task finds it done and stops), computes every store's figures with ONE aggregate
+query, bulk-inserts the results (ON CONFLICT DO NOTHING on the one-per-store-and-week unique
+constraint), bulk-inserts the payouts (ledger entries with the idempotency key
+`logistics:<store>:<week>` or ad-credit grants, unique per store and week), records history rows,
+marks itself done and adds its totals to the run with F() updates; the batch that brings
+`batches_done` to `batches_total` closes the run. There is no result backend and no chord: the
+database is the coordinator. Running twice, concurrently, or after a worker died halfway leaves
+exactly one result and one payout per store and week."""
+import datetime as dt
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config import timeutil
+from config.api.errors import StateConflict
+from merchants.models import LedgerEntry, Violation
+from merchants.services import ledger_post, money
+
+from . import selectors
+from .models import (AdCreditGrant, IncentiveTier, LogisticsPolicy, PayoutMethod, SettlementBatch, SettlementRun,
+                     WeeklyResult)
+
+log = logging.getLogger(__name__)
+JOB = "job: settle logistics incentives"
+
+
+def previous_week(now: dt.datetime | None = None) -> dt.date:
+    return timeutil.week_monday(timeutil.local_date(now or timezone.now())) - dt.timedelta(days=7)
+
+
+def tiers_for_week(monday: dt.date) -> list[IncentiveTier]:
+    """The dated tiers in force on the week's Monday, best first."""
+    return list(IncentiveTier.objects.filter(valid_from__lte=monday)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=monday))
+                .order_by("-per_parcel", "-min_daily_average"))
+
+
+def evaluate(figures: selectors.WeekFigures, tiers: list[IncentiveTier]) -> dict:
+    """Figures → result fields. Y = orders ÷ counted days and the rate are compared as exact
+    fractions (orders ≥ Y_min × days, on-time ≥ rate_min × orders), never rounded first."""
+    days, orders, on_time = figures.counted_days, figures.orders, figures.on_time_orders
+    tier = None
+    if days and orders:
+        tier = next((t for t in tiers if orders >= t.min_daily_average * days
+                     and on_time >= t.min_on_time_rate * orders), None)
+    amount = money(tier.per_parcel * figures.parcels) if tier else Decimal("0.00")
+    if figures.disqualified:
+        status = WeeklyResult.Status.DISQUALIFIED
+    elif amount > 0:
+        status = WeeklyResult.Status.PAID
+    else:
+        status = WeeklyResult.Status.NO_INCENTIVE
+    return {
+        "counted_days": days, "orders": orders, "on_time_orders": on_time, "parcels": figures.parcels,
+        "daily_average": money(Decimal(orders) / days) if days else None,
+        "on_time_rate": (Decimal(on_time) / orders).quantize(Decimal("0.0001"), ROUND_HALF_UP) if orders else None,
+        "tier": tier.per_parcel if tier else None,
+        "amount": amount if status == WeeklyResult.Status.PAID else Decimal("0.00"),
+        "status": status,
+    }
+
+
+# --- runs -----------------------------------------------------------------------------------------
+def settlement_start(*, week: dt.date, now: dt.datetime | None = None, triggered_by: str = "",
+                     inline: bool = False) -> SettlementRun:
+    """Settle a finished week (refused before its last deadline, Monday 20:00 local, has passed).
+
+    `inline` processes the batches in this process (the command's default, tests); otherwise each
+    batch is a Celery task so more workers settle faster."""
+    now = now or timezone.now()
+    if now <= selectors.week_finishes_at(week):
+        raise StateConflict("week_not_finished",
+                            _("Week %(week)s cannot be settled before its last deadline, %(at)s.")
+                            % {"week": timeutil.week_name(week),
+                               "at": timeutil.local(selectors.week_finishes_at(week)).strftime("%Y-%m-%d %H:%M")})
+    clawbacks = clawback_sweep(now=now)
+    policy = LogisticsPolicy.current()
+    store_ids = selectors.stores_to_settle(week)
+    size = max(1, policy.settlement_batch_size)
+    chunks = [store_ids[i:i + size] for i in range(0, len(store_ids), size)]
+    with transaction.atomic():
+        run = SettlementRun(week=week, started_at=now, triggered_by=triggered_by[:100],
+                            batches_total=len(chunks), clawbacks=clawbacks)
+        run._change_reason = JOB
+        run.save()
+        batches = SettlementBatch.objects.bulk_create(
+            [SettlementBatch(run=run, number=n + 1, store_ids=chunk) for n, chunk in enumerate(chunks)])
+    log.info("settlement run %s for %s: %s stores in %s batches", run.pk, run.week_name, len(store_ids),
+             len(chunks))
+    if not chunks:
+        _finish(run.pk)
+    batch_ids = [b.pk for b in SettlementBatch.objects.filter(run=run).order_by("number")] if batches else []
+    if inline:
+        for batch_id in batch_ids:
+            settlement_batch_process(batch_id=batch_id)
+    else:
+        from .tasks import settle_batch
+
+        for batch_id in batch_ids:
+            settle_batch.delay(batch_id)
+    run.refresh_from_db()
+    return run
+
+
+def settlement_batch_process(*, batch_id: int) -> None:
+    """Settle one batch exactly once; an error rolls the batch back and is recorded on the run."""
+    try:
+        with transaction.atomic():
+            batch = (SettlementBatch.objects.select_for_update().select_related("run")
+                     .filter(pk=batch_id, status=SettlementBatch.Status.PENDING).first())
+            if batch is None:
+                return  # done already (a re-delivered task) or unknown
+            stores, parcels, total = _settle(batch)
+            batch.status = SettlementBatch.Status.DONE
+            batch.stores, batch.parcels, batch.total = stores, parcels, total
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["status", "stores", "parcels", "total", "finished_at"])
+            _count(batch.run_id, stores=stores, parcels=parcels, total=total)
+    except Exception as exc:  # recorded, the run goes on; a rerun settles what is left
+        log.exception("settlement batch %s failed", batch_id)
+        with transaction.atomic():
+            updated = SettlementBatch.objects.filter(pk=batch_id, status=SettlementBatch.Status.PENDING).update(
+                status=SettlementBatch.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+                finished_at=timezone.now())
+            if updated:
+                run_id = SettlementBatch.objects.filter(pk=batch_id).values_list("run_id", flat=True).get()
+                _count(run_id, failed=True, error=f"batch {batch_id}: {type(exc).__name__}: {exc}")
+
+
+def _count(run_id: int, *, stores=0, parcels=0, total=Decimal("0.00"), failed=False, error="") -> None:
+    """Add a finished batch to its run; the batch that completes the count closes the run. The
+    run row is locked until this transaction commits, so exactly one batch sees itself last."""
+    run = SettlementRun.objects.select_for_update().get(pk=run_id)
+    SettlementRun.objects.filter(pk=run_id).update(
+        batches_done=F("batches_done") + 1, batches_failed=F("batches_failed") + int(failed),
+        stores=F("stores") + stores, parcels=F("parcels") + parcels, total=F("total") + total)
+    if error:
+        run.errors = (run.errors + "\n" + error).strip()[-10000:]
+        run.save(update_fields=["errors"])
+    run.refresh_from_db()
+    if run.batches_done >= run.batches_total:
+        _finish(run_id)
+
+
+def _finish(run_id: int) -> None:
+    run = SettlementRun.objects.select_for_update().get(pk=run_id)
+    if run.status != SettlementRun.Status.RUNNING:
+        return
+    run.status = SettlementRun.Status.FAILED if run.batches_failed else SettlementRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run._change_reason = JOB
+    run.save()
+
+
+def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
+    """One aggregate query for the figures, then bulk writes. Returns what this batch settled."""
+    run, week = batch.run, batch.run.week
+    now = timezone.now()
+    figures = selectors.week_figures(week, batch.store_ids)
+    tiers = tiers_for_week(week)
+    method = LogisticsPolicy.current().payout_method
+    rows = []
+    for f in figures:
+        values = evaluate(f, tiers)
+        if values["status"] == WeeklyResult.Status.PAID:
+            values["payout"] = method
+        rows.append(WeeklyResult(store_id=f.store_id, week=week, run=run, settled_at=now, **values))
+    WeeklyResult.objects.bulk_create(rows, ignore_conflicts=True)
+    # Ours are the rows this run inserted; a store another run settled first keeps its result.
+    ours = list(WeeklyResult.objects.filter(week=week, run=run, store_id__in=batch.store_ids))
+    if not ours:
+        return 0, 0, Decimal("0.00")
+    WeeklyResult.history.bulk_history_create(ours, default_change_reason=JOB, default_date=now)
+    paid = [r for r in ours if r.status == WeeklyResult.Status.PAID]
+    name = timeutil.week_name(week)
+    cash = [r for r in paid if r.payout == PayoutMethod.CASH]
+    # The ledger's idempotency key is unique, so a payout can never be posted twice even by two
+    # runs racing; inserted in bulk (one statement per batch) rather than one ledger_post per store.
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(store_id=r.store_id, kind=LedgerEntry.Kind.INCENTIVE, amount=r.amount,
+                    idempotency_key=r.ledger_key, reference=f"logistics-week:{name}", created_at=now,
+                    memo=f"on-time shipping incentive {name}: {r.parcels} parcels × {r.tier}")
+        for r in cash], ignore_conflicts=True)
+    grants = [AdCreditGrant(store_id=r.store_id, week=week, amount=r.amount, granted_at=now)
+              for r in paid if r.payout == PayoutMethod.AD_CREDIT]
+    if grants:
+        AdCreditGrant.objects.bulk_create(grants, ignore_conflicts=True)
+    return len(ours), sum(r.parcels for r in paid), sum((r.amount for r in paid), Decimal("0.00"))
+
+
+# --- claw-backs ------------------------------------------------------------------------------------
+def clawback_candidates() -> list[int]:
+    """Paid results of a week in which a fake-transactions or fake-shipping violation occurred that
+    is confirmed now (confirmed after the payout). Violations are few: read them, map to weeks."""
+    pairs = (Violation.objects.filter(kind__in=selectors.DISQUALIFYING_KINDS, status=Violation.Status.CONFIRMED,
+                                      store__logistics_results__status=WeeklyResult.Status.PAID)
+             .values_list("store_id", "occurred_at").distinct())
+    q = Q()
+    for store_id, occurred_at in pairs:
+        q |= Q(store_id=store_id, week=timeutil.week_monday(timeutil.local_date(occurred_at)))
+    if not q:
+        return []
+    return list(WeeklyResult.objects.filter(q, status=WeeklyResult.Status.PAID).values_list("pk", flat=True))
+
+
+def weekly_result_transition(*, result: WeeklyResult, to: str, reason: str) -> WeeklyResult:
+    """The one way a weekly result changes status (only paid → disqualified: a claw-back)."""
+    if to not in WeeklyResult.TRANSITIONS[result.status]:
+        raise StateConflict("invalid_state", _("A %(status)s result cannot become %(to)s.")
+                            % {"status": result.get_status_display(), "to": to})
+    result.status = to
+    result._change_reason = reason
+    result.save()
+    return result
+
+
+def clawback_sweep(*, now: dt.datetime | None = None) -> int:
+    """Claw back payouts a later-confirmed violation disqualifies: a ledger debit (cash) or the
+    ad-credit grant revoked. One small transaction per result; an error is logged and the rest
+    go on. Idempotent: the debit's key is unique and only paid results are taken."""
+    now = now or timezone.now()
+    done = 0
+    for pk in clawback_candidates():
+        try:
+            with transaction.atomic():
+                result = (WeeklyResult.objects.select_for_update(skip_locked=True)
+                          .filter(pk=pk, status=WeeklyResult.Status.PAID).first())
+                if result is None:
+                    continue
+                name = timeutil.week_name(result.week)
+                result.clawed_back_at = now
+                weekly_result_transition(result=result, to=WeeklyResult.Status.DISQUALIFIED,
+                                         reason="rule: claw back incentive after a confirmed violation")
+                if result.payout == PayoutMethod.CASH:
+                    ledger_post(store=result.store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=-result.amount, at=now,
+                                idempotency_key=f"{result.ledger_key}:clawback", reference=f"logistics-week:{name}",
+                                memo=f"claw-back of the on-time shipping incentive {name}: violation confirmed")
+                else:
+                    for grant in AdCreditGrant.objects.select_for_update().filter(
+                            store_id=result.store_id, week=result.week, revoked_at__isnull=True):
+                        grant.revoked_at = now
+                        grant._change_reason = "rule: claw back incentive after a confirmed violation"
+                        grant.save()
+                done += 1
+        except Exception:
+            log.exception("claw-back of weekly result %s failed", pk)
+    return done
