@@ -1,0 +1,288 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export import fields as ie_fields
+from import_export import resources
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from config.api.errors import DomainError
+from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.models import Category
+
+from . import selectors, services
+from .models import (Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Lifecycle,
+                     PaylaterPolicy)
+
+
+@admin.register(PaylaterPolicy)
+class PaylaterPolicyAdmin(SingletonPolicyAdmin):
+    fields = ["price_cap", "min_buyer_credit_score", "excess_advance_daily_limit", "excluded_categories",
+              "updated_at"]
+    readonly_fields = ["excluded_categories", "updated_at"]
+
+    @admin.display(description=_("excluded categories (edit the 'excluded from pay-later' flag on categories)"))
+    def excluded_categories(self, obj):
+        return ", ".join(Category.objects.filter(paylater_excluded=True).values_list("name", flat=True)) or "—"
+
+
+@admin.register(FeeRate)
+class FeeRateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "rate_percent", "starts_on", "ends_on"]
+    ordering = ["starts_on", "id"]
+
+    @admin.display(description=_("rate"), ordering="rate")
+    def rate_percent(self, obj):
+        return f"{obj.rate * 100:.2f}%"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # end a rate with `last local day` instead, so no date is left without a rate
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(SimpleHistoryAdmin):
+    """Enrollment is decided by the rules when the merchant asks (API); shown here with its history."""
+
+    list_display = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
+    list_filter = ["status", "refusal_code"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]
+    date_hierarchy = "last_attempt_at"
+    readonly_fields = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DerivedStatusFilter(admin.SimpleListFilter):
+    """Filters on the status annotated in SQL from now and the dates (never in Python)."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Lifecycle.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Lifecycle.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+class ActivityItemInline(admin.TabularInline):
+    model = ActivityItem
+    fields = ["product", "item_status", "created_at", "ended_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return selectors.items_with_status(super().get_queryset(request).select_related("product", "activity"))
+
+    @admin.display(description=_("status"))
+    def item_status(self, obj):
+        return Lifecycle(obj.status).label
+
+
+def _end_selected(modeladmin, request, queryset, end, label):
+    done = 0
+    for obj in queryset:
+        try:
+            end(obj.pk)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.WARNING)
+    modeladmin.message_user(request, _("%(n)d %(label)s ended.") % {"n": done, "label": label}, messages.SUCCESS)
+
+
+@admin.register(Activity)
+class ActivityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "store", "duration", "starts_at", "ends_at", "derived_status", "item_count",
+                    "ended_at"]
+    list_filter = [DerivedStatusFilter, "duration"]
+    search_fields = ["name", "store__name"]
+    list_select_related = ["store"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["store", "duration", "starts_at", "ends_at", "ended_at", "created_at"]
+    inlines = [ActivityItemInline]
+    actions = ["end_activities"]
+
+    def get_queryset(self, request):
+        return selectors.activities_with_status(super().get_queryset(request)).annotate(_items=Count("items"))
+
+    def has_add_permission(self, request):
+        return False  # merchants create activities through the API (eligibility is checked there)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("status"), ordering="status")
+    def derived_status(self, obj):
+        return Lifecycle(obj.status).label
+
+    @admin.display(description=_("items"), ordering="_items")
+    def item_count(self, obj):
+        return obj._items
+
+    @admin.action(description=_("End the selected activities (and all their items)"))
+    def end_activities(self, request, queryset):
+        _end_selected(self, request, queryset, lambda pk: services.activity_end(
+            activity_id=pk, reason=f"operator {request.user}: ended activity"), _("activities"))
+
+
+@admin.register(ActivityItem)
+class ActivityItemAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "product", "activity", "store", "derived_status", "created_at", "ended_at"]
+    list_filter = [DerivedStatusFilter]
+    search_fields = ["product__title", "activity__name", "activity__store__name"]
+    list_select_related = ["product", "activity__store"]
+    readonly_fields = ["activity", "product", "created_at", "ended_at"]
+    actions = ["end_items"]
+
+    def get_queryset(self, request):
+        return selectors.items_with_status(super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("store"))
+    def store(self, obj):
+        return obj.activity.store
+
+    @admin.display(description=_("status"), ordering="status")
+    def derived_status(self, obj):
+        return Lifecycle(obj.status).label
+
+    @admin.action(description=_("End the selected items"))
+    def end_items(self, request, queryset):
+        _end_selected(self, request, queryset, lambda pk: services.activity_item_end(
+            item_id=pk, reason=f"operator {request.user}: ended item"), _("items"))
+
+
+class FeeStatementResource(resources.ModelResource):
+    store_name = ie_fields.Field(attribute="store__name", column_name="store_name")
+    month = ie_fields.Field(column_name="month")
+    invoice_status = ie_fields.Field(column_name="invoice_status")
+    invoice_number = ie_fields.Field(column_name="invoice_number")
+
+    class Meta:
+        model = FeeStatement
+        fields = ["id", "store", "store_name", "month", "order_count", "fee_total", "generated_at",
+                  "invoice_status", "invoice_number"]
+        export_order = fields
+
+    def dehydrate_month(self, obj):
+        return obj.month.strftime("%Y-%m")
+
+    def dehydrate_invoice_status(self, obj):
+        invoice = getattr(obj, "invoice", None)
+        return invoice.status if invoice else ""
+
+    def dehydrate_invoice_number(self, obj):
+        invoice = getattr(obj, "invoice", None)
+        return invoice.invoice_number if invoice else ""
+
+    def get_queryset(self):
+        return FeeStatement.objects.select_related("store", "invoice")
+
+
+class InvoiceStateFilter(admin.SimpleListFilter):
+    title = _("invoice")
+    parameter_name = "invoice"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("not requested")), *InvoiceRequest.Status.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(invoice__isnull=True)
+        if self.value() in InvoiceRequest.Status.values:
+            return queryset.filter(invoice__status=self.value())
+        return queryset
+
+
+@admin.register(FeeStatement)
+class FeeStatementAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [FeeStatementResource]
+    list_display = ["store", "month_name", "order_count", "fee_total", "invoice_state", "generated_at"]
+    list_filter = ["month", InvoiceStateFilter]
+    search_fields = ["store__name"]
+    list_select_related = ["store", "invoice"]
+    readonly_fields = ["store", "month", "order_count", "fee_total", "generated_at"]
+
+    def has_add_permission(self, request):
+        return False  # generated by the monthly job / generate_fee_statements
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_name(self, obj):
+        return obj.month.strftime("%Y-%m")
+
+    @admin.display(description=_("invoice"))
+    def invoice_state(self, obj):
+        invoice = getattr(obj, "invoice", None)
+        if invoice is None:
+            return "—"
+        return f"{invoice.get_status_display()} {invoice.invoice_number}".strip()
+
+
+class IssueForm(forms.Form):
+    invoice_number = forms.CharField(label=_("invoice number"), max_length=50)
+
+
+@admin.register(InvoiceRequest)
+class InvoiceRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["statement", "title", "tax_id", "status", "requested_at", "invoice_number", "issued_at"]
+    list_filter = ["status"]
+    search_fields = ["statement__store__name", "title", "tax_id", "invoice_number"]
+    list_select_related = ["statement__store"]
+    date_hierarchy = "requested_at"
+    readonly_fields = ["statement", "title", "tax_id", "status", "requested_at", "invoice_number", "issued_at"]
+    actions = ["mark_issued"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Mark issued (enter the invoice numbers)"))
+    def mark_issued(self, request, queryset):
+        invoices = list(queryset.filter(status=InvoiceRequest.Status.REQUESTED).select_related("statement__store"))
+        if "apply" in request.POST:
+            forms_ = [(inv, IssueForm(request.POST, prefix=str(inv.pk))) for inv in invoices]
+            if all(form.is_valid() for _inv, form in forms_):
+                issued = 0
+                for inv, form in forms_:
+                    try:
+                        services.invoice_mark_issued(invoice_id=inv.pk, user=request.user, at=timezone.now(),
+                                                     invoice_number=form.cleaned_data["invoice_number"])
+                        issued += 1
+                    except DomainError as exc:
+                        self.message_user(request, f"{inv}: {exc.detail}", messages.WARNING)
+                self.message_user(request, _("%(n)d invoices marked issued.") % {"n": issued}, messages.SUCCESS)
+                return None
+        else:
+            forms_ = [(inv, IssueForm(prefix=str(inv.pk))) for inv in invoices]
+        if not invoices:
+            self.message_user(request, _("None of the selected invoices is waiting to be issued."), messages.WARNING)
+            return None
+        return TemplateResponse(request, "admin/paylater/invoice_mark_issued.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "rows": forms_,
+            "title": _("Mark invoices issued"), "action": "mark_issued",
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
