@@ -10,6 +10,8 @@ PERIODIC_JOBS = {
     "purge idempotency keys": ("config.tasks.purge_idempotency_keys", {"crontab": "15 3 * * *"}),
     "refund timeouts": ("refunds.tasks.run_refund_timeouts", {"every_seconds": 60}),
     "evaluate credit limits": ("merchants.tasks.evaluate_credit_limits", {"crontab": "0 2 1 * *"}),
+    "detect excess advances": ("paylater.tasks.detect_excess_advances", {"crontab": "5 * * * *"}),
+    "generate fee statements": ("paylater.tasks.generate_fee_statements", {"crontab": "0 2 1 * *"}),
     "settle logistics incentives": ("logistics.tasks.settle_week", {"crontab": "0 2 * * 2"}),
     "logistics incentive claw-backs": ("logistics.tasks.sweep_clawbacks", {"crontab": "*/15 * * * *"}),
 }
