@@ -1,0 +1,256 @@
+"""Operators' screens: refund cases (filters, negotiation clock, history, judgement), the refund
+policy, stores' automation rules, and the stores' refund KPIs. Every change goes through the
+services, so the history names the operator."""
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from config import timeutil
+from config.api.errors import DomainError
+from merchants.admin_policy import SingletonPolicyAdmin
+
+from . import selectors, services
+from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi
+from .services import Actor
+
+S = RefundCase.Status
+
+
+def _local(value):
+    return timezone.localtime(value, timeutil.platform_tz()).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _time_left(deadline, now):
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return format_html('<span style="color:#b00">{}</span>', _("overdue"))
+    return _("%(h)dh %(m)02dm left") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
+
+
+def overdue_q(now) -> Q:
+    """A deadline passed and the sweep has not applied it yet (or keeps failing)."""
+    return (Q(status=S.PENDING, merchant_deadline__lte=now)
+            | Q(status=S.AWAITING_RETURN, return_shipped_at__isnull=True, return_ship_deadline__lte=now)
+            | Q(status=S.RETURN_RECEIVED, refund_deadline__lte=now))
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("overdue")), ("no", _("not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(overdue_q(timezone.now()))
+        if self.value() == "no":
+            return queryset.exclude(overdue_q(timezone.now()))
+        return queryset
+
+
+class HasNegotiationFilter(admin.SimpleListFilter):
+    title = _("negotiation")
+    parameter_name = "negotiation"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("none")), *Negotiation.Status.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(negotiation__isnull=True)
+        if self.value() in Negotiation.Status.values:
+            return queryset.filter(negotiation__status=self.value())
+        return queryset
+
+
+class NegotiationInline(admin.StackedInline):
+    model = Negotiation
+    fields = ["type", "amount", "return_address", "status", "proposed_at", "proposed_by", "expires_at", "clock",
+              "closed_at"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("negotiation (one per case)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("answer clock"))
+    def clock(self, obj):
+        if obj.status != Negotiation.Status.OPEN:
+            return obj.get_status_display()
+        return _time_left(obj.expires_at, timezone.now())
+
+
+@admin.register(RefundCase)
+class RefundCaseAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "store", "order_id", "type", "reason", "amount", "status", "opened_at",
+                    "merchant_deadline", "clock", "negotiation_state", "judgement"]
+    list_filter = ["status", "type", "reason", OverdueFilter, HasNegotiationFilter, "judgement",
+                   ("store", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["store", "negotiation"]
+    search_fields = ["=id", "=order__id", "buyer_id", "store__name"]
+    date_hierarchy = "opened_at"
+    inlines = [NegotiationInline]
+    actions = ["judge_seller_responsible", "judge_buyer_responsible"]
+    fieldsets = [
+        (None, {"fields": ["store", "order", "buyer_id", "status", "clock"]}),
+        (_("request"), {"fields": ["requested_type", "requested_amount", "type", "amount", "reason", "shipped",
+                                   "shipped_flag", "first_on_order"]}),
+        (_("clocks"), {"fields": ["opened_at", "merchant_deadline", "decided_at", "return_ship_deadline",
+                                  "refund_deadline", "escalation_deadline"]}),
+        (_("return"), {"fields": ["return_address", "tracking_no", "return_shipped_at", "return_received_at"]}),
+        (_("outcome"), {"fields": ["refunded_at", "reject_reason", "escalated_at", "judgement", "judged_at",
+                                   "closed_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fs in self.fieldsets for f in fs[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("clock"))
+    def clock(self, obj):
+        now = timezone.now()
+        if obj.status == S.PENDING:
+            return _time_left(obj.merchant_deadline, now)
+        if obj.status == S.AWAITING_RETURN and obj.return_shipped_at is None:
+            return _time_left(obj.return_ship_deadline, now)
+        if obj.status == S.RETURN_RECEIVED:
+            return _time_left(obj.refund_deadline, now)
+        if obj.status == S.ESCALATED:
+            return format_html("<strong>{}</strong>", _("awaiting judgement"))
+        return "—"
+
+    @admin.display(description=_("negotiation"), ordering="negotiation__status")
+    def negotiation_state(self, obj):
+        try:
+            negotiation = obj.negotiation
+        except Negotiation.DoesNotExist:
+            return "—"
+        if negotiation.status == Negotiation.Status.OPEN:
+            return format_html("{} {} · {}", negotiation.get_type_display(), negotiation.amount,
+                               _time_left(negotiation.expires_at, timezone.now()))
+        return negotiation.get_status_display()
+
+    def _judge(self, request, queryset, seller_responsible: bool):
+        done = 0
+        for case_id in queryset.values_list("pk", flat=True):
+            try:
+                services.refund_case_judge(case_id=case_id, actor=Actor.operator(request.user),
+                                           seller_responsible=seller_responsible)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"#{case_id}: {exc.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d case(s) judged.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Judge escalated cases: seller responsible (refund forced)"),
+                  permissions=["change"])
+    def judge_seller_responsible(self, request, queryset):
+        self._judge(request, queryset, True)
+
+    @admin.action(description=_("Judge escalated cases: buyer responsible (close)"), permissions=["change"])
+    def judge_buyer_responsible(self, request, queryset):
+        self._judge(request, queryset, False)
+
+
+@admin.register(RefundPolicy)
+class RefundPolicyAdmin(SingletonPolicyAdmin):
+    pass
+
+
+class RefundRulesForm(forms.ModelForm):
+    class Meta:
+        model = RefundRules
+        fields = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("auto_agree_no_reason_return") and not (data.get("return_address") or "").strip():
+            self.add_error("return_address", _("Required when auto-agreeing returns."))
+        return data
+
+
+@admin.register(RefundRules)
+class RefundRulesAdmin(SimpleHistoryAdmin):
+    form = RefundRulesForm
+    list_display = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address",
+                    "updated_at"]
+    list_filter = ["auto_agree_unshipped_refund_only", "auto_agree_no_reason_return"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]
+    autocomplete_fields = ["store"]
+
+    def save_model(self, request, obj, form, change):
+        values = {k: form.cleaned_data[k] for k in ("auto_agree_unshipped_refund_only",
+                                                    "auto_agree_no_reason_return", "return_address")}
+        saved = services.refund_rules_update(store=form.cleaned_data["store"], actor=Actor.operator(request.user),
+                                             **values)
+        obj.pk = saved.pk
+
+
+@admin.register(StoreRefundKpi)
+class StoreRefundKpiAdmin(admin.ModelAdmin):
+    """The four KPIs of SPEC §3 per store over the 30 local days ending today, computed as SQL
+    annotations (one query per page, whatever its length)."""
+
+    list_display = ["name", "orders_paid", "product_experience_refund_rate", "refund_only_completion_hours",
+                    "return_refund_completion_hours", "dispute_refund_rate"]
+    search_fields = ["name"]
+    list_filter = ["grade", "status"]
+
+    def get_queryset(self, request):
+        start, end = selectors.kpi_window(timeutil.local_date(timezone.now()))
+        return super().get_queryset(request).annotate(**selectors.kpi_annotations(
+            start=start, end=end, reasons=RefundPolicy.current().reason_codes()))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and (
+            request.user.has_perm("refunds.view_refundcase") or request.user.has_perm("merchants.view_store"))
+
+    def _kpi(self, obj, name):
+        value = selectors.kpis_from_row(obj)[name]
+        return "—" if value is None else value
+
+    @admin.display(description=_("orders paid (30 days)"), ordering="kpi_orders_paid")
+    def orders_paid(self, obj):
+        return obj.kpi_orders_paid
+
+    @admin.display(description=_("product experience refund rate"))
+    def product_experience_refund_rate(self, obj):
+        return self._kpi(obj, "product_experience_refund_rate")
+
+    @admin.display(description=_("refund-only completion (h)"))
+    def refund_only_completion_hours(self, obj):
+        return self._kpi(obj, "refund_only_completion_hours")
+
+    @admin.display(description=_("return completion (h)"))
+    def return_refund_completion_hours(self, obj):
+        return self._kpi(obj, "return_refund_completion_hours")
+
+    @admin.display(description=_("dispute refund rate"))
+    def dispute_refund_rate(self, obj):
+        return self._kpi(obj, "dispute_refund_rate")
