@@ -1,14 +1,19 @@
-from django.contrib import admin
-from django.db.models import Count
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from merchants.api.views import with_wallet_balance
+from config.api.errors import DomainError
 from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.services import violation_open
+from merchants.violations import penalty_preview, violation_confirm, violation_dismiss, violation_revoke
 from merchants.models import (Category, CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, LedgerEntry,
-                              Order, Product, Sanction, Store, StoreMetrics, Violation)
+                              Order, PenaltyRule, Product, Sanction, Store, StoreMetrics, Violation)
 from merchants.selectors import sanctions_in_force_q, store_credit
 
 
@@ -59,7 +64,9 @@ class SanctionFilter(admin.SimpleListFilter):
     parameter_name = "restricted"
 
     def lookups(self, request, model_admin):
-        return [(k, label) for k, label in Sanction.Kind.choices]
+        return [(Sanction.Kind.CREDIT_FREEZE, _("frozen now")),
+                (Sanction.Kind.PAYLATER_SUSPENSION, _("pay-later suspended now")),
+                (Sanction.Kind.RAISE_BAN, _("raise banned now"))]
 
     def queryset(self, request, queryset):
         if self.value() in Sanction.Kind.values:
@@ -70,18 +77,31 @@ class SanctionFilter(admin.SimpleListFilter):
 @admin.register(Store)
 class StoreAdmin(SimpleHistoryAdmin):
     list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit",
-                    "balance"]
+                    "balance", "restrictions"]
     list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category"]
     search_fields = ["name", "city", "owner__username"]
     autocomplete_fields = ["owner", "main_category"]
     filter_horizontal = ["members"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    readonly_fields = ["base_limit", "balance", "credit_summary", "score_breakdown", "created_at"]
+    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "created_at"]
     inlines = [LedgerInline]
 
     def get_queryset(self, request):
-        return with_wallet_balance(super().get_queryset(request))
+        now = timezone.now()
+        qs = with_wallet_balance(super().get_queryset(request))
+        return qs.annotate(**{f"{kind}_until": Subquery(
+            Sanction.objects.filter(store=OuterRef("pk"), kind=kind, revoked_at__isnull=True, starts_at__lte=now,
+                                    ends_at__gt=now).order_by().values("store").annotate(end=Max("ends_at"))
+            .values("end")) for kind in Sanction.Kind.values})
+
+    @admin.display(description=_("restrictions now"))
+    def restrictions(self, obj):
+        parts = [(label, timezone.localtime(getattr(obj, f"{kind}_until")).strftime("%Y-%m-%d"))
+                 for kind, label in Sanction.Kind.choices if getattr(obj, f"{kind}_until", None)]
+        if not parts:
+            return "—"
+        return format_html_join(", ", '<span style="color:#b00">{} → {}</span>', parts)
 
     @admin.display(description=_("wallet balance"), ordering="wallet_balance")
     def balance(self, obj):
@@ -162,20 +182,121 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+def form_action(modeladmin, request, queryset, *, form_class, title, submit_label, apply):
+    """An admin action with an intermediate form (reason, granted limit…). `apply(obj, data)`
+    calls a service; a refusal on one object is reported and the others continue."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        done = 0
+        for obj in queryset:
+            try:
+                apply(obj, form.cleaned_data)
+                done += 1
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, _("%(n)s done.") % {"n": done}, messages.SUCCESS)
+        return None
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "objects": list(queryset),
+               "form": form, "opts": modeladmin.model._meta, "submit_label": submit_label,
+               "action": request.POST.get("action")}
+    return TemplateResponse(request, "admin/merchants/action_form.html", context)
+
+
+def run_service(modeladmin, request, queryset, fn):
+    done = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, _("%(n)s done.") % {"n": done}, messages.SUCCESS)
+
+
 @admin.register(Violation)
 class ViolationAdmin(SimpleHistoryAdmin):
-    list_display = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "detected_by"]
+    list_display = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "fine_amount", "detected_by"]
     list_filter = ["kind", "status"]
     search_fields = ["store__name", "reference", "detail"]
     autocomplete_fields = ["store"]
     list_select_related = ["store"]
     date_hierarchy = "occurred_at"
-    readonly_fields = ["status", "confirmed_at", "decided_at", "revoked_at", "revoke_reason", "dedup_key",
-                       "created_at"]
+    readonly_fields = ["status", "confirmed_at", "decided_at", "decision_note", "penalty_applied", "revoked_at",
+                       "revoke_reason", "dedup_key", "detected_by", "created_at"]
+    fields = ["store", "kind", "occurred_at", "reference", "detail", *readonly_fields]
     inlines = [SanctionInline]
+    actions = ["confirm", "dismiss", "revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.pk:  # what was found is fixed once opened; decisions go through actions
+            return ["store", "kind", "occurred_at", "reference", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._change_reason = "edited detail"
+            return super().save_model(request, obj, form, change)
+        created, _new = violation_open(store=obj.store, kind=obj.kind, occurred_at=obj.occurred_at,
+                                       detected_by=f"operator:{request.user.username}", reference=obj.reference,
+                                       detail=obj.detail)
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("penalty applied"))
+    def penalty_applied(self, obj):
+        if not obj.penalty:
+            if obj.pk and obj.status == Violation.Status.PENDING_REVIEW:
+                p = penalty_preview(obj)
+                return format_html("{} {}: {} · {}: {} · {}: {} · {}: {} · {}: {}", _("if confirmed now"),
+                                   _("fine"), f"{p['fine']:.2f}", _("freeze days"), p["freeze_days"],
+                                   _("no raise (months)"), p["raise_ban_months"],
+                                   _("pay-later suspended (months)"), p["paylater_suspension_months"],
+                                   _("grade"), p["grade_effect"])
+            return "—"
+        return format_html_join(" · ", "{}: {}", ((k, v) for k, v in obj.penalty.items() if v not in (None, "")))
+
+    @admin.action(description=_("Confirm (apply the penalty)"))
+    def confirm(self, request, queryset):
+        run_service(self, request, queryset,
+                    lambda v: violation_confirm(violation_id=v.pk, user=request.user))
+
+    @admin.action(description=_("Dismiss (apply nothing)"))
+    def dismiss(self, request, queryset):
+        run_service(self, request, queryset,
+                    lambda v: violation_dismiss(violation_id=v.pk, user=request.user))
+
+    @admin.action(description=_("Revoke (reverse the penalty)…"))
+    def revoke(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Revoke violations"),
+                           submit_label=_("Revoke"),
+                           apply=lambda v, d: violation_revoke(violation_id=v.pk, reason=d["reason"],
+                                                               user=request.user))
 
 
+@admin.register(PenaltyRule)
+class PenaltyRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "fine_rate", "freeze_days", "raise_ban_months", "paylater_suspension_months",
+                    "grade_effect", "forfeits_logistics_incentive"]
+    readonly_fields = ["kind"]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        for kind in Violation.Kind.values:
+            PenaltyRule.for_kind(kind)
+        return super().changelist_view(request, extra_context)
 
 
 # --- credit score ----------------------------------------------------------------------------

@@ -5,5 +5,6 @@ from . import views
 router = SimpleRouter()
 router.register("stores", views.MerchantStoreViewSet, basename="store")
 router.register("ledger-entries", views.LedgerEntryViewSet, basename="ledger-entry")
+router.register("violations", views.MerchantViolationViewSet, basename="violation")
 
 urlpatterns = router.urls

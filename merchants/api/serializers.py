@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, MonthField, RateField
-from merchants.models import Category, LedgerEntry, Order, Product, Store, StoreMetrics
+from merchants.models import Category, LedgerEntry, Order, Product, Store, StoreMetrics, Violation
 
 NAME = {"max_length": 100, "allow_blank": False, "trim_whitespace": True}
 
@@ -201,3 +201,43 @@ class ProductOut(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "store", "title", "category", "price", "listed", "created_at"]
+
+
+# --- violations (merchant, read-only) -----------------------------------------------------------
+class PenaltyOut(serializers.Serializer):
+    fine = MoneyField(positive=False, help_text=_("Fine debited from the wallet (0 when none)."))
+    fine_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    effective_limit = MoneyField(positive=False, help_text=_("Effective limit at confirmation (the fine's base)."))
+    credit_frozen_until = AwareDateTimeField(allow_null=True)
+    raise_banned_until = AwareDateTimeField(allow_null=True)
+    paylater_suspended_until = AwareDateTimeField(allow_null=True)
+    grade_before = serializers.CharField(allow_null=True)
+    grade_after = serializers.CharField(allow_null=True)
+    no_logistics_incentive_that_week = serializers.BooleanField()
+    reversed = serializers.BooleanField(help_text=_("True once the violation was revoked and all of it reversed."))
+
+
+class ViolationOut(serializers.ModelSerializer):
+    occurred_at = AwareDateTimeField()
+    confirmed_at = AwareDateTimeField(allow_null=True)
+    revoked_at = AwareDateTimeField(allow_null=True)
+    created_at = AwareDateTimeField()
+    penalty = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Violation
+        fields = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "revoked_at", "revoke_reason",
+                  "reference", "detail", "created_at", "penalty"]
+
+    @extend_schema_field(PenaltyOut(allow_null=True))
+    def get_penalty(self, violation):
+        """The penalty confirming applied; null unless confirmed (or confirmed then revoked)."""
+        import datetime as dt
+
+        p = violation.penalty
+        if not p:
+            return None
+        when = {k: dt.datetime.fromisoformat(p[k]) if p.get(k) else None
+                for k in ("credit_frozen_until", "raise_banned_until", "paylater_suspended_until")}
+        return PenaltyOut({**p, **when, "fine": violation.fine_amount or 0,
+                           "reversed": violation.status == Violation.Status.REVOKED}).data

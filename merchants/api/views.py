@@ -13,7 +13,7 @@ from config.api.errors import DomainError
 
 from config.api.views import MerchantReadOnlyViewSet, PlatformGenericView, errors
 from merchants import services
-from merchants.models import ZERO, LedgerEntry, Product, Store
+from merchants.models import ZERO, LedgerEntry, Product, Store, Violation
 
 from . import serializers as s
 
@@ -148,6 +148,14 @@ class MerchantProductViewSet(MerchantReadOnlyViewSet):
     serializer_class = s.ProductOut
     queryset = Product.objects.order_by("id")
     filterset_fields = ["store", "category", "listed"]
+
+
+class MerchantViolationViewSet(MerchantReadOnlyViewSet):
+    """The caller's stores' violations with the penalty applied (read-only)."""
+
+    serializer_class = s.ViolationOut
+    queryset = Violation.objects.order_by("-occurred_at", "-id")
+    filterset_fields = ["store", "kind", "status"]
 
 
 __all__ = ["mixins"]

@@ -1,0 +1,183 @@
+"""Violations and penalties (违规, SPEC §1): confirm applies the penalty policy, dismiss
+applies nothing, revoke reverses everything confirming applied. Opening a pending violation
+is `merchants.services.violation_open` (the service other apps call).
+
+One transition table and one transition function; every change is a history row with who
+and why."""
+import datetime as dt
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config import timeutil
+from config.api.errors import DomainError, StateConflict
+
+from .models import LedgerEntry, PenaltyRule, Sanction, Store, Violation
+from .selectors import store_credit
+from .services import ledger_post, money
+
+S = Violation.Status
+TRANSITIONS = {
+    S.PENDING_REVIEW: {S.CONFIRMED, S.DISMISSED},
+    S.CONFIRMED: {S.REVOKED},
+    S.DISMISSED: set(),
+    S.REVOKED: set(),
+}
+GRADES = [Store.Grade.A, Store.Grade.B, Store.Grade.C]
+
+
+def _transition(violation: Violation, target: str, *, user=None, reason: str) -> None:
+    """The one place a violation's status changes: refuses illegal moves, records who/why."""
+    if target not in TRANSITIONS[violation.status]:
+        raise StateConflict("invalid_state", _("A %(status)s violation cannot become %(target)s.")
+                            % {"status": violation.get_status_display(), "target": S(target).label})
+    violation.status = target
+    violation._change_reason = reason
+    if user is not None:
+        violation._history_user = user
+    violation.save()
+
+
+def _lock(violation_id: int) -> Violation:
+    return Violation.objects.select_for_update().get(pk=violation_id)
+
+
+def _add_months(at, months: int):
+    """Calendar months in the platform time zone (6 months from 31 Aug ends 28/29 Feb)."""
+    return timeutil.local(at) + relativedelta(months=months)
+
+
+def lowered(grade: str) -> str:
+    return GRADES[min(GRADES.index(grade) + 1, len(GRADES) - 1)]
+
+
+@transaction.atomic
+def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") -> Violation:
+    """Apply the penalty for the violation's kind (policy at confirmation): fine = rate ×
+    effective limit now (a ledger debit, idempotent), sanctions running from now (overlaps end
+    at the latest end because "in force" takes the max), grade change."""
+    at = at or timezone.now()
+    violation = _lock(violation_id)
+    if S.CONFIRMED not in TRANSITIONS[violation.status]:
+        raise StateConflict("invalid_state", _("Only a violation pending review can be confirmed."))
+    store = Store.objects.select_for_update().get(pk=violation.store_id)
+    rule = PenaltyRule.for_kind(violation.kind)
+    limit = store_credit(store=store, at=at).effective_limit
+    fine = money(limit * rule.fine_rate)
+    violation.confirmed_at = violation.decided_at = at
+    violation.decision_note = note
+    violation.limit_at_confirmation = limit
+    violation.fine_amount = fine
+    sanctions = []
+    if rule.freeze_days:
+        sanctions.append((Sanction.Kind.CREDIT_FREEZE, at + dt.timedelta(days=rule.freeze_days)))
+    if rule.raise_ban_months:
+        sanctions.append((Sanction.Kind.RAISE_BAN, _add_months(at, rule.raise_ban_months)))
+    if rule.paylater_suspension_months:
+        sanctions.append((Sanction.Kind.PAYLATER_SUSPENSION, _add_months(at, rule.paylater_suspension_months)))
+    Sanction.objects.bulk_create([Sanction(store=store, violation=violation, kind=kind, starts_at=at, ends_at=end)
+                                  for kind, end in sanctions])
+    new_grade = {PenaltyRule.GradeEffect.SET_C: Store.Grade.C,
+                 PenaltyRule.GradeEffect.LOWER_ONE: lowered(store.grade)}.get(rule.grade_effect)
+    if new_grade and new_grade != store.grade:
+        violation.grade_before, violation.grade_after, violation.grade_changed_at = store.grade, new_grade, at
+        store.grade = new_grade
+        store._change_reason = f"violation {violation.pk} confirmed"
+        if user is not None:
+            store._history_user = user
+        store.save(update_fields=["grade"])
+        grade_history_id = Store.history.filter(id=store.pk).order_by("-history_id").values_list(
+            "history_id", flat=True).first()
+    else:
+        grade_history_id = None
+    violation.penalty = {
+        "fine_rate": str(rule.fine_rate), "fine": f"{fine:.2f}", "effective_limit": f"{limit:.2f}",
+        "credit_frozen_until": _iso(dict(sanctions).get(Sanction.Kind.CREDIT_FREEZE)),
+        "raise_banned_until": _iso(dict(sanctions).get(Sanction.Kind.RAISE_BAN)),
+        "paylater_suspended_until": _iso(dict(sanctions).get(Sanction.Kind.PAYLATER_SUSPENSION)),
+        "grade_before": violation.grade_before or None, "grade_after": violation.grade_after or None,
+        "no_logistics_incentive_that_week": rule.forfeits_logistics_incentive,
+        "grade_history_id": grade_history_id,
+    }
+    if fine > 0:
+        ledger_post(store=store, kind=LedgerEntry.Kind.FINE, amount=-fine, at=at, user=user,
+                    idempotency_key=f"violation:{violation.pk}:fine", reference=f"violation:{violation.pk}",
+                    memo=f"{violation.get_kind_display()}")
+    _transition(violation, S.CONFIRMED, user=user, reason=f"confirmed{': ' + note if note else ''}")
+    return violation
+
+
+def _iso(value):
+    return timeutil.local(value).isoformat() if value else None
+
+
+@transaction.atomic
+def violation_dismiss(*, violation_id: int, user=None, at=None, note: str = "") -> Violation:
+    """Dismissing applies nothing."""
+    violation = _lock(violation_id)
+    violation.decided_at = at or timezone.now()
+    violation.decision_note = note
+    _transition(violation, S.DISMISSED, user=user, reason=f"dismissed{': ' + note if note else ''}")
+    return violation
+
+
+@transaction.atomic
+def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> Violation:
+    """Reverse everything confirming applied: a `fine_reversal` credit, sanctions revoked, the
+    grade restored — only if no later change touched the grade. History stays complete."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", _("Revoking a violation needs a reason."),
+                          fields={"reason": [str(_("This field is required."))]})
+    at = at or timezone.now()
+    violation = _lock(violation_id)
+    if S.REVOKED not in TRANSITIONS[violation.status]:
+        raise StateConflict("invalid_state", _("Only a confirmed violation can be revoked."))
+    store = Store.objects.select_for_update().get(pk=violation.store_id)
+    if violation.fine_amount and violation.fine_amount > 0:
+        ledger_post(store=store, kind=LedgerEntry.Kind.FINE_REVERSAL, amount=violation.fine_amount, at=at, user=user,
+                    idempotency_key=f"violation:{violation.pk}:fine_reversal",
+                    reference=f"violation:{violation.pk}", memo=reason[:300])
+    for sanction in violation.sanctions.filter(revoked_at__isnull=True):
+        sanction.revoked_at = at
+        sanction.save(update_fields=["revoked_at"])
+    if violation.grade_after:
+        violation.grade_restored = not _grade_touched_since(store, violation)
+        if violation.grade_restored:
+            store.grade = violation.grade_before
+            store._change_reason = f"violation {violation.pk} revoked"
+            if user is not None:
+                store._history_user = user
+            store.save(update_fields=["grade"])
+    violation.revoked_at = at
+    violation.revoke_reason = reason
+    _transition(violation, S.REVOKED, user=user, reason=f"revoked: {reason}")
+    return violation
+
+
+def _grade_touched_since(store: Store, violation: Violation) -> bool:
+    """Did anything change the grade after this violation set it? The store's history rows
+    after the change all still show the grade it set, and the store still has it."""
+    if store.grade != violation.grade_after:
+        return True
+    since = violation.penalty.get("grade_history_id")
+    later = Store.history.filter(id=store.pk)
+    later = later.filter(history_id__gt=since) if since else later.filter(
+        history_date__gt=violation.grade_changed_at)
+    return later.exclude(grade=violation.grade_after).exists()
+
+
+def penalty_preview(violation: Violation) -> dict:
+    """What confirming would apply now (shown to the operator before confirming)."""
+    rule = PenaltyRule.for_kind(violation.kind)
+    limit = store_credit(store=violation.store).effective_limit
+    return {"fine": money(limit * rule.fine_rate), "freeze_days": rule.freeze_days,
+            "raise_ban_months": rule.raise_ban_months,
+            "paylater_suspension_months": rule.paylater_suspension_months,
+            "grade_effect": rule.get_grade_effect_display()}
+
+
+__all__ = ["violation_confirm", "violation_dismiss", "violation_revoke", "Decimal"]
