@@ -1,0 +1,67 @@
+"""Demo refund data (called by `seed_demo`): for a few stores, cases in every interesting state —
+pending with and without a negotiation, one past its decision deadline (the next sweep agrees
+it), refunded, awaiting a return, return received, escalated awaiting judgement — and automation
+rules on the first store. Idempotent: stores that already have cases are skipped."""
+import datetime as dt
+from decimal import Decimal
+
+from config.api.errors import DomainError
+from merchants.models import Order
+
+from . import services
+from .models import RefundCase, RefundRules
+from .services import Actor
+
+H = dt.timedelta(hours=1)
+
+
+def _store_seed(store, orders, now):
+    merchant = Actor.merchant(store.owner)
+    address = f"{store.city} {store.name} 售后仓"
+    plan = [
+        # (type, reason, share of the order, opened hours ago, what happens next)
+        ("refund_only", "not_received", Decimal("1"), 2, None),
+        ("return_refund", "damaged", Decimal("1"), 5, "negotiate"),
+        ("refund_only", "quality", Decimal("0.5"), 40, None),  # overdue: the sweep agrees it
+        ("refund_only", "not_as_described", Decimal("0.3"), 50, "agree"),
+        ("return_refund", "no_reason_7d", Decimal("1"), 60, "agree"),
+        ("return_refund", "wrong_item", Decimal("1"), 70, "received"),
+        ("refund_only", "other", Decimal("1"), 80, "escalate"),
+    ]
+    for order, (type_, reason, share, hours_ago, then) in zip(orders, plan):
+        opened = now - hours_ago * H
+        if opened < order.paid_at:
+            continue
+        case = services.refund_case_open(order=order, type=type_, reason=reason, amount=order.amount * share,
+                                         opened_at=opened, shipped=True)
+        try:
+            if then == "negotiate":
+                services.negotiation_propose(case_id=case.pk, actor=merchant, type="refund_only",
+                                             amount=Decimal("5.00"), at=opened + H)
+            elif then == "agree":
+                services.refund_case_agree(case_id=case.pk, actor=merchant, return_address=address, at=opened + 3 * H)
+            elif then == "received":
+                services.refund_case_agree(case_id=case.pk, actor=merchant, return_address=address, at=opened + 2 * H)
+                services.refund_case_return_shipped(case_id=case.pk, actor=Actor.buyer(case.buyer_id),
+                                                    tracking_no=f"SF{case.pk:010d}", at=opened + 20 * H)
+                services.refund_case_return_received(case_id=case.pk, actor=merchant, at=now - 10 * H)
+            elif then == "escalate":
+                services.refund_case_reject(case_id=case.pk, actor=merchant, reason="商品已签收且无质量问题",
+                                            at=opened + 4 * H)
+                services.refund_case_escalate(case_id=case.pk, actor=Actor.buyer(case.buyer_id), at=opened + 30 * H)
+        except DomainError:
+            continue  # e.g. a fresh-food store cannot negotiate; the case simply stays pending
+
+
+def seed(*, stores, now):
+    stores = list(stores)[:4]
+    if stores and not RefundRules.objects.filter(store=stores[0]).exists():
+        services.refund_rules_update(store=stores[0], actor=Actor.job("seed_demo"),
+                                     auto_agree_unshipped_refund_only=True, auto_agree_no_reason_return=False,
+                                     return_address=f"{stores[0].city} {stores[0].name} 售后仓")
+    for store in stores:
+        if RefundCase.objects.filter(store=store).exists():
+            continue
+        orders = list(Order.objects.filter(store=store, paid_at__lte=now - dt.timedelta(days=4),
+                                           refunded_amount=0).order_by("paid_at")[:7])
+        _store_seed(store, orders, now)
