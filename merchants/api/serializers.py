@@ -3,7 +3,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, MonthField, RateField
-from merchants.models import Category, LedgerEntry, Order, Product, Store, StoreMetrics, Violation
+from config.api.serializers import OwnStoreField
+from merchants.models import (Category, CreditApplication, LedgerEntry, Order, Product, Store, StoreMetrics,
+                              Violation)
 
 NAME = {"max_length": 100, "allow_blank": False, "trim_whitespace": True}
 
@@ -241,3 +243,74 @@ class ViolationOut(serializers.ModelSerializer):
                 for k in ("credit_frozen_until", "raise_banned_until", "paylater_suspended_until")}
         return PenaltyOut({**p, **when, "fine": violation.fine_amount or 0,
                            "reversed": violation.status == Violation.Status.REVOKED}).data
+
+
+# --- limit-increase applications (merchant) ------------------------------------------------------
+class CreditApplicationIn(serializers.Serializer):
+    store = OwnStoreField()
+    requested_limit = MoneyField(max_digits=12)
+    business_license_no = serializers.RegexField(
+        r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$", max_length=18,
+        help_text=_("Unified social credit code (18) or old registration number (15), upper case."),
+        error_messages={"invalid": _("Must be 15 or 18 digits/capital letters.")})
+    legal_rep_id_no = serializers.RegexField(
+        r"^\d{17}[\dX]$|^\d{15}$", max_length=18, help_text=_("Resident ID number (18, last may be X)."),
+        error_messages={"invalid": _("Must be an 18-digit ID number (last may be X).")})
+    bank_account = serializers.RegexField(r"^\d{8,30}$", max_length=30, min_length=8,
+                                          error_messages={"invalid": _("Digits only, 8–30 of them.")})
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("legal_rep_id_no"), str):
+            data = {**data, "legal_rep_id_no": data["legal_rep_id_no"].upper()}
+        return super().to_internal_value(data)
+
+
+class OperatingMonthOut(serializers.Serializer):
+    month = serializers.CharField()
+    monthly_sales = MoneyField(positive=False)
+    dsr_score = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class ActivationOut(serializers.Serializer):
+    increase = MoneyField(positive=False)
+    volume = MoneyField(positive=False, help_text=_("Pay-later volume since approval (not cancelled)."))
+    step1_volume = MoneyField(positive=False, help_text=_("Volume that activates half of the increase."))
+    step2_volume = MoneyField(positive=False, help_text=_("Volume that activates all of it."))
+    step1_at = AwareDateTimeField(allow_null=True)
+    step2_at = AwareDateTimeField(allow_null=True)
+
+
+class CreditApplicationOut(serializers.ModelSerializer):
+    """Sensitive numbers are only ever shown masked (last 4 characters)."""
+
+    requested_limit = MoneyField()
+    business_license_no = serializers.CharField(source="business_license_masked")
+    legal_rep_id_no = serializers.CharField(source="legal_rep_id_masked")
+    bank_account = serializers.CharField(source="bank_account_masked")
+    operating_data = OperatingMonthOut(many=True)
+    submitted_at = AwareDateTimeField()
+    due_at = AwareDateTimeField()
+    decided_at = AwareDateTimeField(allow_null=True)
+    granted_limit = MoneyField(allow_null=True)
+    activation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CreditApplication
+        fields = ["id", "store", "status", "requested_limit", "business_license_no", "legal_rep_id_no",
+                  "bank_account", "operating_data", "submitted_at", "due_at", "decided_at", "granted_limit",
+                  "reject_reason", "activation"]
+
+    @extend_schema_field(ActivationOut(allow_null=True))
+    def get_activation(self, app):
+        if app.status != CreditApplication.Status.APPROVED:
+            return None
+        from merchants.applications import activation_volume, refresh_activation
+        from merchants.models import CreditApplicationPolicy
+
+        refresh_activation(app)
+        policy = CreditApplicationPolicy.current()
+        return ActivationOut({"increase": app.increase, "volume": activation_volume(app),
+                              "step1_volume": app.increase * policy.activation_step1_rate,
+                              "step2_volume": app.increase * policy.activation_step2_rate,
+                              "step1_at": app.step1_at, "step2_at": app.step2_at}).data

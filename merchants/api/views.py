@@ -13,7 +13,7 @@ from config.api.errors import DomainError
 
 from config.api.views import MerchantReadOnlyViewSet, PlatformGenericView, errors
 from merchants import services
-from merchants.models import ZERO, LedgerEntry, Product, Store, Violation
+from merchants.models import ZERO, CreditApplication, LedgerEntry, Product, Store, Violation
 
 from . import serializers as s
 
@@ -156,6 +156,30 @@ class MerchantViolationViewSet(MerchantReadOnlyViewSet):
     serializer_class = s.ViolationOut
     queryset = Violation.objects.order_by("-occurred_at", "-id")
     filterset_fields = ["store", "kind", "status"]
+
+
+class MerchantCreditApplicationViewSet(mixins.CreateModelMixin, MerchantReadOnlyViewSet):
+    """Limit-increase applications (提额申请) of the caller's stores; numbers shown masked."""
+
+    serializer_class = s.CreditApplicationOut
+    queryset = CreditApplication.objects.order_by("-submitted_at", "-id")
+    filterset_fields = ["store", "status"]
+
+    def get_serializer_class(self):
+        return s.CreditApplicationIn if self.action == "create" else s.CreditApplicationOut
+
+    @extend_schema(request=s.CreditApplicationIn, responses={201: s.CreditApplicationOut, **errors(
+        401, 403, 404, _400="invalid input, or a refusal: annual_application_limit, dsr_below_threshold, "
+                            "raise_banned, application_pending, store_suspended, "
+                            "requested_limit_not_above_current")},
+        summary="Apply for a higher pay-later limit")
+    def create(self, request, *args, **kwargs):
+        from merchants.applications import application_submit
+
+        data = s.CreditApplicationIn(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        app = application_submit(**data.validated_data, user=request.user)
+        return Response(s.CreditApplicationOut(app).data, status=status.HTTP_201_CREATED)
 
 
 __all__ = ["mixins"]
