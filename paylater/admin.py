@@ -20,7 +20,7 @@ from .models import (Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, 
 
 @admin.register(PaylaterPolicy)
 class PaylaterPolicyAdmin(SingletonPolicyAdmin):
-    fields = ["price_cap", "min_buyer_credit_score", "excess_advance_daily_limit", "excluded_categories",
+    fields = ["price_cap", "standard_fee_rate", "min_buyer_credit_score", "excess_advance_daily_limit", "excluded_categories",
               "updated_at"]
     readonly_fields = ["excluded_categories", "updated_at"]
 
@@ -37,9 +37,6 @@ class FeeRateAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("rate"), ordering="rate")
     def rate_percent(self, obj):
         return f"{obj.rate * 100:.2f}%"
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # end a rate with `last local day` instead, so no date is left without a rate
 
 
 @admin.register(Enrollment)

@@ -21,6 +21,10 @@ class PaylaterPolicy(SingletonPolicy):
     price_cap = money_field(_("price cap"), default=Decimal("200.00"),
                             help_text=_("A product is eligible only if its price is BELOW this amount "
                                         "(200元以上 are not covered; 以上 includes the number)."))
+    standard_fee_rate = models.DecimalField(
+        _("standard fee rate"), max_digits=7, decimal_places=4, default=Decimal("0.0100"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A fraction (0.0100 is 1.00%), for orders paid on a day no dated fee rate covers."))
     min_buyer_credit_score = models.PositiveSmallIntegerField(
         _("minimum buyer credit score"), default=80, help_text=_("Buyers scoring at least this may pay later."))
     excess_advance_daily_limit = money_field(
@@ -34,8 +38,8 @@ class PaylaterPolicy(SingletonPolicy):
 
 
 class FeeRate(models.Model):
-    """A dated fee rate. The rate for an order is the row covering the local date of its
-    `paid_at` with the latest start (an open-start row is the default)."""
+    """A dated fee rate (e.g. a promotion). The rate for an order is the row covering the local
+    date of its `paid_at` with the latest start; with none, the policy's standard rate."""
 
     name = models.CharField(_("name"), max_length=100)
     rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=4,

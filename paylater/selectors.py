@@ -106,15 +106,13 @@ def is_enrolled(*, store_id: int) -> bool:
 
 
 def fee_rate_for(paid_at: dt.datetime) -> Decimal:
-    """The dated rate covering the local date of `paid_at`; the most specific (latest start)
-    wins, so a promotion overrides the open-ended standard rate."""
+    """The dated rate covering the local date of `paid_at` (the latest start wins when rows
+    overlap); the policy's standard rate when no row covers it."""
     day = timeutil.local_date(paid_at)
     row = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
                                   Q(ends_on__isnull=True) | Q(ends_on__gte=day))
            .order_by(F("starts_on").desc(nulls_last=True), "-id").first())
-    if row is None:
-        raise LookupError(f"no pay-later fee rate covers {day}")
-    return row.rate
+    return row.rate if row is not None else PaylaterPolicy.current().standard_fee_rate
 
 
 def products_with_paylater_active(queryset: QuerySet | None = None, *, at=None) -> QuerySet:
