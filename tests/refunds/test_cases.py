@@ -259,3 +259,24 @@ def test_the_service_refuses_an_unknown_case_with_404(clock, store):
     with pytest.raises(DomainError) as err:
         services.refund_case_agree(case_id=123456, actor=Actor.merchant(store.owner))
     assert err.value.status == 404
+
+
+def test_case_and_negotiation_lists_use_a_fixed_number_of_queries(clock, merchant_api, platform_api, store,
+                                                                  django_assert_max_num_queries):
+    def seed(n):
+        for _ in range(n):
+            case = open_case(store, type="return_refund", amount="20.00")
+            services.negotiation_propose(case_id=case.pk, actor=Actor.merchant(store.owner), type="refund_only",
+                                         amount=Decimal("1.00"))
+
+    merchant_api.get("/api/v1/merchant/refund-cases/")  # first use of each token records it
+    platform_api.get("/api/v1/platform/negotiations/")
+    counts = []
+    for n in (2, 12):
+        seed(n)
+        with django_assert_max_num_queries(12) as merchant_ctx:
+            assert merchant_api.get("/api/v1/merchant/refund-cases/").status_code == 200
+        with django_assert_max_num_queries(12) as platform_ctx:
+            assert platform_api.get("/api/v1/platform/negotiations/?status=open").status_code == 200
+        counts.append((len(merchant_ctx.captured_queries), len(platform_ctx.captured_queries)))
+    assert counts[0] == counts[1]
