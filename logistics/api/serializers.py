@@ -1,8 +1,16 @@
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, RateField, WeekField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
 from config.api.serializers import OwnStoreField
 from logistics.models import Enrollment, LogisticsProfile, Shipment, WeeklyResult
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class StoreIdField(OwnStoreField):
+    """One of the caller's store ids (404 otherwise)."""
 
 
 class LogisticsSetupIn(serializers.Serializer):
@@ -23,14 +31,14 @@ class LogisticsProfileOut(serializers.ModelSerializer):
         return f"{self.context['deposit_required']:.2f}"
 
 
-class EnrollmentIn(serializers.Serializer):
-    store = OwnStoreField()
+class LogisticsEnrollmentIn(serializers.Serializer):
+    store = StoreIdField()
     agreement_signed = serializers.BooleanField()
     withholding_signed = serializers.BooleanField()
     ship_from_city = serializers.CharField(max_length=50)
 
 
-class EnrollmentOut(serializers.ModelSerializer):
+class LogisticsEnrollmentOut(serializers.ModelSerializer):
     joined_at = AwareDateTimeField()
     cancelled_at = AwareDateTimeField(allow_null=True)
     counting_from = serializers.DateField(help_text="Local date: joined + 2 days (T+2).")
@@ -41,13 +49,13 @@ class EnrollmentOut(serializers.ModelSerializer):
                   "agreement_signed", "withholding_signed"]
 
 
-class ShipmentIn(serializers.Serializer):
+class LogisticsShipmentIn(serializers.Serializer):
     order = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     tracking_no = serializers.CharField(max_length=64)
     official_logistics = serializers.BooleanField()
 
 
-class ShipmentOut(serializers.ModelSerializer):
+class LogisticsShipmentOut(serializers.ModelSerializer):
     shipped_at = AwareDateTimeField()
     deadline = AwareDateTimeField()
     picked_up_at = AwareDateTimeField(allow_null=True)
@@ -64,15 +72,15 @@ class ShipmentOut(serializers.ModelSerializer):
         return obj.picked_up_at is None
 
 
-class PickupIn(serializers.Serializer):
+class LogisticsPickupIn(serializers.Serializer):
     picked_up_at = AwareDateTimeField()
 
 
-class PickupByTrackingIn(PickupIn):
+class LogisticsPickupByTrackingIn(LogisticsPickupIn):
     tracking_no = serializers.CharField(max_length=64)
 
 
-class WeeklyResultOut(serializers.ModelSerializer):
+class LogisticsWeeklyResultOut(serializers.ModelSerializer):
     week = WeekField()
     daily_average = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     on_time_rate = RateField(allow_null=True)

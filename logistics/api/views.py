@@ -30,10 +30,10 @@ class PlatformLogisticsSetup(PlatformGenericView):
 
 
 class PlatformShipmentPickup(PlatformGenericView):
-    serializer_class = s.PickupIn
+    serializer_class = s.LogisticsPickupIn
     queryset = Shipment.objects.select_related("order")
 
-    @extend_schema(request=s.PickupIn, responses={200: s.ShipmentOut, **errors(
+    @extend_schema(request=s.LogisticsPickupIn, responses={200: s.LogisticsShipmentOut, **errors(
         400, 401, 403, 404, _400="invalid input, timestamp_in_future, pickup_before_shipment")},
         summary="A carrier's pickup scan (揽收) for a shipment")
     def post(self, request, pk):
@@ -41,13 +41,13 @@ class PlatformShipmentPickup(PlatformGenericView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         shipment = services.shipment_record_pickup(shipment=shipment, **data.validated_data)
-        return Response(s.ShipmentOut(shipment).data)
+        return Response(s.LogisticsShipmentOut(shipment).data)
 
 
 class PlatformPickupByTracking(PlatformGenericView):
-    serializer_class = s.PickupByTrackingIn
+    serializer_class = s.LogisticsPickupByTrackingIn
 
-    @extend_schema(request=s.PickupByTrackingIn, responses={200: s.ShipmentOut, **errors(
+    @extend_schema(request=s.LogisticsPickupByTrackingIn, responses={200: s.LogisticsShipmentOut, **errors(
         400, 401, 403, 404, _400="invalid input, timestamp_in_future, pickup_before_shipment")},
         summary="A carrier's pickup scan (揽收) by tracking number")
     def post(self, request):
@@ -57,7 +57,7 @@ class PlatformPickupByTracking(PlatformGenericView):
                                      tracking_no=data.validated_data["tracking_no"].strip())
         shipment = services.shipment_record_pickup(shipment=shipment,
                                                    picked_up_at=data.validated_data["picked_up_at"])
-        return Response(s.ShipmentOut(shipment).data)
+        return Response(s.LogisticsShipmentOut(shipment).data)
 
 
 # --- merchant clients ----------------------------------------------------------------------------
@@ -69,39 +69,39 @@ class EnrollmentFilter(filters.FilterSet):
 
 class EnrollmentView(MerchantGenericView):
     queryset = Enrollment.objects.order_by("-joined_at", "-id")
-    serializer_class = s.EnrollmentOut
+    serializer_class = s.LogisticsEnrollmentOut
     filterset_class = EnrollmentFilter
 
-    @extend_schema(responses={200: s.EnrollmentOut(many=True), **errors(400, 401, 403)},
+    @extend_schema(responses={200: s.LogisticsEnrollmentOut(many=True), **errors(400, 401, 403)},
                    summary="The caller's plan enrollments (current and past)")
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.EnrollmentOut(page, many=True).data)
+        return self.get_paginated_response(s.LogisticsEnrollmentOut(page, many=True).data)
 
-    @extend_schema(request=s.EnrollmentIn, responses={201: s.EnrollmentOut, **errors(
+    @extend_schema(request=s.LogisticsEnrollmentIn, responses={201: s.LogisticsEnrollmentOut, **errors(
         401, 403, 404,
         _400="invalid input, official_logistics_required, agreement_required, withholding_required, "
              "deposit_insufficient, region_not_open",
         _409="already_enrolled")},
         summary="Join the on-time shipping incentive plan (counting from T+2)")
     def post(self, request):
-        data = s.EnrollmentIn(data=request.data, context={"request": request})
+        data = s.LogisticsEnrollmentIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         enrollment = services.enrollment_create(user=request.user, **data.validated_data)
-        return Response(s.EnrollmentOut(enrollment).data, status=status.HTTP_201_CREATED)
+        return Response(s.LogisticsEnrollmentOut(enrollment).data, status=status.HTTP_201_CREATED)
 
 
 class EnrollmentCancel(MerchantGenericView):
     queryset = Enrollment.objects.all()
-    serializer_class = s.EnrollmentOut
+    serializer_class = s.LogisticsEnrollmentOut
 
-    @extend_schema(request=None, responses={200: s.EnrollmentOut, **errors(401, 403, 404, _409="invalid_state")},
+    @extend_schema(request=None, responses={200: s.LogisticsEnrollmentOut, **errors(401, 403, 404, _409="invalid_state")},
                    summary="Leave the plan (days from the cancellation on do not count)")
     def post(self, request, pk):
         enrollment = self.get_object()
         enrollment = services.enrollment_cancel(enrollment=enrollment, user=request.user)
-        return Response(s.EnrollmentOut(enrollment).data)
+        return Response(s.LogisticsEnrollmentOut(enrollment).data)
 
 
 class ShipmentFilter(filters.FilterSet):
@@ -118,15 +118,15 @@ class ShipmentViewSet(MerchantReadOnlyViewSet):
     """The caller's shipments; POST ships one of the caller's orders now."""
 
     queryset = Shipment.objects.select_related("order").order_by("-shipped_at", "-id")
-    serializer_class = s.ShipmentOut
+    serializer_class = s.LogisticsShipmentOut
     filterset_class = ShipmentFilter
 
-    @extend_schema(request=s.ShipmentIn, responses={201: s.ShipmentOut, **errors(
+    @extend_schema(request=s.LogisticsShipmentIn, responses={201: s.LogisticsShipmentOut, **errors(
         401, 403, 404, _400="invalid input, tracking_no_in_use",
         _409="already_shipped; invalid_state (order cancelled or fully refunded)")},
         summary="Ship one of the caller's orders now")
     def create(self, request):
-        data = s.ShipmentIn(data=request.data)
+        data = s.LogisticsShipmentIn(data=request.data)
         data.is_valid(raise_exception=True)
         order = Order.objects.filter(pk=data.validated_data["order"], store_id__in=self.merchant_store_ids()).first()
         if order is None:
@@ -134,7 +134,7 @@ class ShipmentViewSet(MerchantReadOnlyViewSet):
         shipment = services.shipment_create(order=order, tracking_no=data.validated_data["tracking_no"],
                                             official_logistics=data.validated_data["official_logistics"])
         shipment = Shipment.objects.select_related("order").get(pk=shipment.pk)
-        return Response(s.ShipmentOut(shipment).data, status=status.HTTP_201_CREATED)
+        return Response(s.LogisticsShipmentOut(shipment).data, status=status.HTTP_201_CREATED)
 
 
 class WeeklyResultFilter(filters.FilterSet):
@@ -152,11 +152,11 @@ class WeeklyResultFilter(filters.FilterSet):
 
 
 @extend_schema(parameters=[OpenApiParameter("week", str, description="ISO week, e.g. 2026-W47")],
-               responses={200: s.WeeklyResultOut, **errors(400, 401, 403, 404)})
+               responses={200: s.LogisticsWeeklyResultOut, **errors(400, 401, 403, 404)})
 class WeeklyResultViewSet(MerchantReadOnlyViewSet):
     """The caller's weekly evaluations and settlements."""
 
     queryset = WeeklyResult.objects.order_by("-week", "store_id")
-    serializer_class = s.WeeklyResultOut
+    serializer_class = s.LogisticsWeeklyResultOut
     filterset_class = WeeklyResultFilter
 
