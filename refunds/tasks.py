@@ -9,8 +9,12 @@ def run_refund_timeouts(now: str | None = None) -> dict:
     no per-case ETA task is ever scheduled."""
     from dataclasses import asdict
 
+    from django.utils import timezone
     from django.utils.dateparse import parse_datetime
 
     from .services import refund_timeouts_run
 
-    return asdict(refund_timeouts_run(now=parse_datetime(now) if now else None))
+    moment = parse_datetime(now) if now else None
+    if now and (moment is None or timezone.is_naive(moment)):
+        raise ValueError("now must be an ISO 8601 timestamp with an offset")
+    return asdict(refund_timeouts_run(now=moment))

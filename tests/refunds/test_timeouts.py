@@ -125,3 +125,11 @@ def test_celery_task_runs_the_sweep_and_is_scheduled_every_minute(clock, store):
     assert run_refund_timeouts.delay().get()["cases_auto_agreed"] == 1
     assert RefundCase.objects.get(pk=case.pk).status == S.REFUNDED
     assert PERIODIC_JOBS["refund timeouts"] == ("refunds.tasks.run_refund_timeouts", {"every_seconds": 60})
+
+
+def test_task_takes_a_moment_with_an_offset_only(clock, store):
+    case = open_case(store, type="refund_only")
+    assert run_refund_timeouts.delay("2026-11-21T22:00:00+08:00").get()["cases_auto_agreed"] == 1
+    assert RefundCase.objects.get(pk=case.pk).status == S.REFUNDED
+    with pytest.raises(ValueError):
+        run_refund_timeouts.delay("2026-11-21T22:00:00").get()
