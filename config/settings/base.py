@@ -154,7 +154,7 @@ PAYLATER_ORDER_SERVICE = "paylater.services.paylater_order_accept"
 # `merchants` imports none of the apps that own them. Each is a function
 # `(store_ids: list[int], month: date) -> {store_id: {metric_name: value}}`; a metric it
 # returns wins over the ingested one, a missing one falls back to the ingested value.
-CREDIT_METRIC_PROVIDERS = ["logistics.selectors.credit_metrics"]
+CREDIT_METRIC_PROVIDERS = ["refunds.selectors.credit_metrics", "logistics.selectors.credit_metrics"]
 # When an order shipped, by dotted path `(order_id) -> aware datetime | None`, provided by the
 # logistics app; refunds use it ("a shipment on record wins over the flag the platform sends").
 ORDER_SHIPPED_AT = "logistics.selectors.order_shipped_at"
