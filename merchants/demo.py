@@ -1,0 +1,70 @@
+"""Demo data for credit, applications and violations (called by `seed_demo`; idempotent)."""
+import datetime as dt
+from decimal import Decimal
+
+from config import timeutil
+from config.api.errors import DomainError
+
+from .applications import application_approve, application_submit
+from .credit import ensure_default_indicators, evaluate_month
+from .models import CreditApplication, Holiday, PenaltyRule, Violation
+from .selectors import store_credit
+from .services import violation_open
+from .violations import violation_confirm, violation_revoke
+
+HOLIDAYS = [(dt.date(2026, 10, d), "国庆节") for d in range(1, 8)] + [
+    (dt.date(2026, 9, 27), "国庆调休 (worked)"), (dt.date(2027, 1, 1), "元旦"),
+    *[(dt.date(2027, 2, d), "春节") for d in range(6, 13)], (dt.date(2027, 2, 14), "春节调休 (worked)")]
+SENSITIVE = {"business_license_no": "91420100MA4K{:06d}", "legal_rep_id_no": "4201021990010{:05d}",
+             "bank_account": "62220202001{:08d}"}
+
+
+def seed(*, stores, now):
+    ensure_default_indicators()
+    for kind in Violation.Kind.values:
+        PenaltyRule.for_kind(kind)
+    for day, name in HOLIDAYS:
+        Holiday.objects.get_or_create(date=day, defaults={"name": name, "working_day": "worked" in name})
+    evaluate_month(month=timeutil.previous_month(now), now=now)
+    if len(stores) < 6:
+        return
+    _violations(stores, now)
+    _applications(stores, now)
+
+
+def _violations(stores, now):
+    plan = [  # store index, kind, days ago, what operators did
+        (7, Violation.Kind.AFTER_SALES_DELAY, 20, "confirm"),
+        (2, Violation.Kind.FAKE_SHIPPING, 2, None),
+        (4, Violation.Kind.EXCESS_ADVANCE, 40, "revoke"),
+        (5, Violation.Kind.FAKE_TRANSACTIONS, 5, None),
+    ]
+    for index, kind, days, action in plan:
+        v, created = violation_open(store=stores[index], kind=kind, occurred_at=now - dt.timedelta(days=days),
+                                    detected_by="demo", detail="demo data", dedup_key=f"demo:violation:{index}")
+        if not created:
+            continue
+        if action in ("confirm", "revoke"):
+            violation_confirm(violation_id=v.pk, at=now - dt.timedelta(days=days - 1))
+        if action == "revoke":
+            violation_revoke(violation_id=v.pk, reason="申诉成功: advances were the platform's error",
+                             at=now - dt.timedelta(days=days - 3))
+
+
+def _applications(stores, now):
+    plan = [(0, 1, None), (1, 12, "approve"), (3, 9, None)]  # index, submitted days ago, decision
+    for index, days, decision in plan:
+        store = stores[index]
+        if CreditApplication.objects.filter(store=store).exists():
+            continue
+        at = now - dt.timedelta(days=days)
+        store.refresh_from_db()  # the evaluation above changed its base limit
+        effective = store_credit(store=store, at=at).effective_limit
+        try:
+            app = application_submit(store=store, requested_limit=(effective * 2 + Decimal("10000")).quantize(
+                Decimal("1")), at=at, **{k: v.format(store.pk) for k, v in SENSITIVE.items()})
+        except DomainError:
+            continue  # e.g. a demo store with low DSR: refused like any other
+        if decision == "approve":
+            application_approve(application_id=app.pk, granted_limit=app.requested_limit,
+                                at=at + dt.timedelta(days=2))
