@@ -223,10 +223,13 @@ def activity_create(*, store: Store, name: str, duration: str, products: list[Pr
     at = at or timezone.now()
     if not selectors.is_enrolled(store_id=store.pk):
         raise DomainError("paylater_not_enrolled", _("The store is not enrolled in pay-later."))
+    # An activity never starts before it is created: a backdated start would make orders paid
+    # before the product joined look accepted.
+    starts_at = max(starts_at, at) if starts_at else at
     if duration == Activity.Duration.LONG_TERM:
-        starts_at, ends_at = starts_at or at, None
+        ends_at = None
     else:
-        if starts_at is None or ends_at is None or starts_at >= ends_at:
+        if ends_at is None or starts_at >= ends_at:
             raise DomainError("invalid", _("A short-term activity needs starts_at before ends_at."),
                               fields={"ends_at": [str(_("Must be after starts_at."))]})
         if ends_at <= at:

@@ -213,3 +213,12 @@ def test_concurrent_activities_never_put_one_product_in_two_open_items(threads):
     assert sum(isinstance(r, Activity) for r in results) == 1
     assert {getattr(r, "code", None) for r in results if not isinstance(r, Activity)} == {"products_ineligible"}
     assert ActivityItem.objects.filter(product=product).count() == 1
+
+
+def test_backdated_start_is_clamped_to_creation(enrolled):
+    product = ProductFactory(store=enrolled)
+    now = timezone.now()
+    activity = services.activity_create(store=enrolled, name="x", duration="long_term", products=[product],
+                                        starts_at=now - dt.timedelta(days=30), at=now)
+    assert activity.starts_at == now
+    assert not product_active_at(product_id=product.pk, at=now - dt.timedelta(days=1))

@@ -94,3 +94,15 @@ def test_policy_admin_opens_the_single_row(admin_client):
     resp = admin_client.get("/admin/paylater/paylaterpolicy/")
     assert resp.status_code == 302
     assert admin_client.get(resp.url).status_code == 200
+
+
+def test_enrollment_history_is_visible_in_admin(admin_client):
+    store = StoreFactory(wallet_upgraded=False, base_limit=Decimal("100.00"))
+    with pytest.raises(Exception):
+        services.enrollment_request(store=store)
+    store.wallet_upgraded = True
+    store.save()
+    enrollment = services.enrollment_request(store=store)
+    resp = admin_client.get(f"/admin/paylater/enrollment/{enrollment.pk}/history/")
+    assert resp.status_code == 200
+    assert "refused: wallet_not_upgraded" in resp.content.decode() and "enrolled" in resp.content.decode()
