@@ -167,10 +167,13 @@ def application_approve(*, application_id: int, granted_limit: Decimal, user=Non
     """Approve with the granted limit, which must be above the effective limit now (the
     increase activates in two steps of pay-later volume)."""
     at = at or timezone.now()
+    # Lock order store → application, as everywhere else (order acceptance locks the store and
+    # may record an activation step), so the two never deadlock.
+    store_id = CreditApplication.objects.values_list("store_id", flat=True).get(pk=application_id)
+    Store.objects.select_for_update().get(pk=store_id)
     app = _lock(application_id)
     if A.APPROVED not in TRANSITIONS[app.status]:
         raise StateConflict("invalid_state", _("This application was already decided."))
-    Store.objects.select_for_update().get(pk=app.store_id)
     effective = store_credit(store=app.store, at=at).effective_limit
     granted = Decimal(granted_limit).quantize(Decimal("0.01"))
     if granted <= effective:

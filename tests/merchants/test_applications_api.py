@@ -163,3 +163,18 @@ def test_merchant_token_of_another_user_sees_nothing(api, store):
     CreditApplicationFactory(store=store)
     stranger = StoreFactory().owner
     assert api.with_token(merchant_token(stranger)).get(URL).json()["count"] == 0
+
+
+def test_admin_history_pages_never_show_the_plain_numbers(admin_client):
+    from merchants.applications import application_reject
+
+    app = CreditApplicationFactory(store=StoreFactory())
+    application_reject(application_id=app.pk, reason="no")
+    history = admin_client.get(f"/admin/merchants/creditapplication/{app.pk}/history/")
+    assert history.status_code == 200
+    record = app.history.order_by("history_id").first()
+    one = admin_client.get(f"/admin/merchants/creditapplication/{app.pk}/history/{record.history_id}/")
+    assert one.status_code == 200
+    for page in (history.content.decode(), one.content.decode()):
+        for plain in ("6222020200112233445", "420102199001011234", "91420100MA4KXYZ12Q"):
+            assert plain not in page
