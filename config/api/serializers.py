@@ -1,7 +1,10 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OwnStoreField(serializers.PrimaryKeyRelatedField):
     """A `store` id in a merchant request body: one of the caller's stores, or 404."""
 
