@@ -139,13 +139,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": True},
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "TokenAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
-                          "description": "`Token <key>`"}
-        }
-    },
-    "SECURITY": [{"TokenAuth": []}],
+    # The TokenAuth security scheme comes from config.api.auth.ApiTokenScheme.
     "ENUM_NAME_OVERRIDES": {},
 }
 # The pay-later app's order acceptance, by dotted path so `merchants` never imports it.
