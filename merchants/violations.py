@@ -5,7 +5,6 @@ is `merchants.services.violation_open` (the service other apps call).
 One transition table and one transition function; every change is a history row with who
 and why."""
 import datetime as dt
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -180,4 +179,4 @@ def penalty_preview(violation: Violation) -> dict:
             "grade_effect": rule.get_grade_effect_display()}
 
 
-__all__ = ["violation_confirm", "violation_dismiss", "violation_revoke", "Decimal"]
+__all__ = ["violation_confirm", "violation_dismiss", "violation_revoke", "penalty_preview"]

@@ -73,7 +73,6 @@ def test_dimension_weights_40_30_20_10_make_the_composite():
 
 
 def test_lower_is_better_indicators_clamp_to_0_and_100():
-    dispute = CreditIndicator.objects.none()  # noqa: F841 - defaults are created on first use
     r = score_values({"dispute_rate": Decimal("0.05"), "return_rate": Decimal("0"),
                       "complaint_response_hours": Decimal("42")})
     assert r.indicators["dispute_rate"]["score"] == "0.00"
