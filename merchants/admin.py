@@ -98,6 +98,19 @@ class StoreAdmin(SimpleHistoryAdmin):
                                     ends_at__gt=now).order_by().values("store").annotate(end=Max("ends_at"))
             .values("end")) for kind in Sanction.Kind.values})
 
+    actions = ["reevaluate_credit"]
+
+    @admin.action(description=_("Re-evaluate credit for the last closed month"))
+    def reevaluate_credit(self, request, queryset):
+        from config.timeutil import previous_month
+        from merchants.credit import evaluate_stores
+
+        month = previous_month()
+        ids = list(queryset.values_list("pk", flat=True))
+        evaluate_stores(store_ids=ids, month=month)
+        self.message_user(request, _("%(n)s stores evaluated for %(month)s.")
+                          % {"n": len(ids), "month": month.strftime("%Y-%m")}, messages.SUCCESS)
+
     @admin.display(description=_("restrictions now"))
     def restrictions(self, obj):
         parts = [(label, timezone.localtime(getattr(obj, f"{kind}_until")).strftime("%Y-%m-%d"))

@@ -118,3 +118,26 @@ def test_changelists_use_a_fixed_number_of_queries(admin_client, django_assert_m
     with django_assert_max_num_queries(len(small.captured_queries)):
         page()
     assert Store.objects.count() == 10
+
+
+def test_store_action_reevaluates_the_last_closed_month(admin_client, settings):
+    from config.timeutil import previous_month
+
+    settings.CREDIT_METRIC_PROVIDERS = []
+    store = StoreFactory()
+    StoreMetricsFactory(store=store, month=previous_month(), monthly_sales=Decimal("5000.00"), dsr_score=None)
+    Store.objects.filter(pk=store.pk).update(base_limit=0)
+    r = admin_client.post("/admin/merchants/store/", {"action": "reevaluate_credit", "_selected_action": [store.pk]})
+    assert r.status_code == 302
+    assert Store.objects.get(pk=store.pk).base_limit == Decimal("15000.00")
+
+
+def test_score_policy_form_refuses_weights_not_summing_to_100(admin_client):
+    from merchants.models import CreditScorePolicy
+
+    policy = CreditScorePolicy.current()
+    r = admin_client.post(f"/admin/merchants/creditscorepolicy/{policy.pk}/change/", {
+        "weight_store_health": 50, "weight_capital_turnover": 30, "weight_risk_control": 20, "weight_market": 10,
+        "min_multiple": "3", "max_multiple": "5"})
+    assert r.status_code == 200 and b"sum to 100" in r.content
+    assert CreditScorePolicy.current().weight_store_health == 40
