@@ -230,3 +230,10 @@ def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
 
 def latest_evaluation(*, store: Store) -> CreditEvaluation | None:
     return CreditEvaluation.objects.filter(store=store).order_by("-month").first()
+
+
+def latest_evaluations(*, stores) -> dict[int, CreditEvaluation]:
+    """The latest evaluation of each store, in one query."""
+    latest = CreditEvaluation.objects.filter(store=OuterRef("store")).order_by("-month").values("pk")[:1]
+    rows = CreditEvaluation.objects.filter(store__in=[s.pk for s in stores], pk=Subquery(latest))
+    return {row.store_id: row for row in rows}

@@ -3,20 +3,9 @@
 An approved application raises the limit in two steps of pay-later volume since approval
 (see merchants.applications.refresh_activation); the active raised limit is the highest
 level any approved application of the store has reached at `at`."""
-from django.utils import timezone
 
 
 def active_raised_limit(*, store, at=None):
-    from .applications import raised_level, refresh_activation
-    from .models import CreditApplication
+    from .selectors import raised_limits
 
-    at = at or timezone.now()
-    best = None
-    for app in CreditApplication.objects.filter(store_id=store.pk, status=CreditApplication.Status.APPROVED,
-                                                decided_at__lte=at):
-        if app.step2_at is None:
-            refresh_activation(app)
-        level = raised_level(app, at)
-        if level is not None and (best is None or level > best):
-            best = level
-    return best
+    return raised_limits(stores=[store], at=at).get(store.pk)

@@ -66,21 +66,54 @@ class CreditSummary:
     frozen_until: object  # aware datetime or None
 
 
+def raised_limits(*, stores, at=None) -> dict[int, Decimal]:
+    """Active raised limit per store (only stores with one), from approved applications: one
+    query for all stores, plus the activation check of applications still activating."""
+    from .applications import raised_level, refresh_activation
+    from .models import CreditApplication
+
+    at = at or timezone.now()
+    best: dict[int, Decimal] = {}
+    approved = CreditApplication.objects.filter(store_id__in=[s.pk for s in stores],
+                                                status=CreditApplication.Status.APPROVED, decided_at__lte=at)
+    for app in approved:
+        if app.step2_at is None:
+            refresh_activation(app)
+        level = raised_level(app, at)
+        if level is not None and level > best.get(app.store_id, level - 1):
+            best[app.store_id] = level
+    return best
+
+
 def effective_limit(*, store: Store, at=None) -> tuple[Decimal, Decimal | None]:
     """max(base limit, active raised limit) (SPEC §1). Returns (effective, raised)."""
-    from .credit_limits import active_raised_limit  # the limit-increase module owns raises
+    raised = raised_limits(stores=[store], at=at).get(store.pk)
+    return (max(store.base_limit, raised) if raised is not None else store.base_limit), raised
 
-    raised = active_raised_limit(store=store, at=at)
-    base = store.base_limit
-    return (max(base, raised) if raised is not None else base), raised
+
+def store_credit_many(*, stores, at=None) -> dict[int, CreditSummary]:
+    """Credit of several stores in a fixed number of queries (lists, admin pages)."""
+    at = at or timezone.now()
+    ids = [s.pk for s in stores]
+    exposure = dict(Order.objects.filter(exposure_q(), store_id__in=ids).order_by().values("store_id")
+                    .annotate(total=Sum("amount")).values_list("store_id", "total"))
+    frozen = dict(Sanction.objects.filter(store_id__in=ids, kind=Sanction.Kind.CREDIT_FREEZE,
+                                          revoked_at__isnull=True, starts_at__lte=at, ends_at__gt=at)
+                  .order_by().values("store_id").annotate(end=Max("ends_at")).values_list("store_id", "end"))
+    raised = raised_limits(stores=stores, at=at)
+    out = {}
+    for store in stores:
+        store_raised = raised.get(store.pk)
+        effective = max(store.base_limit, store_raised) if store_raised is not None else store.base_limit
+        store_exposure_total = exposure.get(store.pk) or ZERO
+        frozen_until = frozen.get(store.pk)
+        out[store.pk] = CreditSummary(
+            base_limit=store.base_limit, raised_limit=store_raised, effective_limit=effective,
+            exposure=store_exposure_total, frozen_until=frozen_until,
+            available=ZERO if frozen_until else max(ZERO, effective - store_exposure_total))
+    return out
 
 
 def store_credit(*, store: Store, at=None) -> CreditSummary:
     """Effective limit, exposure and what is available now; 0 available while frozen."""
-    at = at or timezone.now()
-    effective, raised = effective_limit(store=store, at=at)
-    exposure = store_exposure(store_id=store.pk)
-    frozen_until = sanction_until(store_id=store.pk, kind=Sanction.Kind.CREDIT_FREEZE, at=at)
-    available = ZERO if frozen_until else max(ZERO, effective - exposure)
-    return CreditSummary(base_limit=store.base_limit, raised_limit=raised, effective_limit=effective,
-                         exposure=exposure, available=available, frozen_until=frozen_until)
+    return store_credit_many(stores=[store], at=at)[store.pk]

@@ -154,6 +154,20 @@ def score_breakdown(evaluation) -> dict | None:
         "indicators": evaluation.indicators, "missing": evaluation.missing}).data
 
 
+class StoreListOut(serializers.ListSerializer):
+    """Works out credit and the latest evaluation of the whole page at once, so the store list
+    costs a fixed number of queries however many stores the caller has."""
+
+    def to_representation(self, data):
+        from merchants.credit import latest_evaluations
+        from merchants.selectors import store_credit_many
+
+        stores = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["credit_by_store"] = store_credit_many(stores=stores)
+        self.child.context["evaluation_by_store"] = latest_evaluations(stores=stores)
+        return super().to_representation(stores)
+
+
 class StoreOut(serializers.ModelSerializer):
     credit = serializers.SerializerMethodField()
     wallet = serializers.SerializerMethodField()
@@ -164,21 +178,20 @@ class StoreOut(serializers.ModelSerializer):
         model = Store
         fields = ["id", "name", "main_category", "city", "grade", "status", "created_at", "credit", "wallet",
                   "score"]
+        list_serializer_class = StoreListOut
 
     @extend_schema_field(ScoreOut(allow_null=True))
     def get_score(self, store):
         from merchants.credit import latest_evaluation
 
-        return score_breakdown(latest_evaluation(store=store))
+        by_store = self.context.get("evaluation_by_store")
+        return score_breakdown(by_store.get(store.pk) if by_store is not None else latest_evaluation(store=store))
 
     def _credit(self, store):
         from merchants.selectors import store_credit
 
-        return store_credit(store=store)
-
-    @staticmethod
-    def _money(value):
-        return f"{value:.2f}"
+        by_store = self.context.get("credit_by_store")
+        return by_store[store.pk] if by_store is not None else store_credit(store=store)
 
     def get_credit(self, store) -> CreditOut:
         credit = self._credit(store)

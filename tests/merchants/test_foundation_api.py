@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from merchants.models import Category, LedgerEntry, Order, StoreMetrics
-from tests.factories import CategoryFactory, LedgerEntryFactory, ProductFactory, StoreFactory
+from tests.factories import CategoryFactory, LedgerEntryFactory, OrderFactory, ProductFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +200,28 @@ def test_store_list_query_count_does_not_grow_with_stores(merchant_api, store, d
 def test_wallet_upgraded_flag_is_reported(merchant_api, store):
     StoreFactory()  # noise
     assert merchant_api.get(f"/api/v1/merchant/stores/{store.pk}/").json()["wallet"]["upgraded"] is True
+
+
+def test_store_list_costs_the_same_queries_for_one_store_or_many(api, store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from merchants.models import Sanction
+    from tests.factories import merchant_token
+
+    client = api.with_token(merchant_token(store.owner))
+    client.get("/api/v1/merchant/stores/")  # warm-up: token last-used stamp
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/merchant/stores/").status_code == 200
+    for _ in range(6):
+        extra = StoreFactory(owner=store.owner)
+        OrderFactory(product=ProductFactory(store=extra), payment_method="paylater", status="placed")
+        Sanction.objects.create(store=extra, kind="credit_freeze", starts_at=timezone.now() - dt.timedelta(days=1),
+                                ends_at=timezone.now() + dt.timedelta(days=1))
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/api/v1/merchant/stores/").json()
+    assert body["count"] == 7
+    assert len(many) == len(one)
+    frozen = [s for s in body["results"] if s["credit"]["frozen_until"]]
+    assert len(frozen) == 6 and all(s["credit"]["available"] == "0.00" for s in frozen)
+    assert {s["credit"]["exposure"] for s in frozen} == {"99.00"}
