@@ -177,7 +177,9 @@ class Shipment(models.Model):
         verbose_name_plural = _("shipments")
         ordering = ["-shipped_at", "-id"]
         indexes = [
-            models.Index(fields=["store", "shipped_at"], name="logistics_ship_store_shipped"),
+            # covering: a settlement batch reads its stores' shipments from the index alone
+            models.Index(fields=["store", "shipped_at"], name="logistics_ship_store_shipped",
+                         include=["order", "official_logistics", "deadline", "picked_up_at"]),
             models.Index(fields=["shipped_at"], condition=models.Q(picked_up_at__isnull=True),
                          name="logistics_ship_awaiting_pickup"),
         ]

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -174,26 +174,45 @@ def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
             values["payout"] = method
         rows.append(WeeklyResult(store_id=f.store_id, week=week, run=run, settled_at=now, **values))
     WeeklyResult.objects.bulk_create(rows, ignore_conflicts=True)
-    # Ours are the rows this run inserted; a store another run settled first keeps its result.
-    ours = list(WeeklyResult.objects.filter(week=week, run=run, store_id__in=batch.store_ids))
-    if not ours:
+    # Ours are the rows this run inserted; a store another run settled first keeps its result. A
+    # run's batches are disjoint ranges of the sorted store ids, so the range selects this batch.
+    mine = WeeklyResult.objects.filter(week=week, run=run, store_id__gte=min(batch.store_ids),
+                                       store_id__lte=max(batch.store_ids))
+    stores = mine.count()
+    if not stores:
         return 0, 0, Decimal("0.00")
-    WeeklyResult.history.bulk_history_create(ours, default_change_reason=JOB, default_date=now)
-    paid = [r for r in ours if r.status == WeeklyResult.Status.PAID]
+    _history_rows(mine, now)
+    paid = list(mine.filter(status=WeeklyResult.Status.PAID)
+                .values_list("store_id", "amount", "parcels", "tier", "payout"))
     name = timeutil.week_name(week)
-    cash = [r for r in paid if r.payout == PayoutMethod.CASH]
     # The ledger's idempotency key is unique, so a payout can never be posted twice even by two
     # runs racing; inserted in bulk (one statement per batch) rather than one ledger_post per store.
     LedgerEntry.objects.bulk_create([
-        LedgerEntry(store_id=r.store_id, kind=LedgerEntry.Kind.INCENTIVE, amount=r.amount,
-                    idempotency_key=r.ledger_key, reference=f"logistics-week:{name}", created_at=now,
-                    memo=f"on-time shipping incentive {name}: {r.parcels} parcels × {r.tier}")
-        for r in cash], ignore_conflicts=True)
-    grants = [AdCreditGrant(store_id=r.store_id, week=week, amount=r.amount, granted_at=now)
-              for r in paid if r.payout == PayoutMethod.AD_CREDIT]
+        LedgerEntry(store_id=store_id, kind=LedgerEntry.Kind.INCENTIVE, amount=amount,
+                    idempotency_key=f"logistics:{store_id}:{name}", reference=f"logistics-week:{name}",
+                    created_at=now, memo=f"on-time shipping incentive {name}: {parcels} parcels × {tier}")
+        for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.CASH], ignore_conflicts=True)
+    grants = [AdCreditGrant(store_id=store_id, week=week, amount=amount, granted_at=now)
+              for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.AD_CREDIT]
     if grants:
         AdCreditGrant.objects.bulk_create(grants, ignore_conflicts=True)
-    return len(ours), sum(r.parcels for r in paid), sum((r.amount for r in paid), Decimal("0.00"))
+    return stores, sum(p[2] for p in paid), sum((p[1] for p in paid), Decimal("0.00"))
+
+
+def _history_rows(queryset, now) -> None:
+    """History rows for bulk-inserted results (simple_history records nothing for bulk_create),
+    written by one INSERT … SELECT instead of building an object per row."""
+    history = WeeklyResult.history.model
+    columns = [f.column for f in WeeklyResult._meta.concrete_fields]
+    select_sql, params = queryset.values_list(*[f.attname for f in WeeklyResult._meta.concrete_fields]) \
+        .query.sql_with_params()
+    quote = connection.ops.quote_name
+    target = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({target}, history_date, history_change_reason, "
+            f"history_type, history_user_id) SELECT src.*, %s, %s, %s, NULL FROM ({select_sql}) src",
+            [connection.ops.adapt_datetimefield_value(now), JOB, "+", *params])
 
 
 # --- claw-backs ------------------------------------------------------------------------------------
