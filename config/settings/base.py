@@ -140,7 +140,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": True},
     # The TokenAuth security scheme comes from config.api.auth.ApiTokenScheme.
-    "ENUM_NAME_OVERRIDES": {},
+    # Stable names for choice sets that share a field name ("status", "type") across apps.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "merchants.models.Order.Status",
+        "ActivityStatusEnum": "paylater.models.Lifecycle",
+        "NegotiationStatusEnum": "refunds.models.Negotiation.Status",
+        "RefundTypeEnum": "refunds.models.RefundType",
+    },
 }
 # The pay-later app's order acceptance, by dotted path so `merchants` never imports it.
 PAYLATER_ORDER_SERVICE = "paylater.services.paylater_order_accept"
