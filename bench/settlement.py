@@ -129,7 +129,7 @@ def settle(week: dt.date = WEEK, workers: int = 1) -> tuple[float, object]:
 
     from config import timeutil
     from logistics.models import SettlementBatch, SettlementRun
-    from logistics.settlement import settlement_start
+    from logistics.settlement import settlement_prepare, settlement_start
 
     now = timeutil.local_at(week + dt.timedelta(days=8), 2)
     started = time.perf_counter()
@@ -138,23 +138,10 @@ def settle(week: dt.date = WEEK, workers: int = 1) -> tuple[float, object]:
     else:
         import multiprocessing
 
-        from logistics import settlement
-
-        dispatched = []
-        original = settlement.settlement_batch_process
-        settle_batch = type("Dispatch", (), {"delay": staticmethod(dispatched.append)})
-        import logistics.tasks as tasks
-
-        real_task, tasks.settle_batch = tasks.settle_batch, settle_batch
-        try:
-            run = settlement_start(week=week, now=now, inline=False, triggered_by="bench")
-        finally:
-            tasks.settle_batch = real_task
-        connections.close_all()
-        chunks = [dispatched[i::workers] for i in range(workers)]
+        run, batch_ids = settlement_prepare(week=week, now=now, triggered_by="bench")
+        connections.close_all()  # forked workers open their own connections
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.map(_work, chunks)
-        assert original is settlement.settlement_batch_process
+            pool.map(_work, [batch_ids[i::workers] for i in range(workers)])
         run = SettlementRun.objects.get(pk=run.pk)
         assert not SettlementBatch.objects.filter(run=run, status="pending").exists()
     return time.perf_counter() - started, run

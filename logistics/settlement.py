@@ -75,29 +75,7 @@ def settlement_start(*, week: dt.date, now: dt.datetime | None = None, triggered
 
     `inline` processes the batches in this process (the command's default, tests); otherwise each
     batch is a Celery task so more workers settle faster."""
-    now = now or timezone.now()
-    if now <= selectors.week_finishes_at(week):
-        raise StateConflict("week_not_finished",
-                            _("Week %(week)s cannot be settled before its last deadline, %(at)s.")
-                            % {"week": timeutil.week_name(week),
-                               "at": timeutil.local(selectors.week_finishes_at(week)).strftime("%Y-%m-%d %H:%M")})
-    clawbacks = clawback_sweep(now=now)
-    policy = LogisticsPolicy.current()
-    store_ids = selectors.stores_to_settle(week)
-    size = max(1, policy.settlement_batch_size)
-    chunks = [store_ids[i:i + size] for i in range(0, len(store_ids), size)]
-    with transaction.atomic():
-        run = SettlementRun(week=week, started_at=now, triggered_by=triggered_by[:100],
-                            batches_total=len(chunks), clawbacks=clawbacks)
-        run._change_reason = JOB
-        run.save()
-        batches = SettlementBatch.objects.bulk_create(
-            [SettlementBatch(run=run, number=n + 1, store_ids=chunk) for n, chunk in enumerate(chunks)])
-    log.info("settlement run %s for %s: %s stores in %s batches", run.pk, run.week_name, len(store_ids),
-             len(chunks))
-    if not chunks:
-        _finish(run.pk)
-    batch_ids = [b.pk for b in SettlementBatch.objects.filter(run=run).order_by("number")] if batches else []
+    run, batch_ids = settlement_prepare(week=week, now=now, triggered_by=triggered_by)
     if inline:
         for batch_id in batch_ids:
             settlement_batch_process(batch_id=batch_id)
@@ -108,6 +86,34 @@ def settlement_start(*, week: dt.date, now: dt.datetime | None = None, triggered
             settle_batch.delay(batch_id)
     run.refresh_from_db()
     return run
+
+
+def settlement_prepare(*, week: dt.date, now: dt.datetime | None = None,
+                       triggered_by: str = "") -> tuple[SettlementRun, list[int]]:
+    """Refuse an unfinished week, claw back what needs it, and record the run with its batches:
+    the stores that could have counted days and are not settled yet, in sorted slices."""
+    now = now or timezone.now()
+    if now <= selectors.week_finishes_at(week):
+        raise StateConflict("week_not_finished",
+                            _("Week %(week)s cannot be settled before its last deadline, %(at)s.")
+                            % {"week": timeutil.week_name(week),
+                               "at": timeutil.local(selectors.week_finishes_at(week)).strftime("%Y-%m-%d %H:%M")})
+    clawbacks = clawback_sweep(now=now)
+    size = max(1, LogisticsPolicy.current().settlement_batch_size)
+    store_ids = selectors.stores_to_settle(week)
+    chunks = [store_ids[i:i + size] for i in range(0, len(store_ids), size)]
+    with transaction.atomic():
+        run = SettlementRun(week=week, started_at=now, triggered_by=triggered_by[:100],
+                            batches_total=len(chunks), clawbacks=clawbacks)
+        run._change_reason = JOB
+        run.save()
+        SettlementBatch.objects.bulk_create(
+            [SettlementBatch(run=run, number=n + 1, store_ids=chunk) for n, chunk in enumerate(chunks)])
+        if not chunks:
+            _finish(run.pk)
+    log.info("settlement run %s for %s: %s stores in %s batches", run.pk, run.week_name, len(store_ids),
+             len(chunks))
+    return run, list(SettlementBatch.objects.filter(run=run).order_by("number").values_list("pk", flat=True))
 
 
 def settlement_batch_process(*, batch_id: int) -> None:

@@ -1,0 +1,22 @@
+"""Keeps bench/settlement.py from rotting: the whole benchmark at a tiny size."""
+import pytest
+
+from bench import settlement as bench
+from logistics.models import WeeklyResult
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_benchmark_runs_end_to_end_at_tiny_size():
+    lines = []
+    summary = bench.run(stores=30, shipments=3000, scale=2, batch_size=7, out=lines.append)
+    assert len(lines) == 5
+    assert "ratio" in lines[1] and "bare aggregate" in lines[2]
+    assert set(summary) == {"ratio", "ratio_big", "scaling", "bare_scaling"}
+    assert WeeklyResult.objects.count() == 60  # the 10×… here 2× data set: every store settled once
+
+
+def test_benchmark_with_worker_processes():
+    bench.generate(stores=20, shipments=2000)
+    took, run = bench.settle(workers=2)
+    assert run.status == "succeeded" and run.stores == 20
