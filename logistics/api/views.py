@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -151,8 +151,7 @@ class WeeklyResultFilter(filters.FilterSet):
             raise exceptions.ValidationError({"week": ["Week must look like 2026-W47."]})
 
 
-@extend_schema(parameters=[OpenApiParameter("week", str, description="ISO week, e.g. 2026-W47")],
-               responses={200: s.LogisticsWeeklyResultOut, **errors(400, 401, 403, 404)})
+@extend_schema(responses={200: s.LogisticsWeeklyResultOut, **errors(400, 401, 403, 404)})
 class WeeklyResultViewSet(MerchantReadOnlyViewSet):
     """The caller's weekly evaluations and settlements."""
 
