@@ -250,7 +250,7 @@ class SettlementRunAdmin(ReadOnly, SimpleHistoryAdmin):
         return run
 
     def settle_week_view(self, request):
-        if not request.user.has_perm("logistics.view_settlementrun"):
+        if not request.user.has_perm("logistics.add_settlementrun"):
             raise PermissionDenied
         form = SettleWeekForm(request.POST or None, initial={"week": timeutil.week_name(previous_week())})
         if request.method == "POST" and form.is_valid():

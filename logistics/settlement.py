@@ -120,7 +120,7 @@ def settlement_batch_process(*, batch_id: int) -> None:
     """Settle one batch exactly once; an error rolls the batch back and is recorded on the run."""
     try:
         with transaction.atomic():
-            batch = (SettlementBatch.objects.select_for_update().select_related("run")
+            batch = (SettlementBatch.objects.select_for_update(of=("self",)).select_related("run")
                      .filter(pk=batch_id, status=SettlementBatch.Status.PENDING).first())
             if batch is None:
                 return  # done already (a re-delivered task) or unknown
