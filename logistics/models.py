@@ -266,9 +266,10 @@ class WeeklyResult(models.Model):
         NO_INCENTIVE = "no_incentive", _("no incentive")
         DISQUALIFIED = "disqualified", _("disqualified")
 
-    # Created as paid / no_incentive / disqualified; a payout is clawed back when a disqualifying
-    # violation is confirmed later.
-    TRANSITIONS = {Status.PAID: {Status.DISQUALIFIED}, Status.NO_INCENTIVE: set(), Status.DISQUALIFIED: set()}
+    # Created as paid / no_incentive / disqualified. A payout is clawed back when a disqualifying
+    # violation is confirmed later (paid → disqualified), and paid again when every such violation
+    # of the week has been revoked (disqualified → paid, only for a week that reached a tier).
+    TRANSITIONS = {Status.PAID: {Status.DISQUALIFIED}, Status.NO_INCENTIVE: set(), Status.DISQUALIFIED: {Status.PAID}}
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="logistics_results",
                               verbose_name=_("store"))
@@ -288,6 +289,7 @@ class WeeklyResult(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     settled_at = models.DateTimeField(_("settled at"), default=timezone.now)
     clawed_back_at = models.DateTimeField(_("clawed back at"), null=True, blank=True)
+    clawbacks = models.PositiveSmallIntegerField(_("claw-backs"), default=0)
     history = HistoricalRecords()
 
     class Meta:

@@ -221,23 +221,44 @@ def _history_rows(queryset, now) -> None:
             [connection.ops.adapt_datetimefield_value(now), JOB, "+", *params])
 
 
-# --- claw-backs ------------------------------------------------------------------------------------
-def clawback_candidates() -> list[int]:
-    """Paid results of a week in which a fake-transactions or fake-shipping violation occurred that
-    is confirmed now (confirmed after the payout). Violations are few: read them, map to weeks."""
+# --- claw-backs and reinstatements ---------------------------------------------------------------
+REVIEW_WEEKS = 26  # how far back revoked violations still reinstate a payout
+
+
+def _disqualified_weeks(store_ids, first_week: dt.date, last_week: dt.date) -> set[tuple[int, dt.date]]:
+    """(store, week) pairs with a fake-transactions or fake-shipping violation that occurred in the
+    week and is confirmed now. Violations are few: read them, map each to its week."""
+    start, _end = timeutil.week_bounds(first_week)
+    _start, end = timeutil.week_bounds(last_week)
     pairs = (Violation.objects.filter(kind__in=selectors.DISQUALIFYING_KINDS, status=Violation.Status.CONFIRMED,
-                                      store__logistics_results__status=WeeklyResult.Status.PAID)
-             .values_list("store_id", "occurred_at").distinct())
+                                      store_id__in=store_ids, occurred_at__gte=start, occurred_at__lt=end)
+             .values_list("store_id", "occurred_at"))
+    return {(store_id, timeutil.week_monday(timeutil.local_date(at))) for store_id, at in pairs}
+
+
+def adjustment_candidates(now: dt.datetime) -> tuple[list[int], list[int]]:
+    """(paid results to claw back, disqualified results to reinstate), in three queries."""
+    paid_stores = (Violation.objects.filter(kind__in=selectors.DISQUALIFYING_KINDS, status=Violation.Status.CONFIRMED,
+                                            store__logistics_results__status=WeeklyResult.Status.PAID)
+                   .values_list("store_id", "occurred_at").distinct())
     q = Q()
-    for store_id, occurred_at in pairs:
+    for store_id, occurred_at in paid_stores:
         q |= Q(store_id=store_id, week=timeutil.week_monday(timeutil.local_date(occurred_at)))
-    if not q:
-        return []
-    return list(WeeklyResult.objects.filter(q, status=WeeklyResult.Status.PAID).values_list("pk", flat=True))
+    clawback = list(WeeklyResult.objects.filter(q, status=WeeklyResult.Status.PAID).values_list("pk", flat=True)) \
+        if q else []
+    since = timeutil.week_monday(timeutil.local_date(now)) - dt.timedelta(weeks=REVIEW_WEEKS)
+    blocked = list(WeeklyResult.objects.filter(status=WeeklyResult.Status.DISQUALIFIED, tier__isnull=False,
+                                               parcels__gt=0, week__gte=since)
+                   .values_list("pk", "store_id", "week"))
+    if not blocked:
+        return clawback, []
+    still = _disqualified_weeks({s for _pk, s, _w in blocked}, min(w for *_x, w in blocked),
+                                max(w for *_x, w in blocked))
+    return clawback, [pk for pk, store_id, week in blocked if (store_id, week) not in still]
 
 
 def weekly_result_transition(*, result: WeeklyResult, to: str, reason: str) -> WeeklyResult:
-    """The one way a weekly result changes status (only paid → disqualified: a claw-back)."""
+    """The one way a weekly result changes status; illegal moves are refused (409)."""
     if to not in WeeklyResult.TRANSITIONS[result.status]:
         raise StateConflict("invalid_state", _("A %(status)s result cannot become %(to)s.")
                             % {"status": result.get_status_display(), "to": to})
@@ -247,34 +268,71 @@ def weekly_result_transition(*, result: WeeklyResult, to: str, reason: str) -> W
     return result
 
 
+def _claw_back(result: WeeklyResult, now: dt.datetime) -> None:
+    name = timeutil.week_name(result.week)
+    result.clawed_back_at = now
+    result.clawbacks += 1
+    weekly_result_transition(result=result, to=WeeklyResult.Status.DISQUALIFIED,
+                             reason="rule: claw back incentive after a confirmed violation")
+    if result.payout == PayoutMethod.CASH:
+        suffix = "" if result.clawbacks == 1 else f":{result.clawbacks}"
+        ledger_post(store=result.store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=-result.amount, at=now,
+                    idempotency_key=f"{result.ledger_key}:clawback{suffix}", reference=f"logistics-week:{name}",
+                    memo=f"claw-back of the on-time shipping incentive {name}: violation confirmed")
+    else:
+        for grant in AdCreditGrant.objects.select_for_update().filter(store_id=result.store_id, week=result.week,
+                                                                      revoked_at__isnull=True):
+            grant.revoked_at = now
+            grant._change_reason = "rule: claw back incentive after a confirmed violation"
+            grant.save()
+
+
+def _reinstate(result: WeeklyResult, now: dt.datetime) -> None:
+    """Every disqualifying violation of the week was revoked: pay (again) what the week earned."""
+    name = timeutil.week_name(result.week)
+    first_payout = result.payout is None
+    if first_payout:  # disqualified at settlement: never paid
+        result.amount = money(result.tier * result.parcels)
+        result.payout = LogisticsPolicy.current().payout_method
+    weekly_result_transition(result=result, to=WeeklyResult.Status.PAID,
+                             reason="rule: reinstate incentive after the violation was revoked")
+    if result.payout == PayoutMethod.CASH:
+        key = result.ledger_key if first_payout else f"{result.ledger_key}:reinstated:{result.clawbacks}"
+        ledger_post(store=result.store, kind=LedgerEntry.Kind.INCENTIVE, amount=result.amount, at=now,
+                    idempotency_key=key, reference=f"logistics-week:{name}",
+                    memo=f"on-time shipping incentive {name}: disqualifying violation revoked")
+    else:
+        grant, created = AdCreditGrant.objects.select_for_update().get_or_create(
+            store_id=result.store_id, week=result.week, defaults={"amount": result.amount, "granted_at": now})
+        if not created and grant.revoked_at is not None:
+            grant.revoked_at = None
+            grant._change_reason = "rule: reinstate incentive after the violation was revoked"
+            grant.save()
+
+
 def clawback_sweep(*, now: dt.datetime | None = None) -> int:
-    """Claw back payouts a later-confirmed violation disqualifies: a ledger debit (cash) or the
-    ad-credit grant revoked. One small transaction per result; an error is logged and the rest
-    go on. Idempotent: the debit's key is unique and only paid results are taken."""
+    """Claw back payouts a later-confirmed violation disqualifies (a ledger debit, or the ad-credit
+    grant revoked), and pay again weeks whose disqualifying violations were all revoked since
+    (SPEC: revoking a violation reverses what it applied). One small transaction per result,
+    re-checked under its row lock; an error is logged and the rest go on. Idempotent: ledger keys
+    are unique and each result changes only from the status the rule expects."""
     now = now or timezone.now()
+    clawback, reinstate = adjustment_candidates(now)
     done = 0
-    for pk in clawback_candidates():
+    for pk, expected, apply in [(pk, WeeklyResult.Status.PAID, _claw_back) for pk in clawback] + \
+            [(pk, WeeklyResult.Status.DISQUALIFIED, _reinstate) for pk in reinstate]:
         try:
             with transaction.atomic():
-                result = (WeeklyResult.objects.select_for_update(skip_locked=True)
-                          .filter(pk=pk, status=WeeklyResult.Status.PAID).first())
+                result = (WeeklyResult.objects.select_for_update(skip_locked=True, of=("self",))
+                          .filter(pk=pk, status=expected).select_related("store").first())
                 if result is None:
                     continue
-                name = timeutil.week_name(result.week)
-                result.clawed_back_at = now
-                weekly_result_transition(result=result, to=WeeklyResult.Status.DISQUALIFIED,
-                                         reason="rule: claw back incentive after a confirmed violation")
-                if result.payout == PayoutMethod.CASH:
-                    ledger_post(store=result.store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=-result.amount, at=now,
-                                idempotency_key=f"{result.ledger_key}:clawback", reference=f"logistics-week:{name}",
-                                memo=f"claw-back of the on-time shipping incentive {name}: violation confirmed")
-                else:
-                    for grant in AdCreditGrant.objects.select_for_update().filter(
-                            store_id=result.store_id, week=result.week, revoked_at__isnull=True):
-                        grant.revoked_at = now
-                        grant._change_reason = "rule: claw back incentive after a confirmed violation"
-                        grant.save()
+                disqualified = (result.store_id, result.week) in _disqualified_weeks(
+                    [result.store_id], result.week, result.week)
+                if disqualified != (expected == WeeklyResult.Status.PAID):
+                    continue  # the violation changed meanwhile
+                apply(result, now)
                 done += 1
         except Exception:
-            log.exception("claw-back of weekly result %s failed", pk)
+            log.exception("incentive adjustment of weekly result %s failed", pk)
     return done

@@ -236,6 +236,55 @@ def test_violation_confirmed_after_payout_is_clawed_back_once():
     assert violation.pk
 
 
+def test_revoking_the_violation_pays_the_clawed_back_week_again_once():
+    store = enrolled(counting_from=SUNDAY)
+    make_orders(store, 300, day(6))
+    settle()
+    violation = ViolationFactory(store=store, kind=Violation.Kind.FAKE_SHIPPING,
+                                 status=Violation.Status.CONFIRMED, occurred_at=day(4))
+    clawback_sweep()
+    Violation.objects.filter(pk=violation.pk).update(status=Violation.Status.REVOKED)
+    assert clawback_sweep() == 1
+    assert clawback_sweep() == 0
+    r = result(store)
+    assert (r.status, r.amount, r.clawbacks) == (WeeklyResult.Status.PAID, Decimal("60.00"), 1)
+    assert LedgerEntry.objects.get(idempotency_key=f"logistics:{store.pk}:2026-W46:reinstated:1").amount == 60
+    assert sum(LedgerEntry.objects.filter(store=store).values_list("amount", flat=True)) == Decimal("60.00")
+    # confirmed again (another violation): clawed back a second time, with its own key
+    ViolationFactory(store=store, kind=Violation.Kind.FAKE_TRANSACTIONS, status=Violation.Status.CONFIRMED,
+                     occurred_at=day(5))
+    assert clawback_sweep() == 1
+    assert LedgerEntry.objects.filter(idempotency_key=f"logistics:{store.pk}:2026-W46:clawback:2").exists()
+    assert sum(LedgerEntry.objects.filter(store=store).values_list("amount", flat=True)) == 0
+    assert [h.status for h in r.history.order_by("history_date", "history_id")] == [
+        "paid", "disqualified", "paid", "disqualified"]
+
+
+def test_revoking_the_violation_pays_a_week_disqualified_at_settlement():
+    store = enrolled(counting_from=SUNDAY)
+    make_orders(store, 300, day(6))
+    violation = ViolationFactory(store=store, kind=Violation.Kind.FAKE_SHIPPING,
+                                 status=Violation.Status.CONFIRMED, occurred_at=day(1))
+    settle()
+    assert result(store).status == WeeklyResult.Status.DISQUALIFIED and result(store).amount == 0
+    Violation.objects.filter(pk=violation.pk).update(status=Violation.Status.REVOKED)
+    assert clawback_sweep() == 1
+    r = result(store)
+    assert (r.status, r.amount, r.payout) == (WeeklyResult.Status.PAID, Decimal("60.00"), PayoutMethod.CASH)
+    assert LedgerEntry.objects.get(store=store).idempotency_key == f"logistics:{store.pk}:2026-W46"
+
+
+def test_a_week_without_a_tier_is_not_paid_when_its_violation_is_revoked():
+    store = enrolled(counting_from=SUNDAY)
+    make_orders(store, 10, day(6))
+    violation = ViolationFactory(store=store, kind=Violation.Kind.FAKE_SHIPPING,
+                                 status=Violation.Status.CONFIRMED, occurred_at=day(1))
+    settle()
+    Violation.objects.filter(pk=violation.pk).update(status=Violation.Status.REVOKED)
+    assert clawback_sweep() == 0
+    assert result(store).status == WeeklyResult.Status.DISQUALIFIED
+
+
 def test_ad_credit_claw_back_revokes_the_grant():
     policy = LogisticsPolicy.current()
     policy.payout_method = PayoutMethod.AD_CREDIT
