@@ -12,7 +12,7 @@ from merchants.models import Order, Product
 from merchants.services import product_create
 
 from . import services
-from .models import Enrollment, LogisticsPolicy, Shipment, normalise_city, shipping_deadline
+from .models import Enrollment, LogisticsPolicy, SettlementRun, Shipment, normalise_city, shipping_deadline
 from .selectors import week_finishes_at
 from .settlement import previous_week, settlement_start
 
@@ -76,7 +76,8 @@ def seed(*, stores, now):
         _week_of_orders(store, last_week, per_day, late_every, now, tag=f"{store.pk}w")
         if store is stores[-1]:
             _awaiting_pickup(store, now)
-    settlement_start(week=last_week, now=now, triggered_by="seed_demo", inline=True)
+    if not SettlementRun.objects.filter(week=last_week).exists():
+        settlement_start(week=last_week, now=now, triggered_by="seed_demo", inline=True)
 
 
 def _awaiting_pickup(store, now):
