@@ -90,3 +90,14 @@ def test_demo_seed_is_fast_idempotent_and_settles_last_week():
     demo.seed(stores=stores, now=now)
     assert Enrollment.objects.count() == 3
     assert WeeklyResult.objects.filter(status=WeeklyResult.Status.PAID).count() >= 1
+
+
+def test_run_detail_result_history_and_policy_pages_render(admin_client):
+    populate(2)
+    run = SettlementRun.objects.get()
+    result = WeeklyResult.objects.first()
+    for url in [f"/admin/logistics/settlementrun/{run.pk}/change/", f"/admin/logistics/weeklyresult/{result.pk}/change/",
+                f"/admin/logistics/weeklyresult/{result.pk}/history/", "/admin/logistics/logisticspolicy/",
+                "/admin/logistics/incentivetier/", "/admin/logistics/adcreditgrant/"]:
+        response = admin_client.get(url, follow=True)
+        assert response.status_code == 200, url
