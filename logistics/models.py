@@ -3,7 +3,6 @@ profile, plan enrollment, shipments with their deadlines, weekly settlement."""
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
