@@ -33,6 +33,7 @@ def free_port() -> int:
 
 @pytest.mark.redis
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # send_task is the point
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_task_sent_through_redis():
     from config.celery_app import app
