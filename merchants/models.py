@@ -141,7 +141,11 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-paid_at", "-id"]
-        indexes = [models.Index(fields=["store", "paid_at"], name="order_store_paid_at")]
+        # Covering (PostgreSQL INCLUDE; plain elsewhere): the logistics weekly settlement reads a
+        # batch of stores' orders of one week from the index alone, in store order, instead of
+        # pages scattered over the heap (bench/settlement.py: 3.3× → 2× the bare aggregate).
+        indexes = [models.Index(fields=["store", "paid_at"], include=["id", "channel", "refunded_at"],
+                                name="order_store_paid_at")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_amount_gt_0"),
             models.CheckConstraint(condition=models.Q(fee__gte=0), name="order_fee_gte_0"),
