@@ -14,24 +14,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.admin_policy import ReadOnlyAdminMixin, SingletonPolicyAdmin
 from merchants.models import Order
 
 from .models import (AdCreditGrant, Enrollment, IncentiveTier, LogisticsPolicy, LogisticsProfile, SettlementBatch,
                      SettlementRun, Shipment, WeeklyResult)
 from .services import enrollment_cancel
 from .settlement import previous_week, settlement_start
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LogisticsPolicy)
@@ -55,7 +44,7 @@ class LogisticsProfileAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ReadOnly, SimpleHistoryAdmin):
+class EnrollmentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["id", "store", "status", "ship_from_city", "joined_at", "counting_from", "cancelled_at"]
     list_filter = ["status", "counting_from"]
     search_fields = ["store__name", "ship_from_city"]
@@ -120,7 +109,7 @@ class WeekFilter(admin.SimpleListFilter):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ReadOnly, admin.ModelAdmin):
+class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "tracking_no", "store", "order", "official_logistics", "shipped_at", "deadline",
                     "picked_up_at", "on_time_flag", "follow_up"]
     list_filter = [OnTimeFilter, WeekFilter, "official_logistics"]
@@ -175,7 +164,7 @@ class ResultWeekFilter(admin.SimpleListFilter):
 
 
 @admin.register(WeeklyResult)
-class WeeklyResultAdmin(ReadOnly, SimpleHistoryAdmin):
+class WeeklyResultAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["store", "week_name", "counted_days", "orders", "on_time_orders", "daily_average",
                     "on_time_rate", "tier", "parcels", "amount", "payout", "status", "clawed_back_at"]
     list_filter = [ResultWeekFilter, "tier", DisqualifiedFilter, "status", "payout"]
@@ -188,7 +177,7 @@ class WeeklyResultAdmin(ReadOnly, SimpleHistoryAdmin):
         return timeutil.week_name(obj.week)
 
 
-class SettlementBatchInline(ReadOnly, admin.TabularInline):
+class SettlementBatchInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SettlementBatch
     fields = ["number", "status", "stores", "parcels", "total", "finished_at", "error"]
     readonly_fields = fields
@@ -206,7 +195,7 @@ class SettleWeekForm(forms.Form):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnly, SimpleHistoryAdmin):
+class SettlementRunAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
                     "total", "clawbacks", "has_errors", "triggered_by"]
     list_filter = ["status", "week"]
@@ -267,7 +256,7 @@ class SettlementRunAdmin(ReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(AdCreditGrant)
-class AdCreditGrantAdmin(ReadOnly, SimpleHistoryAdmin):
+class AdCreditGrantAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["store", "week", "amount", "granted_at", "revoked_at"]
     list_filter = ["week"]
     search_fields = ["store__name"]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.api.errors import DomainError
-from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.admin_policy import ReadOnlyAdminMixin, SingletonPolicyAdmin
 from merchants.api.views import with_wallet_balance
 from merchants.models import (Category, CreditApplication, CreditApplicationPolicy, CreditEvaluation, CreditIndicator,
                               CreditScorePolicy, Dimension, Holiday, LedgerEntry, Order, PenaltyRule, Product,
@@ -18,19 +18,6 @@ from merchants.models import (Category, CreditApplication, CreditApplicationPoli
 from merchants.selectors import sanctions_in_force_q, store_credit
 from merchants.services import violation_open
 from merchants.violations import penalty_preview, violation_confirm, violation_dismiss, violation_revoke
-
-
-class ReadOnlyAdminMixin:
-    """For append-only or system-written records: viewable, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Category)

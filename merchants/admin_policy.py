@@ -1,5 +1,5 @@
-from django.urls import reverse
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -16,3 +16,16 @@ class SingletonPolicyAdmin(SimpleHistoryAdmin):
         obj = self.model.current()
         opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+
+
+class ReadOnlyAdminMixin:
+    """For append-only or system-written records: viewable, never added, edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
