@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -90,5 +89,3 @@ class WeekField(serializers.Field):
     def to_representation(self, value):
         return timeutil.week_name(value)
 
-
-__all__ = ["MoneyField", "RateField", "AwareDateTimeField", "MonthField", "WeekField", "OpenApiTypes"]

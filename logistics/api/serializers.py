@@ -1,16 +1,8 @@
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, RateField, WeekField
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-
 from config.api.serializers import OwnStoreField
 from logistics.models import Enrollment, LogisticsProfile, Shipment, WeeklyResult
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class StoreIdField(OwnStoreField):
-    """One of the caller's store ids (404 otherwise)."""
 
 
 class LogisticsSetupIn(serializers.Serializer):
@@ -32,7 +24,7 @@ class LogisticsProfileOut(serializers.ModelSerializer):
 
 
 class LogisticsEnrollmentIn(serializers.Serializer):
-    store = StoreIdField()
+    store = OwnStoreField()
     agreement_signed = serializers.BooleanField()
     withholding_signed = serializers.BooleanField()
     ship_from_city = serializers.CharField(max_length=50)

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField, MoneyField, MonthField, OpenApiTypes, RateField
+from config.api.fields import AwareDateTimeField, MoneyField, MonthField, RateField
 from config.api.serializers import OwnStoreField
 from merchants.models import (Category, CreditApplication, LedgerEntry, Order, Product, Store, StoreMetrics,
                               Violation)
@@ -259,13 +259,8 @@ class ViolationOut(serializers.ModelSerializer):
 
 
 # --- limit-increase applications (merchant) ------------------------------------------------------
-@extend_schema_field(OpenApiTypes.INT)
-class OwnStoreIdField(OwnStoreField):
-    """One of the caller's stores by id (404 otherwise)."""
-
-
 class CreditApplicationIn(serializers.Serializer):
-    store = OwnStoreIdField()
+    store = OwnStoreField()
     requested_limit = MoneyField(max_digits=12)
     business_license_no = serializers.RegexField(
         r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$", max_length=18,

@@ -181,5 +181,3 @@ class MerchantCreditApplicationViewSet(mixins.CreateModelMixin, MerchantReadOnly
         app = application_submit(**data.validated_data, user=request.user)
         return Response(s.CreditApplicationOut(app).data, status=status.HTTP_201_CREATED)
 
-
-__all__ = ["mixins"]

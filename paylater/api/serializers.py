@@ -1,5 +1,4 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,11 +8,6 @@ from merchants.api.serializers import ProductOut
 from merchants.models import Order, Product
 
 from ..models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, Lifecycle
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class StoreIdField(OwnStoreField):
-    """One of the caller's stores by id (404 otherwise)."""
 
 
 # --- platform: lifecycle events ---------------------------------------------------------------
@@ -50,7 +44,7 @@ class PaylaterOrderOut(serializers.ModelSerializer):
 
 # --- merchant: enrollment ---------------------------------------------------------------------
 class EnrollmentIn(serializers.Serializer):
-    store = StoreIdField()
+    store = OwnStoreField()
 
 
 class EnrollmentOut(serializers.Serializer):
@@ -79,7 +73,7 @@ class EnrollmentQuery(serializers.Serializer):
 
 # --- merchant: activities ---------------------------------------------------------------------
 class ActivityIn(serializers.Serializer):
-    store = StoreIdField()
+    store = OwnStoreField()
     name = serializers.CharField(max_length=100, trim_whitespace=True)
     duration = serializers.ChoiceField(choices=Activity.Duration.choices)
     starts_at = AwareDateTimeField(required=False, allow_null=True,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from config import timeutil
 from merchants import services
-from merchants.models import Category, Order, Product, Store
+from merchants.models import Category, Order, Store
 
 STORES = [
     # name, city, grade, wallet upgraded, main category
