@@ -12,7 +12,7 @@ database is the coordinator. Running twice, concurrently, or after a worker died
 exactly one result and one payout per store and week."""
 import datetime as dt
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import StateConflict
 from merchants.models import LedgerEntry, Violation
-from merchants.services import ledger_post, money
+from merchants.services import ledger_post, money, rate
 
 from . import selectors
 from .models import (AdCreditGrant, IncentiveTier, LogisticsPolicy, PayoutMethod, SettlementBatch, SettlementRun,
@@ -61,7 +61,7 @@ def evaluate(figures: selectors.WeekFigures, tiers: list[IncentiveTier]) -> dict
     return {
         "counted_days": days, "orders": orders, "on_time_orders": on_time, "parcels": figures.parcels,
         "daily_average": money(Decimal(orders) / days) if days else None,
-        "on_time_rate": (Decimal(on_time) / orders).quantize(Decimal("0.0001"), ROUND_HALF_UP) if orders else None,
+        "on_time_rate": rate(on_time, orders),
         "tier": tier.per_parcel if tier else None,
         "amount": amount if status == WeeklyResult.Status.PAID else Decimal("0.00"),
         "status": status,

@@ -7,7 +7,7 @@ counted in the year). A partial unique index (one pending application per store)
 pending rule in the database as well."""
 import datetime as dt
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum, Window
@@ -21,6 +21,7 @@ from .credit import base_limit_for, floor_to_100, order_sales
 from .models import (ZERO, CreditApplication, CreditApplicationPolicy, CreditEvaluation, Order, Sanction, Store,
                      StoreMetrics)
 from .selectors import sanction_until, store_credit
+from .services import money
 from .workdays import add_working_days
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def application_approve(*, application_id: int, granted_limit: Decimal, user=Non
     if A.APPROVED not in TRANSITIONS[app.status]:
         raise StateConflict("invalid_state", _("This application was already decided."))
     effective = store_credit(store=app.store, at=at).effective_limit
-    granted = Decimal(granted_limit).quantize(Decimal("0.01"))
+    granted = money(granted_limit)
     if granted <= effective:
         raise DomainError("granted_not_above_current",
                           _("The granted limit must be above the current effective limit %(l)s.")
@@ -256,6 +257,6 @@ def raised_level(app: CreditApplication, at) -> Decimal | None:
     if app.step2_at and app.step2_at <= at:
         return app.granted_limit
     if app.step1_at and app.step1_at <= at:
-        half = (app.increase / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        half = money(app.increase / 2)
         return app.effective_limit_at_approval + half
     return None

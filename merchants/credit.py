@@ -31,6 +31,7 @@ from config import timeutil
 
 from .models import (ZERO, CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, Order, Store,
                      StoreMetrics)
+from .services import money, rate
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -167,8 +168,7 @@ def _batch_values(store_ids: list[int], month):
             values["monthly_sales"] = sales.get(store_id, ZERO)
             sources["monthly_sales"] = "orders"
         cash, sold = values.pop("net_cash_flow"), values["monthly_sales"]
-        values["cash_flow_ratio"] = (Decimal(cash) / sold).quantize(Decimal("0.0001")) if cash is not None and sold \
-            else None
+        values["cash_flow_ratio"] = rate(cash, sold) if cash is not None else None
         if values["cash_flow_ratio"] is not None:
             sources["cash_flow_ratio"] = sources.get("net_cash_flow", "ingested")
         out[store_id] = (values, sources)
@@ -185,7 +185,7 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
     rows = []
     for store_id, (values, sources) in _batch_values(store_ids, month).items():
         result = score_values(values, sources=sources, indicators=indicators, policy=policy)
-        sales = Decimal(values["monthly_sales"]).quantize(CENT)
+        sales = money(values["monthly_sales"])
         rows.append(CreditEvaluation(
             store_id=store_id, month=month, monthly_sales=sales,
             sales_source=(CreditEvaluation.SalesSource.INGESTED if sources["monthly_sales"] == "ingested"

@@ -21,6 +21,16 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+RATE_PLACES = Decimal("0.0001")
+
+
+def rate(numerator, denominator) -> Decimal | None:
+    """A rate as a fraction with 4 decimals, half-up; None when the denominator is 0 (SPEC)."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
 # --- wallet ledger ------------------------------------------------------------------------
 def ledger_post(*, store: Store, kind: str, amount: Decimal, idempotency_key: str, reference: str = "",
                 memo: str = "", at=None, user=None) -> LedgerEntry:

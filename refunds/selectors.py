@@ -9,10 +9,10 @@ from django.db.models.functions import Coalesce
 
 from config import timeutil
 from merchants.models import Order, Store
+from merchants.services import rate
 
 from .models import RefundCase, RefundPolicy, RefundType
 
-RATE = Decimal("0.0001")
 HOURS = Decimal("0.01")
 WINDOW_DAYS = 30
 
@@ -54,12 +54,6 @@ def kpi_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str])
     }
 
 
-def _rate(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE, rounding=ROUND_HALF_UP)
-
-
 def _hours(total: dt.timedelta | None, count: int) -> Decimal | None:
     if not count or total is None:
         return None
@@ -72,10 +66,10 @@ def kpis_from_row(row) -> dict:
     denominator."""
     get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
     return {
-        "product_experience_refund_rate": _rate(get("kpi_experience_cases"), get("kpi_orders_paid")),
+        "product_experience_refund_rate": rate(get("kpi_experience_cases"), get("kpi_orders_paid")),
         "refund_only_completion_hours": _hours(get("kpi_refund_only_duration"), get("kpi_refund_only_count")),
         "return_refund_completion_hours": _hours(get("kpi_return_duration"), get("kpi_return_count")),
-        "dispute_refund_rate": _rate(get("kpi_seller_responsible"), get("kpi_orders_paid")),
+        "dispute_refund_rate": rate(get("kpi_seller_responsible"), get("kpi_orders_paid")),
     }
 
 
@@ -107,8 +101,8 @@ def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, 
     ).values("pk", "orders_paid", "disputes", "returns")
 
     def capped(n, d):
-        rate = _rate(n, d)
-        return None if rate is None else min(rate, Decimal("1.0000"))
+        value = rate(n, d)
+        return None if value is None else min(value, Decimal("1.0000"))
 
     return {row["pk"]: {"dispute_rate": capped(row["disputes"], row["orders_paid"]),
                         "return_rate": capped(row["returns"], row["orders_paid"])} for row in rows}
