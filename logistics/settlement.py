@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import StateConflict
 from merchants.models import LedgerEntry, Violation
-from merchants.services import ledger_post, money, rate
+from merchants.services import ledger_post, ledger_post_many, money, rate
 
 from . import selectors
 from .models import (AdCreditGrant, IncentiveTier, LogisticsPolicy, PayoutMethod, SettlementBatch, SettlementRun,
@@ -191,13 +191,13 @@ def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
     paid = list(mine.filter(status=WeeklyResult.Status.PAID)
                 .values_list("store_id", "amount", "parcels", "tier", "payout"))
     name = timeutil.week_name(week)
-    # The ledger's idempotency key is unique, so a payout can never be posted twice even by two
-    # runs racing; inserted in bulk (one statement per batch) rather than one ledger_post per store.
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(store_id=store_id, kind=LedgerEntry.Kind.INCENTIVE, amount=amount,
-                    idempotency_key=f"logistics:{store_id}:{name}", reference=f"logistics-week:{name}",
-                    created_at=now, memo=f"on-time shipping incentive {name}: {parcels} parcels × {tier}")
-        for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.CASH], ignore_conflicts=True)
+    # One statement per batch; the ledger's unique idempotency key means a payout can never be
+    # posted twice, even by two runs racing.
+    ledger_post_many(entries=[
+        {"store_id": store_id, "kind": LedgerEntry.Kind.INCENTIVE, "amount": amount, "at": now,
+         "idempotency_key": f"logistics:{store_id}:{name}", "reference": f"logistics-week:{name}",
+         "memo": f"on-time shipping incentive {name}: {parcels} parcels × {tier}"}
+        for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.CASH])
     grants = [AdCreditGrant(store_id=store_id, week=week, amount=amount, granted_at=now)
               for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.AD_CREDIT]
     if grants:
