@@ -212,8 +212,9 @@ def main(argv=None):
 
 
 def _create_database(url):
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")

@@ -1,8 +1,8 @@
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -14,11 +14,20 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.admin_policy import ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
 from merchants.models import Order
 
-from .models import (AdCreditGrant, Enrollment, IncentiveTier, LogisticsPolicy, LogisticsProfile, SettlementBatch,
-                     SettlementRun, Shipment, WeeklyResult)
+from .models import (
+    AdCreditGrant,
+    Enrollment,
+    IncentiveTier,
+    LogisticsPolicy,
+    LogisticsProfile,
+    SettlementBatch,
+    SettlementRun,
+    Shipment,
+    WeeklyResult,
+)
 from .services import enrollment_cancel
 from .settlement import previous_week, settlement_start
 

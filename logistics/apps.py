@@ -6,3 +6,13 @@ class LogisticsConfig(AppConfig):
     name = "logistics"
     verbose_name = _("Logistics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Hand merchants what only logistics knows (see `merchants.registry`)."""
+        from logistics.demo import seed
+        from logistics.selectors import credit_metrics, order_shipped_at
+        from merchants import registry
+
+        registry.provide_credit_metrics(credit_metrics)
+        registry.provide_order_shipped_at(order_shipped_at)
+        registry.provide_demo(seed)

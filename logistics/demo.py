@@ -9,7 +9,7 @@ from decimal import Decimal
 from config import timeutil
 from config.api.errors import DomainError
 from merchants.models import Order, Product
-from merchants.services import product_create
+from merchants.stores.services import product_create
 
 from . import services
 from .models import Enrollment, LogisticsPolicy, SettlementRun, Shipment, normalise_city, shipping_deadline

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config import timeutil
-from merchants.models import Order, Store, money_field
+from config.money import money_field
+from merchants.models import Order, Store
 from merchants.policy import SingletonPolicy
 
 

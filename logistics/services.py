@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
+from config.money import money
 from merchants.models import Order, Store
-from merchants.services import check_event_time, money
+from merchants.orders.services import check_event_time
 
 from .models import Enrollment, LogisticsPolicy, LogisticsProfile, Shipment, normalise_city, shipping_deadline
 

@@ -21,12 +21,20 @@ from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from config.api.errors import StateConflict
+from config.money import money, rate
+from merchants.ledger.services import ledger_post, ledger_post_many
 from merchants.models import LedgerEntry, Violation
-from merchants.services import ledger_post, ledger_post_many, money, rate
 
 from . import selectors
-from .models import (AdCreditGrant, IncentiveTier, LogisticsPolicy, PayoutMethod, SettlementBatch, SettlementRun,
-                     WeeklyResult)
+from .models import (
+    AdCreditGrant,
+    IncentiveTier,
+    LogisticsPolicy,
+    PayoutMethod,
+    SettlementBatch,
+    SettlementRun,
+    WeeklyResult,
+)
 
 log = logging.getLogger(__name__)
 JOB = "job: settle logistics incentives"

@@ -6,3 +6,9 @@ class MerchantsConfig(AppConfig):
     name = "merchants"
     verbose_name = _("Merchants")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from merchants import registry
+        from merchants.demo import seed
+
+        registry.provide_demo(seed)

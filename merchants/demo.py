@@ -4,13 +4,12 @@ from decimal import Decimal
 
 from config import timeutil
 from config.api.errors import DomainError
-
-from .applications import application_approve, application_submit
-from .credit import ensure_default_indicators, evaluate_month
-from .models import CreditApplication, Holiday, PenaltyRule, Violation
-from .selectors import store_credit
-from .services import violation_open
-from .violations import violation_confirm, violation_revoke
+from merchants.applications.models import CreditApplication, Holiday
+from merchants.applications.services import application_approve, application_submit
+from merchants.credit.selectors import store_credit
+from merchants.credit.services import ensure_default_indicators, evaluate_month
+from merchants.violations.models import PenaltyRule, Violation
+from merchants.violations.services import violation_confirm, violation_open, violation_revoke
 
 HOLIDAYS = [(dt.date(2026, 10, d), "国庆节") for d in range(1, 8)] + [
     (dt.date(2026, 9, 27), "国庆调休 (worked)"), (dt.date(2027, 1, 1), "元旦"),

@@ -10,12 +10,11 @@ from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.api.errors import DomainError
-from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.admin_base import SingletonPolicyAdmin
 from merchants.models import Category
 
 from . import selectors, services
-from .models import (Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Lifecycle,
-                     PaylaterPolicy)
+from .models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Lifecycle, PaylaterPolicy
 
 
 @admin.register(PaylaterPolicy)

@@ -6,3 +6,12 @@ class PaylaterConfig(AppConfig):
     name = "paylater"
     verbose_name = _("Pay later")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Hand merchants what only pay-later knows (see `merchants.registry`)."""
+        from merchants import registry
+        from paylater.demo import seed
+        from paylater.services import paylater_order_accept
+
+        registry.provide_paylater_orders(paylater_order_accept)
+        registry.provide_demo(seed)

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from merchants.models import ZERO, Product, Store, money_field
+from config.money import ZERO, money_field
+from merchants.models import Product, Store
 from merchants.policy import SingletonPolicy
 
 

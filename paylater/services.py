@@ -12,9 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
-from merchants.models import ZERO, LedgerEntry, Order, Product, Sanction, Store, Violation
-from merchants.selectors import effective_limit, sanction_until, store_credit
-from merchants.services import check_event_time, ledger_post, money, violation_open
+from config.money import ZERO, money
+from merchants.applications.services import activation_record
+from merchants.credit.selectors import effective_limit, store_credit
+from merchants.ledger.services import ledger_post
+from merchants.models import LedgerEntry, Order, Product, Sanction, Store, Violation
+from merchants.orders.services import check_event_time
+from merchants.violations.selectors import sanction_until
+from merchants.violations.services import violation_open
 
 from . import selectors
 from .models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, PaylaterPolicy
@@ -128,6 +133,7 @@ def paylater_order_accept(*, store: Store, product: Product, buyer_id: str, amou
                       created_at=now)
         order._change_reason = "paylater: accepted"
         order.save()
+        activation_record(store_id=store.pk)
         if order.fee > 0:
             # Dated at paid_at so that the month's fee entries are the month's orders (statements).
             ledger_post(store=store, kind=LedgerEntry.Kind.PAYLATER_FEE, amount=-order.fee, at=paid_at,

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.admin_policy import SingletonPolicyAdmin
+from merchants.admin_base import SingletonPolicyAdmin
 
 from . import selectors, services
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi

@@ -6,3 +6,12 @@ class RefundsConfig(AppConfig):
     name = "refunds"
     verbose_name = _("Refunds")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        """Hand merchants what only refunds knows (see `merchants.registry`)."""
+        from merchants import registry
+        from refunds.demo import seed
+        from refunds.selectors import credit_metrics
+
+        registry.provide_credit_metrics(credit_metrics)
+        registry.provide_demo(seed)

@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from merchants.models import Order, Store, money_field
+from config.money import money_field
+from merchants.models import Order, Store
 from merchants.policy import SingletonPolicy
 
 

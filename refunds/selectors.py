@@ -8,8 +8,8 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Integer
 from django.db.models.functions import Coalesce
 
 from config import timeutil
+from config.money import rate
 from merchants.models import Order, Store
-from merchants.services import rate
 
 from .models import RefundCase, RefundPolicy, RefundType
 

@@ -13,16 +13,16 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError, StateConflict
+from config.money import money
+from merchants import registry
 from merchants.models import Order, Violation
-from merchants.orders import order_record_refund
-from merchants.services import check_event_time, money, violation_open
+from merchants.orders.services import check_event_time, order_record_refund
+from merchants.violations.services import violation_open
 
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, RefundType
 
@@ -145,11 +145,7 @@ def _open_negotiation(case: RefundCase) -> Negotiation | None:
 
 def order_shipped(order: Order, flag: bool) -> bool:
     """A shipment on record wins over the flag the platform sends (SPEC §3)."""
-    path = getattr(settings, "ORDER_SHIPPED_AT", "")
-    if path:
-        if import_string(path)(order.pk) is not None:
-            return True
-    return bool(flag)
+    return registry.order_shipped_at(order.pk) is not None or bool(flag)
 
 
 def _default_return_address(store_id: int) -> str:

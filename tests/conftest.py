@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from merchants import registry
 from tests.factories import StoreFactory, merchant_token, platform_token
 
 
@@ -80,3 +81,11 @@ def run_in_threads(fn, n, *args):
 @pytest.fixture
 def threads():
     return run_in_threads
+
+
+@pytest.fixture
+def no_metric_providers():
+    """Only ingested data and orders count in the credit score: the refunds and logistics
+    providers are tested in their own apps."""
+    with registry.overridden(credit_metrics=[]):
+        yield

@@ -2,7 +2,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("merchants.api.merchant_urls")),
+    path("", include("merchants.merchant_urls")),
     path("", include("paylater.api.merchant_urls")),
     path("", include("refunds.api.merchant_urls")),
     path("", include("logistics.api.merchant_urls")),

@@ -2,7 +2,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("merchants.api.platform_urls")),
+    path("", include("merchants.platform_urls")),
     path("", include("paylater.api.platform_urls")),
     path("", include("refunds.api.platform_urls")),
     path("", include("logistics.api.platform_urls")),

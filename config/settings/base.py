@@ -150,16 +150,6 @@ SPECTACULAR_SETTINGS = {
         "RefundTypeEnum": "refunds.models.RefundType",
     },
 }
-# The pay-later app's order acceptance, by dotted path so `merchants` never imports it.
-PAYLATER_ORDER_SERVICE = "paylater.services.paylater_order_accept"
-# Metrics the system computes itself for the credit score (SPEC §1), by dotted path so that
-# `merchants` imports none of the apps that own them. Each is a function
-# `(store_ids: list[int], month: date) -> {store_id: {metric_name: value}}`; a metric it
-# returns wins over the ingested one, a missing one falls back to the ingested value.
-CREDIT_METRIC_PROVIDERS = ["refunds.selectors.credit_metrics", "logistics.selectors.credit_metrics"]
-# When an order shipped, by dotted path `(order_id) -> aware datetime | None`, provided by the
-# logistics app; refunds use it ("a shipment on record wins over the flag the platform sends").
-ORDER_SHIPPED_AT = "logistics.selectors.order_shipped_at"
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_WAIT_SECONDS = 10
 

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, RateField, WeekField
-from config.api.serializers import OwnStoreField
 from logistics.models import Enrollment, LogisticsProfile, Shipment, WeeklyResult
+from merchants.stores.tenancy import OwnStoreField
 
 
 class LogisticsSetupIn(serializers.Serializer):

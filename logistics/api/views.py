@@ -5,10 +5,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from config import timeutil
-from config.api.views import MerchantGenericView, MerchantReadOnlyViewSet, PlatformGenericView, errors
+from config.api.views import PlatformGenericView, errors
 from logistics import services
 from logistics.models import Enrollment, LogisticsPolicy, Shipment, WeeklyResult
 from merchants.models import Order, Store
+from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSet
 
 from . import serializers as s
 

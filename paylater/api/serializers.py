@@ -3,9 +3,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import AwareDateTimeField, MoneyField, MonthField
-from config.api.serializers import OwnStoreField
-from merchants.api.serializers import ProductOut
 from merchants.models import Order, Product
+from merchants.stores.api import ProductOut
+from merchants.stores.tenancy import OwnStoreField
 
 from ..models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, Lifecycle
 

@@ -9,9 +9,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config import timeutil
-from config.api.views import MerchantGenericView, MerchantReadOnlyViewSet, PlatformGenericView, errors
-from merchants.api.views import MerchantProductViewSet
+from config.api.views import PlatformGenericView, errors
 from merchants.models import Order, Product
+from merchants.stores.api import MerchantProductViewSet
+from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSet
 
 from .. import selectors, services
 from ..models import ActivityItem, Enrollment, FeeStatement, Lifecycle

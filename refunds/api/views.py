@@ -8,7 +8,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from config import timeutil
-from config.api.views import MerchantGenericView, MerchantReadOnlyViewSet, PlatformGenericView, PlatformView, errors
+from config.api.views import PlatformGenericView, PlatformView, errors
+from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSet
 
 from .. import selectors, services
 from ..models import Negotiation, RefundCase, RefundRules

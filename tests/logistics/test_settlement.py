@@ -9,8 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from config import timeutil
 from config.api.errors import StateConflict
 from logistics import selectors
-from logistics.models import (AdCreditGrant, Enrollment, LogisticsPolicy, PayoutMethod, SettlementBatch,
-                              SettlementRun, WeeklyResult)
+from logistics.models import (
+    AdCreditGrant,
+    Enrollment,
+    LogisticsPolicy,
+    PayoutMethod,
+    SettlementBatch,
+    SettlementRun,
+    WeeklyResult,
+)
 from logistics.settlement import clawback_sweep, settlement_batch_process, settlement_start
 from merchants.models import LedgerEntry, Order, Violation
 from tests.factories import LedgerEntryFactory, StoreFactory, ViolationFactory

@@ -10,10 +10,15 @@ from django.db import connection
 
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
-from merchants.applications import application_approve, application_reject, application_submit
+from merchants.applications.services import (
+    activation_record,
+    application_approve,
+    application_reject,
+    application_submit,
+)
+from merchants.applications.workdays import add_working_days
+from merchants.credit.selectors import store_credit
 from merchants.models import CreditApplication, Order, Sanction, Store
-from merchants.selectors import store_credit
-from merchants.workdays import add_working_days
 from tests.factories import OrderFactory, ProductFactory, StoreFactory, StoreMetricsFactory
 from tests.merchants.factories import CreditApplicationFactory, CreditEvaluationFactory, HolidayFactory
 
@@ -181,8 +186,11 @@ def test_reject_needs_a_reason_and_frees_the_store_for_a_new_application(shop):
 
 # --- activation -------------------------------------------------------------------------------------
 def paylater_order(store, amount, at, status=Order.Status.PLACED):
-    return OrderFactory(product=ProductFactory(store=store), amount=Decimal(amount), paid_at=at,
-                        payment_method="paylater", status=status)
+    """A pay-later order as the pay-later app accepts it: the order, then the activation check."""
+    order = OrderFactory(product=ProductFactory(store=store), amount=Decimal(amount), paid_at=at,
+                         payment_method="paylater", status=status)
+    activation_record(store_id=store.pk)
+    return order
 
 
 def test_activation_half_at_exactly_10pct_and_all_at_exactly_20pct(shop):

@@ -7,7 +7,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from config import timeutil
-from merchants.applications import application_submit
+from merchants.applications.services import application_submit
 from merchants.models import CreditApplication, Sanction, Store
 from tests.factories import StoreFactory, StoreMetricsFactory, merchant_token
 from tests.merchants.factories import CreditApplicationFactory
@@ -166,7 +166,7 @@ def test_merchant_token_of_another_user_sees_nothing(api, store):
 
 
 def test_admin_history_pages_never_show_the_plain_numbers(admin_client):
-    from merchants.applications import application_reject
+    from merchants.applications.services import application_reject
 
     app = CreditApplicationFactory(store=StoreFactory())
     application_reject(application_id=app.pk, reason="no")

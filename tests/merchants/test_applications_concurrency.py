@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from config.api.errors import DomainError
-from merchants.applications import application_submit
+from merchants.applications.services import application_submit
 from merchants.models import CreditApplication, Store
 from tests.factories import StoreFactory
 from tests.merchants.factories import CreditApplicationFactory

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from merchants.credit import evaluate_month
+from merchants.credit.services import evaluate_month
 from merchants.models import CreditEvaluation, Store
 from tests.factories import StoreFactory, StoreMetricsFactory
 
@@ -12,8 +12,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 OCT = dt.date(2026, 10, 1)
 
 
-def test_concurrent_runs_leave_one_evaluation_per_store(threads, settings):
-    settings.CREDIT_METRIC_PROVIDERS = []
+def test_concurrent_runs_leave_one_evaluation_per_store(threads, no_metric_providers):
     stores = StoreFactory.create_batch(30)
     for s in stores:
         StoreMetricsFactory(store=s, month=OCT, monthly_sales=Decimal("1000.00"), dsr_score=None)

@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.credit import base_limit_for, evaluate_month, score_values
+from merchants import registry
+from merchants.credit.services import base_limit_for, evaluate_month, score_values
 from merchants.models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Order, Store
 from tests.factories import OrderFactory, ProductFactory, StoreFactory, StoreMetricsFactory
 
@@ -25,10 +25,8 @@ FULL = {"repeat_rate": "0.30", "dsr_score": "5.00", "on_time_rate": "1.0000", "c
 
 
 @pytest.fixture(autouse=True)
-def no_metric_providers(settings):
-    """The refunds and logistics providers are tested in their apps; here only ingested data
-    and orders count unless a test installs a fake provider."""
-    settings.CREDIT_METRIC_PROVIDERS = []
+def _only_ingested_metrics(no_metric_providers):
+    """Here only ingested data and orders count unless a test installs a fake provider."""
 
 
 def fake_provider(store_ids, month):
@@ -115,7 +113,7 @@ def test_ingested_sales_win_over_orders():
 
 
 @time_machine.travel(NOV_2)
-@override_settings(CREDIT_METRIC_PROVIDERS=["tests.merchants.test_credit_score.fake_provider"])
+@registry.overridden(credit_metrics=[fake_provider])
 def test_our_computed_rate_wins_and_ingested_is_the_fallback():
     store = StoreFactory()
     StoreMetricsFactory(store=store, month=OCT, dispute_rate=Decimal("0.02"), on_time_rate=Decimal("0.80"))
@@ -127,7 +125,7 @@ def test_our_computed_rate_wins_and_ingested_is_the_fallback():
 
 
 @time_machine.travel(NOV_2)
-@override_settings(CREDIT_METRIC_PROVIDERS=["tests.merchants.test_credit_score.broken_provider"])
+@registry.overridden(credit_metrics=[broken_provider])
 def test_a_failing_provider_falls_back_to_ingested_values():
     store = StoreFactory()
     StoreMetricsFactory(store=store, month=OCT, dispute_rate=Decimal("0.01"))

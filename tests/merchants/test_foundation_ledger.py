@@ -4,9 +4,9 @@ import pytest
 from django.db import DatabaseError, IntegrityError, transaction
 
 from config.api.errors import DomainError
+from merchants.ledger.selectors import wallet_balance
+from merchants.ledger.services import ledger_post
 from merchants.models import LedgerEntry
-from merchants.selectors import wallet_balance
-from merchants.services import ledger_post
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,12 @@ import time_machine
 from django.utils import timezone
 
 from config.api.errors import DomainError, StateConflict
+from merchants.credit.selectors import store_credit
+from merchants.ledger.selectors import wallet_balance
+from merchants.ledger.services import wallet_topup
 from merchants.models import LedgerEntry, PenaltyRule, Sanction, Store, Violation
-from merchants.selectors import sanction_until, store_credit, wallet_balance
-from merchants.services import violation_open, wallet_topup
-from merchants.violations import violation_confirm, violation_dismiss, violation_revoke
+from merchants.violations.selectors import sanction_until
+from merchants.violations.services import violation_confirm, violation_dismiss, violation_open, violation_revoke
 from tests.factories import StoreFactory, ViolationFactory
 
 pytestmark = pytest.mark.django_db

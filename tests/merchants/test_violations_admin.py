@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from merchants.models import LedgerEntry, Sanction, Store, Violation
-from merchants.violations import violation_confirm
+from merchants.violations.services import violation_confirm
 from tests.factories import StoreFactory, StoreMetricsFactory, ViolationFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,9 +86,8 @@ def test_frozen_now_filter_and_restrictions_column(admin_client):
     assert b"Thawed shop" not in admin_client.get("/admin/merchants/store/?restricted=credit_freeze").content
 
 
-def test_store_page_shows_score_breakdown(admin_client, settings):
-    settings.CREDIT_METRIC_PROVIDERS = []
-    from merchants.credit import evaluate_month
+def test_store_page_shows_score_breakdown(admin_client, no_metric_providers):
+    from merchants.credit.services import evaluate_month
 
     store = StoreFactory()
     StoreMetricsFactory(store=store, month=dt.date(2026, 10, 1))
@@ -120,10 +119,9 @@ def test_changelists_use_a_fixed_number_of_queries(admin_client, django_assert_m
     assert Store.objects.count() == 10
 
 
-def test_store_action_reevaluates_the_last_closed_month(admin_client, settings):
+def test_store_action_reevaluates_the_last_closed_month(admin_client, no_metric_providers):
     from config.timeutil import previous_month
 
-    settings.CREDIT_METRIC_PROVIDERS = []
     store = StoreFactory()
     StoreMetricsFactory(store=store, month=previous_month(), monthly_sales=Decimal("5000.00"), dsr_score=None)
     Store.objects.filter(pk=store.pk).update(base_limit=0)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from config.api.errors import DomainError
 from merchants.models import LedgerEntry, Order, Store
-from merchants.selectors import store_exposure
+from merchants.orders.selectors import store_exposure
 from paylater import services
 
 from .factories import paylater_product, paylater_store

@@ -4,9 +4,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from merchants.ledger.selectors import wallet_balance
 from merchants.models import LedgerEntry, Order
-from merchants.orders import order_record_refund
-from merchants.selectors import store_exposure, wallet_balance
+from merchants.orders.selectors import store_exposure
+from merchants.orders.services import order_record_refund
 from paylater import services
 
 from .factories import paylater_product, paylater_store

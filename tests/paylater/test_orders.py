@@ -6,9 +6,11 @@ import time_machine
 from django.utils import timezone
 
 from config import timeutil
+from merchants.credit.selectors import store_credit
+from merchants.ledger.selectors import wallet_balance
 from merchants.models import LedgerEntry, Order, Sanction, Store
-from merchants.orders import order_record_refund
-from merchants.selectors import store_credit, store_exposure, wallet_balance
+from merchants.orders.selectors import store_exposure
+from merchants.orders.services import order_record_refund
 from paylater import services
 from paylater.models import FeeRate
 from tests.factories import CategoryFactory, ProductFactory, StoreFactory

@@ -3,9 +3,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import override_settings
 
 from config.api.errors import DomainError, StateConflict
+from merchants import registry
 from merchants.models import Order
 from refunds import services
 from refunds.models import RefundCase
@@ -100,13 +100,13 @@ def test_merchant_token_cannot_open_cases(clock, merchant_api, store):
     assert r.status_code == 403
 
 
-@override_settings(ORDER_SHIPPED_AT="tests.refunds.test_cases.shipped_yesterday")
+@registry.overridden(order_shipped_at=shipped_yesterday)
 def test_a_shipment_on_record_wins_over_the_flag_the_platform_sends(clock, store):
     case = open_case(store, shipped=False)
     assert case.shipped is True and case.shipped_flag is False
 
 
-@override_settings(ORDER_SHIPPED_AT="tests.refunds.test_cases.never_shipped")
+@registry.overridden(order_shipped_at=never_shipped)
 def test_without_a_shipment_on_record_the_flag_decides(clock, store):
     assert open_case(store, shipped=True).shipped is True
     assert open_case(store, shipped=False).shipped is False

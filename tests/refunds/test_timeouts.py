@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from config.schedules import PERIODIC_JOBS
 from merchants.models import Order, Violation
-from merchants.orders import order_record_refund
+from merchants.orders.services import order_record_refund
 from refunds import services
 from refunds.models import RefundCase, RefundPolicy
 from refunds.services import Actor, refund_timeouts_run

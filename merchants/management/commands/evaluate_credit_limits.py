@@ -5,6 +5,6 @@ class Command(ClosedMonthCommand):
     help = "Evaluate every store's credit score and base limit for a closed month (idempotent)."
 
     def run_month(self, first):
-        from merchants.credit import evaluate_month
+        from merchants.credit.services import evaluate_month
 
         return f"evaluated {evaluate_month(month=first)} stores for {first:%Y-%m}"

@@ -3,9 +3,9 @@ allowed and excluded categories, a few hundred orders over the last weeks, top-u
 monthly metrics; then each app adds its own (activities, refund cases, shipments…).
 
 Idempotent: the core data is created once (recognised by its stores' names); every app's
-`demo.seed` is idempotent too, so running this again changes nothing."""
+demo seeder (registered with `merchants.registry.provide_demo`) is idempotent too, so running
+this again changes nothing."""
 import datetime as dt
-import importlib
 import random
 from decimal import Decimal
 
@@ -14,8 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import timeutil
-from merchants import services
+from merchants import registry
+from merchants.credit.services import metrics_upsert
+from merchants.ledger.services import wallet_topup
 from merchants.models import Category, Order, Store
+from merchants.stores.services import product_create, store_create
 
 STORES = [
     # name, city, grade, wallet upgraded, main category
@@ -59,15 +62,9 @@ class Command(BaseCommand):
                 self._core(now)
             self.stdout.write(self.style.SUCCESS("demo data: core loaded"))
         stores = list(Store.objects.filter(name__startswith="演示店铺").order_by("name"))
-        for app in ("merchants", "paylater", "refunds", "logistics"):
-            try:
-                demo = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
-            demo.seed(stores=stores, now=now)
-            self.stdout.write(f"demo data: {app} ready")
+        for seed in registry.demo_seeders():
+            seed(stores=stores, now=now)
+            self.stdout.write(f"demo data: {seed.__module__} ready")
 
     def _core(self, now):
         rng = random.Random(20261122)
@@ -77,15 +74,15 @@ class Command(BaseCommand):
                 categories[name] = Category.objects.create(name=name)
         today = timeutil.local_date(now)
         for i, (name, city, grade, upgraded, category) in enumerate(STORES, start=1):
-            created = services.store_create(name=name, owner_username=f"demo{i:02d}", category=categories[category],
-                                            city=city, grade=grade, wallet_upgraded=upgraded)
+            created = store_create(name=name, owner_username=f"demo{i:02d}", category=categories[category],
+                                   city=city, grade=grade, wallet_upgraded=upgraded)
             store = created.store
             Store.objects.filter(pk=store.pk).update(created_at=now - dt.timedelta(days=120))
-            products = [services.product_create(store=store, title=title, category=categories[category],
-                                                price=Decimal(price))
+            products = [product_create(store=store, title=title, category=categories[category],
+                                       price=Decimal(price))
                         for title, price in PRODUCTS[category]]
-            services.wallet_topup(store=store, amount=Decimal(rng.choice([500, 2000, 5000, 10000])),
-                                  idempotency_key=f"demo:topup:{store.pk}", at=now - dt.timedelta(days=60))
+            wallet_topup(store=store, amount=Decimal(rng.choice([500, 2000, 5000, 10000])),
+                         idempotency_key=f"demo:topup:{store.pk}", at=now - dt.timedelta(days=60))
             orders = []
             for n in range(rng.randint(15, 40)):
                 product = rng.choice(products)
@@ -100,7 +97,7 @@ class Command(BaseCommand):
             Order.objects.bulk_create(orders)
             for back in (1, 2, 3):
                 month = timeutil.previous_month(now - dt.timedelta(days=31 * (back - 1)))
-                services.metrics_upsert(store=store, month=month, values={
+                metrics_upsert(store=store, month=month, values={
                     "monthly_sales": Decimal(rng.randint(3000, 60000)),
                     "dsr_score": Decimal(rng.choice(["4.9", "4.8", "4.7", "4.6", "4.4"])),
                     "repeat_rate": Decimal(rng.randint(5, 40)) / 100,

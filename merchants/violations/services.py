@@ -1,22 +1,25 @@
 """Violations and penalties (违规, SPEC §1): confirm applies the penalty policy, dismiss
-applies nothing, revoke reverses everything confirming applied. Opening a pending violation
-is `merchants.services.violation_open` (the service other apps call).
+applies nothing, revoke reverses everything confirming applied. `violation_open` is the
+service other apps' detectors call.
 
 One transition table and one transition function; every change is a history row with who
 and why."""
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
+from config.money import money
+from merchants.credit.selectors import store_credit
+from merchants.ledger.models import LedgerEntry
+from merchants.ledger.services import ledger_post
+from merchants.stores.models import Store
 
-from .models import LedgerEntry, PenaltyRule, Sanction, Store, Violation
-from .selectors import store_credit
-from .services import ledger_post, money
+from .models import PenaltyRule, Sanction, Violation
 
 S = Violation.Status
 TRANSITIONS = {
@@ -38,6 +41,28 @@ def _transition(violation: Violation, target: str, *, user=None, reason: str) ->
     if user is not None:
         violation._history_user = user
     violation.save()
+
+
+def violation_open(*, store: Store, kind: str, occurred_at, detected_by: str, reference: str = "",
+                   detail: str = "", dedup_key: str | None = None) -> tuple[Violation, bool]:
+    """Open a pending violation for operators to review. Detectors pass a `dedup_key` so that
+    running them again never opens a second violation for the same finding."""
+    if dedup_key:
+        existing = Violation.objects.filter(dedup_key=dedup_key).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            violation = Violation(store=store, kind=kind, occurred_at=occurred_at, detected_by=detected_by,
+                                  reference=reference, detail=detail, dedup_key=dedup_key)
+            violation._change_reason = f"opened by {detected_by}"
+            violation.save()
+            return violation, True
+    except IntegrityError:
+        if dedup_key:
+            return Violation.objects.get(dedup_key=dedup_key), False
+        raise
+
 
 
 def _lock(violation_id: int) -> Violation:
@@ -178,5 +203,3 @@ def penalty_preview(violation: Violation) -> dict:
             "paylater_suspension_months": rule.paylater_suspension_months,
             "grade_effect": rule.get_grade_effect_display()}
 
-
-__all__ = ["violation_confirm", "violation_dismiss", "violation_revoke", "penalty_preview"]

@@ -13,7 +13,7 @@ Scoring, in short (operators edit the numbers in the admin, "Credit score policy
 Where the values come from: `monthly_sales` is the ingested figure, else this store's orders
 paid in M (local), not cancelled, amount minus refunded. Rates the platform owns itself
 (dispute/return from refunds, on-time from logistics) come from the functions listed in
-`settings.CREDIT_METRIC_PROVIDERS`; ours win, an ingested value is the fallback.
+providers the other apps register with `merchants.registry`; ours win, an ingested value is the fallback.
 
 The evaluation is set-based: per batch of stores a fixed number of queries (metrics, order
 sales, one call per provider, one upsert, one update of Store.base_limit)."""
@@ -21,17 +21,17 @@ import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from config import timeutil
+from config.money import ZERO, money, rate
+from merchants.orders.models import Order
+from merchants.registry import credit_metric_providers
+from merchants.stores.models import Store
 
-from .models import (ZERO, CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, Order, Store,
-                     StoreMetrics)
-from .services import money, rate
+from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -138,11 +138,12 @@ def provided_metrics(store_ids: list[int], month) -> dict[int, dict]:
     """Ask each configured provider once for the whole batch; a failing provider is logged and
     its metrics fall back to the ingested values."""
     merged: dict[int, dict] = {}
-    for path in getattr(settings, "CREDIT_METRIC_PROVIDERS", []):
+    for provider in credit_metric_providers():
         try:
-            result = import_string(path)(list(store_ids), month) or {}
+            result = provider(list(store_ids), month) or {}
         except Exception:
-            log.exception("credit metric provider %s failed for %s; using ingested values", path, month)
+            log.exception("credit metric provider %s failed for %s; using ingested values",
+                          getattr(provider, "__qualname__", provider), month)
             continue
         for store_id, values in result.items():
             merged.setdefault(int(store_id), {}).update({k: v for k, v in values.items() if v is not None})
@@ -228,12 +229,18 @@ def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
     return count
 
 
-def latest_evaluation(*, store: Store) -> CreditEvaluation | None:
-    return CreditEvaluation.objects.filter(store=store).order_by("-month").first()
+def metrics_upsert(*, store: Store, month, values: dict) -> tuple[StoreMetrics, bool]:
+    """Insert or update one store's metrics for one month (only the given fields change)."""
+    with transaction.atomic():
+        metrics, created = StoreMetrics.objects.select_for_update().get_or_create(store=store, month=month,
+                                                                                  defaults=values)
+        if not created and values:
+            for name, value in values.items():
+                setattr(metrics, name, value)
+            metrics.save()
+    if month == timeutil.previous_month():
+        # Ingesting metrics for the latest closed month re-evaluates the store at once, so a
+        # new store need not wait for the 1st (SPEC §1).
+        evaluate_stores(store_ids=[store.pk], month=month)
+    return metrics, created
 
-
-def latest_evaluations(*, stores) -> dict[int, CreditEvaluation]:
-    """The latest evaluation of each store, in one query."""
-    latest = CreditEvaluation.objects.filter(store=OuterRef("store")).order_by("-month").values("pk")[:1]
-    rows = CreditEvaluation.objects.filter(store__in=[s.pk for s in stores], pk=Subquery(latest))
-    return {row.store_id: row for row in rows}

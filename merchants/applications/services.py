@@ -10,18 +10,21 @@ import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
+from config.money import ZERO, money
+from merchants.credit.models import CreditEvaluation, StoreMetrics
+from merchants.credit.selectors import store_credit
+from merchants.credit.services import base_limit_for, floor_to_100, order_sales
+from merchants.stores.models import Store
+from merchants.violations.models import Sanction
+from merchants.violations.selectors import sanction_until
 
-from .credit import base_limit_for, floor_to_100, order_sales
-from .models import (ZERO, CreditApplication, CreditApplicationPolicy, CreditEvaluation, Order, Sanction, Store,
-                     StoreMetrics)
-from .selectors import sanction_until, store_credit
-from .services import money
+from .models import CreditApplication, CreditApplicationPolicy
+from .selectors import volume_crossed_at
 from .workdays import add_working_days
 
 log = logging.getLogger(__name__)
@@ -201,28 +204,6 @@ def application_reject(*, application_id: int, reason: str, user=None, at=None) 
 
 
 # --- activation (2次10%的流水激活) ----------------------------------------------------------------
-def _volume_orders(app: CreditApplication):
-    """Pay-later orders of the store paid after approval, not cancelled (read from
-    merchants.Order, so it works with or without the pay-later app)."""
-    return (Order.objects.filter(store_id=app.store_id, payment_method=Order.PaymentMethod.PAYLATER,
-                                 paid_at__gt=app.decided_at, paid_at__lte=timezone.now())
-            .exclude(status=Order.Status.CANCELLED))
-
-
-def activation_volume(app: CreditApplication) -> Decimal:
-    if app.status != A.APPROVED:
-        return ZERO
-    return _volume_orders(app).aggregate(total=Sum("amount"))["total"] or ZERO
-
-
-def _crossed_at(app: CreditApplication, threshold: Decimal):
-    """When the running pay-later volume since approval first reached `threshold`."""
-    if threshold <= 0:
-        return app.decided_at
-    running = _volume_orders(app).annotate(
-        running=Window(Sum("amount"), order_by=[F("paid_at").asc(), F("id").asc()]))
-    return (running.filter(running__gte=threshold).order_by("paid_at", "id").values_list("paid_at", flat=True)
-            .first())
 
 
 def refresh_activation(app: CreditApplication) -> CreditApplication:
@@ -232,8 +213,8 @@ def refresh_activation(app: CreditApplication) -> CreditApplication:
         return app
     policy = CreditApplicationPolicy.current()
     increase = app.increase
-    step1 = app.step1_at or _crossed_at(app, increase * policy.activation_step1_rate)
-    step2 = _crossed_at(app, increase * policy.activation_step2_rate) if step1 else None
+    step1 = app.step1_at or volume_crossed_at(app, increase * policy.activation_step1_rate)
+    step2 = volume_crossed_at(app, increase * policy.activation_step2_rate) if step1 else None
     if step1 == app.step1_at and step2 is None:
         return app
     with transaction.atomic():
@@ -252,11 +233,12 @@ def refresh_activation(app: CreditApplication) -> CreditApplication:
     return app
 
 
-def raised_level(app: CreditApplication, at) -> Decimal | None:
-    """The limit this approved application gives at `at`, or None before its first step."""
-    if app.step2_at and app.step2_at <= at:
-        return app.granted_limit
-    if app.step1_at and app.step1_at <= at:
-        half = money(app.increase / 2)
-        return app.effective_limit_at_approval + half
-    return None
+
+
+def activation_record(*, store_id: int) -> None:
+    """Record the activation steps the store's pay-later volume has reached. Called where a
+    pay-later order is accepted, inside its transaction and under the store lock, which is the
+    only moment the volume grows: reads of the limit then only read the recorded steps."""
+    activating = CreditApplication.objects.filter(store_id=store_id, status=A.APPROVED, step2_at__isnull=True)
+    for app in activating:
+        refresh_activation(app)

@@ -1,13 +1,41 @@
-"""Order bookkeeping other apps call (refunds money back to buyers)."""
+"""Writes for orders: standard orders as they arrive, and the refund bookkeeping other apps
+call (money going back to buyers)."""
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
+from config.money import money
+from merchants.ledger.models import LedgerEntry
+from merchants.ledger.services import ledger_post
+from merchants.stores.models import Product, Store
 
-from .models import LedgerEntry, Order
-from .services import ledger_post, money
+from .models import Order
+
+MAX_CLOCK_SKEW_SECONDS = 300
+
+
+def check_event_time(at, *, field: str = "paid_at"):
+    """Events carry their own timestamps; one more than 5 minutes ahead is refused."""
+    if (at - timezone.now()).total_seconds() > MAX_CLOCK_SKEW_SECONDS:
+        raise DomainError("timestamp_in_future", _("%(field)s is in the future.") % {"field": field},
+                          fields={field: [str(_("More than 5 minutes ahead of server time."))]})
+
+
+def order_create_standard(*, store: Store, product: Product, buyer_id: str, amount: Decimal, paid_at,
+                          channel: str) -> Order:
+    """A standard-payment order arrives already paid."""
+    if product.store_id != store.pk:
+        raise DomainError("product_not_in_store", _("The product does not belong to this store."),
+                          fields={"product": [str(_("Not a product of this store."))]})
+    check_event_time(paid_at)
+    return Order.objects.create(store=store, product=product, buyer_id=buyer_id, amount=money(amount),
+                                paid_at=paid_at, channel=channel, payment_method=Order.PaymentMethod.STANDARD,
+                                status=Order.Status.PAID)
+
+
 
 
 @transaction.atomic

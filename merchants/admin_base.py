@@ -1,0 +1,76 @@
+"""Admin building blocks every app uses: policy pages, read-only system records, and actions
+that call a service through a confirmation form."""
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from config.api.errors import DomainError
+
+
+class SingletonPolicyAdmin(SimpleHistoryAdmin):
+    """The changelist goes straight to the one row; no add or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        obj = self.model.current()
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+
+
+class ReadOnlyAdminMixin:
+    """For append-only or system-written records: viewable, never added, edited or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+def form_action(modeladmin, request, queryset, *, form_class, title, submit_label, apply):
+    """An admin action with an intermediate form (reason, granted limit…). `apply(obj, data)`
+    calls a service; a refusal on one object is reported and the others continue."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        done = 0
+        for obj in queryset:
+            try:
+                apply(obj, form.cleaned_data)
+                done += 1
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, _("%(n)s done.") % {"n": done}, messages.SUCCESS)
+        return None
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "objects": list(queryset),
+               "form": form, "opts": modeladmin.model._meta, "submit_label": submit_label,
+               "action": request.POST.get("action")}
+    return TemplateResponse(request, "admin/merchants/action_form.html", context)
+
+
+def run_service(modeladmin, request, queryset, fn):
+    done = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, _("%(n)s done.") % {"n": done}, messages.SUCCESS)

@@ -1,0 +1,132 @@
+import datetime as dt
+
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from merchants.admin_base import ReasonForm, SingletonPolicyAdmin, form_action
+
+from .models import CreditApplication, CreditApplicationPolicy, Holiday
+from .selectors import activation_volume
+from .services import application_approve, application_reject
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Pending applications past their review deadline (derived from due_at, no job)."""
+
+    title = _("review deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("overdue now")), ("due_24h", _("due within 24 hours"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        pending = queryset.filter(status=CreditApplication.Status.PENDING)
+        if self.value() == "overdue":
+            return pending.filter(due_at__lte=now)
+        if self.value() == "due_24h":
+            return pending.filter(due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24))
+        return queryset
+
+
+class ApproveForm(forms.Form):
+    granted_limit = forms.DecimalField(label=_("granted limit"), max_digits=12, decimal_places=2, min_value=0.01,
+                                       required=False,
+                                       help_text=_("Leave empty to grant each application's suggested limit."))
+    note = forms.CharField(label=_("note"), required=False, max_length=500)
+
+
+@admin.register(CreditApplication)
+class CreditApplicationAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "store", "status", "requested_limit", "recommendation", "suggested_limit",
+                    "submitted_at", "due", "granted_limit", "step1_at", "step2_at"]
+    list_filter = ["status", OverdueFilter, "recommendation"]
+    search_fields = ["store__name", "=id"]
+    list_select_related = ["store"]
+    date_hierarchy = "submitted_at"
+    ordering = ["status", "due_at"]
+    fields = ["store", "status", "requested_limit", "licence", "legal_rep_id", "bank", "operating_data_table",
+              "submitted_at", "due", "effective_limit_at_submission", "recommendation", "suggested_limit",
+              "assessment_notes", "decided_at", "decided_by", "granted_limit", "reject_reason",
+              "effective_limit_at_approval", "activation", "step1_at", "step2_at"]
+    readonly_fields = fields
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False  # merchants apply through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)  # actions only
+
+    @admin.display(description=_("business licence"))
+    def licence(self, obj):
+        return obj.business_license_masked
+
+    @admin.display(description=_("legal representative ID"))
+    def legal_rep_id(self, obj):
+        return obj.legal_rep_id_masked
+
+    @admin.display(description=_("bank account"))
+    def bank(self, obj):
+        return obj.bank_account_masked
+
+    @admin.display(description=_("review due"), ordering="due_at")
+    def due(self, obj):
+        text = timezone.localtime(obj.due_at).strftime("%Y-%m-%d %H:%M")
+        if obj.status == CreditApplication.Status.PENDING and obj.due_at <= timezone.now():
+            return format_html('<strong style="color:#fff;background:#b00;padding:0 4px">{} {}</strong>',
+                               _("OVERDUE"), text)
+        return text
+
+    @admin.display(description=_("last 3 months"))
+    def operating_data_table(self, obj):
+        return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+                           _("month"), _("sales"), _("DSR"), _("score"),
+                           format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                            ((r["month"], r["monthly_sales"], r["dsr_score"] or "—",
+                                              r["score"] or "—") for r in obj.operating_data)))
+
+    @admin.display(description=_("activation"))
+    def activation(self, obj):
+        if obj.status != CreditApplication.Status.APPROVED:
+            return "—"
+        policy = CreditApplicationPolicy.current()
+        return format_html("{}: {} · {}: {} / {} / {}", _("increase"), f"{obj.increase:.2f}",
+                           _("pay-later volume since approval"), f"{activation_volume(obj):.2f}",
+                           f"{obj.increase * policy.activation_step1_rate:.2f}",
+                           f"{obj.increase * policy.activation_step2_rate:.2f}")
+
+    @admin.action(description=_("Approve (granted limit)…"))
+    def approve(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ApproveForm, title=_("Approve applications"),
+                           submit_label=_("Approve"),
+                           apply=lambda a, d: application_approve(
+                               application_id=a.pk, granted_limit=d["granted_limit"] or a.suggested_limit,
+                               note=d["note"], user=request.user))
+
+    @admin.action(description=_("Reject (reason)…"))
+    def reject(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Reject applications"),
+                           submit_label=_("Reject"),
+                           apply=lambda a, d: application_reject(application_id=a.pk, reason=d["reason"],
+                                                                 user=request.user))
+
+
+@admin.register(CreditApplicationPolicy)
+class CreditApplicationPolicyAdmin(SingletonPolicyAdmin):
+    pass
+
+
+@admin.register(Holiday)
+class HolidayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "name", "working_day"]
+    list_filter = ["working_day"]
+    search_fields = ["name"]
+    date_hierarchy = "date"

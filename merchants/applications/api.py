@@ -1,0 +1,102 @@
+"""API for limit-increase applications (提额申请): merchants apply and follow them."""
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
+
+from config.api.fields import AwareDateTimeField, MoneyField
+from config.api.views import errors
+from merchants.stores.tenancy import MerchantReadOnlyViewSet, OwnStoreField
+
+from .models import CreditApplication, CreditApplicationPolicy
+from .selectors import activation_volume
+from .services import application_submit
+
+
+class CreditApplicationIn(serializers.Serializer):
+    store = OwnStoreField()
+    requested_limit = MoneyField(max_digits=12)
+    business_license_no = serializers.RegexField(
+        r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$", max_length=18,
+        help_text=_("Unified social credit code (18) or old registration number (15), upper case."),
+        error_messages={"invalid": _("Must be 15 or 18 digits/capital letters.")})
+    legal_rep_id_no = serializers.RegexField(
+        r"^\d{17}[\dX]$|^\d{15}$", max_length=18, help_text=_("Resident ID number (18, last may be X)."),
+        error_messages={"invalid": _("Must be an 18-digit ID number (last may be X).")})
+    bank_account = serializers.RegexField(r"^\d{8,30}$", max_length=30, min_length=8,
+                                          error_messages={"invalid": _("Digits only, 8–30 of them.")})
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("legal_rep_id_no"), str):
+            data = {**data, "legal_rep_id_no": data["legal_rep_id_no"].upper()}
+        return super().to_internal_value(data)
+
+
+class OperatingMonthOut(serializers.Serializer):
+    month = serializers.CharField()
+    monthly_sales = MoneyField(positive=False)
+    dsr_score = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class ActivationOut(serializers.Serializer):
+    increase = MoneyField(positive=False)
+    volume = MoneyField(positive=False, help_text=_("Pay-later volume since approval (not cancelled)."))
+    step1_volume = MoneyField(positive=False, help_text=_("Volume that activates half of the increase."))
+    step2_volume = MoneyField(positive=False, help_text=_("Volume that activates all of it."))
+    step1_at = AwareDateTimeField(allow_null=True)
+    step2_at = AwareDateTimeField(allow_null=True)
+
+
+class CreditApplicationOut(serializers.ModelSerializer):
+    """Sensitive numbers are only ever shown masked (last 4 characters)."""
+
+    requested_limit = MoneyField()
+    business_license_no = serializers.CharField(source="business_license_masked")
+    legal_rep_id_no = serializers.CharField(source="legal_rep_id_masked")
+    bank_account = serializers.CharField(source="bank_account_masked")
+    operating_data = OperatingMonthOut(many=True)
+    submitted_at = AwareDateTimeField()
+    due_at = AwareDateTimeField()
+    decided_at = AwareDateTimeField(allow_null=True)
+    granted_limit = MoneyField(allow_null=True)
+    activation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CreditApplication
+        fields = ["id", "store", "status", "requested_limit", "business_license_no", "legal_rep_id_no",
+                  "bank_account", "operating_data", "submitted_at", "due_at", "decided_at", "granted_limit",
+                  "reject_reason", "activation"]
+
+    @extend_schema_field(ActivationOut(allow_null=True))
+    def get_activation(self, app):
+        if app.status != CreditApplication.Status.APPROVED:
+            return None
+        policy = CreditApplicationPolicy.current()
+        return ActivationOut({"increase": app.increase, "volume": activation_volume(app),
+                              "step1_volume": app.increase * policy.activation_step1_rate,
+                              "step2_volume": app.increase * policy.activation_step2_rate,
+                              "step1_at": app.step1_at, "step2_at": app.step2_at}).data
+
+
+
+class MerchantCreditApplicationViewSet(mixins.CreateModelMixin, MerchantReadOnlyViewSet):
+    """Limit-increase applications (提额申请) of the caller's stores; numbers shown masked."""
+
+    serializer_class = CreditApplicationOut
+    queryset = CreditApplication.objects.order_by("-submitted_at", "-id")
+    filterset_fields = ["store", "status"]
+
+    def get_serializer_class(self):
+        return CreditApplicationIn if self.action == "create" else CreditApplicationOut
+
+    @extend_schema(request=CreditApplicationIn, responses={201: CreditApplicationOut, **errors(
+        401, 403, 404, _400="invalid input, or a refusal: annual_application_limit, dsr_below_threshold, "
+                            "raise_banned, application_pending, store_suspended, "
+                            "requested_limit_not_above_current")},
+        summary="Apply for a higher pay-later limit")
+    def create(self, request, *args, **kwargs):
+        data = CreditApplicationIn(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        app = application_submit(**data.validated_data, user=request.user)
+        return Response(CreditApplicationOut(app).data, status=status.HTTP_201_CREATED)

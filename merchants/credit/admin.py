@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
+
+from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
+from .services import ensure_default_indicators
+
+
+@admin.register(StoreMetrics)
+class StoreMetricsAdmin(admin.ModelAdmin):
+    list_display = ["store", "month", "monthly_sales", "dsr_score", "on_time_rate", "dispute_rate", "return_rate",
+                    "updated_at"]
+    list_filter = ["month"]
+    search_fields = ["store__name"]
+    autocomplete_fields = ["store"]
+    list_select_related = ["store"]
+    date_hierarchy = "month"
+
+
+def render_score(ev):
+    """An evaluation as a small table: dimensions, indicators (value → 0–100), missing ones."""
+    rows = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((dim, name, d["value"] if d["value"] is not None else "—", d.get("source") or "", d["score"])
+         for name, d in sorted(ev.indicators.items(), key=lambda kv: (kv[1]["dimension"], kv[0]))
+         for dim in [kv_dim(d)]))
+    return format_html(
+        "<p><b>{}</b> S = {} · {}: {} ({}) · {}: {}</p>"
+        "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>"
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}: {}</p>",
+        ev.month.strftime("%Y-%m"), ev.score, _("sales"), f"{ev.monthly_sales:.2f}", ev.get_sales_source_display(),
+        _("base limit"), f"{ev.base_limit:.2f}",
+        _("store health"), ev.store_health, _("capital turnover"), ev.capital_turnover,
+        _("risk control"), ev.risk_control, _("market"), ev.market,
+        _("dimension"), _("indicator"), _("value"), _("source"), _("score"), rows,
+        _("missing (scored 0)"), ", ".join(ev.missing) or "—")
+
+
+def kv_dim(detail):
+    return dict(Dimension.choices).get(detail["dimension"], detail["dimension"])
+
+
+@admin.register(CreditScorePolicy)
+class CreditScorePolicyAdmin(SingletonPolicyAdmin):
+    fields = ["weight_store_health", "weight_capital_turnover", "weight_risk_control", "weight_market",
+              "min_multiple", "max_multiple"]
+
+
+@admin.register(CreditIndicator)
+class CreditIndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "dimension", "weight", "zero_at", "full_at"]
+    list_editable = ["weight", "zero_at", "full_at"]
+    list_filter = ["dimension"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        ensure_default_indicators()
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(CreditEvaluation)
+class CreditEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "month", "score", "store_health", "capital_turnover", "risk_control", "market",
+                    "monthly_sales", "sales_source", "base_limit", "evaluated_at"]
+    list_filter = ["month", "sales_source"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]
+    date_hierarchy = "month"
+    readonly_fields = ["breakdown"]
+    fields = ["store", "month", "breakdown", "evaluated_at"]
+
+    @admin.display(description=_("breakdown"))
+    def breakdown(self, obj):
+        return render_score(obj)

@@ -1,0 +1,69 @@
+"""Orders pushed by the platform's order service (SPEC §2)."""
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from config.money import ZERO, money_field
+from merchants.stores.models import Product, Store
+
+
+class Order(models.Model):
+    """An order pushed by the platform's order service. Pay-later orders run the lifecycle
+    placed → receipt_confirmed → paid | advanced (→ recovered), or cancelled (SPEC §2);
+    standard orders are paid when they arrive."""
+
+    class Channel(models.TextChoices):
+        TAOTE = "taote", _("Taote")
+        OTHER = "other", _("other")
+
+    class PaymentMethod(models.TextChoices):
+        PAYLATER = "paylater", _("pay later (先用后付)")
+        STANDARD = "standard", _("standard")
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("placed")
+        RECEIPT_CONFIRMED = "receipt_confirmed", _("receipt confirmed")
+        PAID = "paid", _("paid")
+        ADVANCED = "advanced", _("platform advance")
+        CANCELLED = "cancelled", _("cancelled")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product"))
+    buyer_id = models.CharField(_("buyer id"), max_length=64, db_index=True)
+    amount = money_field(_("amount"))
+    paid_at = models.DateTimeField(_("paid at"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PAID)
+    buyer_credit_score = models.PositiveSmallIntegerField(_("buyer credit score"), null=True, blank=True)
+    fee = money_field(_("pay-later fee"), default=ZERO)
+    receipt_confirmed_at = models.DateTimeField(_("receipt confirmed at"), null=True, blank=True)
+    charged_at = models.DateTimeField(_("consumer charged at"), null=True, blank=True)
+    advanced_at = models.DateTimeField(_("platform advance at"), null=True, blank=True)
+    advance_recovered_at = models.DateTimeField(_("advance recovered at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    refunded_amount = money_field(_("refunded amount"), default=ZERO,
+                                  help_text=_("Sum of refunds paid to the buyer (kept by the refunds app)."))
+    refunded_at = models.DateTimeField(_("fully refunded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-paid_at", "-id"]
+        # Covering (PostgreSQL INCLUDE; plain elsewhere): the logistics weekly settlement reads a
+        # batch of stores' orders of one week from the index alone, in store order, instead of
+        # pages scattered over the heap (bench/settlement.py: 3.3× → 2× the bare aggregate).
+        indexes = [models.Index(fields=["store", "paid_at"], include=["id", "channel", "refunded_at"],
+                                name="order_store_paid_at")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_amount_gt_0"),
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="order_fee_gte_0"),
+            models.CheckConstraint(condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                                   name="order_refunded_within_amount"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.amount}"

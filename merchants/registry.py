@@ -1,0 +1,79 @@
+"""What the other apps provide to `merchants`, registered in their `AppConfig.ready()`.
+
+`merchants` imports none of `paylater`, `refunds` and `logistics` (the dependency points the
+other way), yet it needs a few things only they know. Each app hands its function over here
+at start-up, so the edge is an import a reader and a tool can follow:
+
+- `paylater_orders`: `paylater.services.paylater_order_accept`, for `POST /platform/orders/`
+  with `payment_method=paylater`;
+- `credit_metrics`: `refunds.selectors.credit_metrics` and `logistics.selectors.credit_metrics`,
+  the rates the platform computes itself for the credit score (ours win over ingested ones);
+- `order_shipped_at`: `logistics.selectors.order_shipped_at`, so refunds know "a shipment on
+  record wins over the flag the platform sends";
+- `demo_seeders`: each app's `demo.seed`, for `manage.py seed_demo`.
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+
+@dataclass
+class Hooks:
+    paylater_orders: Callable | None = None
+    credit_metrics: list[Callable] = field(default_factory=list)
+    order_shipped_at: Callable | None = None
+    demo_seeders: list[Callable] = field(default_factory=list)
+
+
+_hooks = Hooks()
+
+
+def provide_paylater_orders(fn: Callable) -> None:
+    """fn(**order fields) → Order: accepts or refuses a pay-later order (SPEC §2)."""
+    _hooks.paylater_orders = fn
+
+
+def provide_credit_metrics(fn: Callable) -> None:
+    """fn(store_ids, month) → {store_id: {indicator: value}}; registered once per app."""
+    if fn not in _hooks.credit_metrics:
+        _hooks.credit_metrics.append(fn)
+
+
+def provide_order_shipped_at(fn: Callable) -> None:
+    """fn(order_id) → aware datetime the order shipped, or None."""
+    _hooks.order_shipped_at = fn
+
+
+def provide_demo(fn: Callable) -> None:
+    """fn(*, stores, now): idempotent demo data, run by `seed_demo` in INSTALLED_APPS order."""
+    if fn not in _hooks.demo_seeders:
+        _hooks.demo_seeders.append(fn)
+
+
+def paylater_orders() -> Callable | None:
+    return _hooks.paylater_orders
+
+
+def credit_metric_providers() -> list[Callable]:
+    return list(_hooks.credit_metrics)
+
+
+def order_shipped_at(order_id: int):
+    """When the order shipped according to a shipment on record, or None (no provider: None)."""
+    return _hooks.order_shipped_at(order_id) if _hooks.order_shipped_at else None
+
+
+def demo_seeders() -> list[Callable]:
+    return list(_hooks.demo_seeders)
+
+
+@contextmanager
+def overridden(**hooks):
+    """For tests: replace some hooks for the duration of a block."""
+    global _hooks
+    saved = _hooks
+    _hooks = replace(saved, **hooks)
+    try:
+        yield
+    finally:
+        _hooks = saved

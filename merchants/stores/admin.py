@@ -1,0 +1,122 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from config import timeutil
+from merchants.credit.admin import render_score
+from merchants.credit.selectors import latest_evaluation, store_credit
+from merchants.credit.services import evaluate_stores
+from merchants.ledger.admin import LedgerInline
+from merchants.ledger.selectors import with_wallet_balance
+from merchants.violations.models import Sanction
+from merchants.violations.selectors import sanction_until_subquery, stores_under_sanction_q
+
+from .models import Category, Product, Store
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "is_fresh", "paylater_excluded", "product_count"]
+    list_filter = ["is_fresh", "paylater_excluded"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_products=Count("products"))
+
+    @admin.display(description=_("products"), ordering="_products")
+    def product_count(self, obj):
+        return obj._products
+
+
+class SanctionFilter(admin.SimpleListFilter):
+    """Derived from sanction dates, in SQL."""
+
+    title = _("restriction in force now")
+    parameter_name = "restricted"
+
+    def lookups(self, request, model_admin):
+        return [(Sanction.Kind.CREDIT_FREEZE, _("frozen now")),
+                (Sanction.Kind.PAYLATER_SUSPENSION, _("pay-later suspended now")),
+                (Sanction.Kind.RAISE_BAN, _("raise banned now"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in Sanction.Kind.values:
+            return queryset.filter(stores_under_sanction_q(self.value())).distinct()
+        return queryset
+
+
+@admin.register(Store)
+class StoreAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit",
+                    "balance", "restrictions"]
+    list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category"]
+    search_fields = ["name", "city", "owner__username"]
+    autocomplete_fields = ["owner", "main_category"]
+    filter_horizontal = ["members"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "created_at"]
+    inlines = [LedgerInline]
+
+    def get_queryset(self, request):
+        now = timezone.now()
+        qs = with_wallet_balance(super().get_queryset(request))
+        return qs.annotate(**{f"{kind}_until": sanction_until_subquery(kind, now) for kind in Sanction.Kind.values})
+
+    actions = ["reevaluate_credit"]
+
+    @admin.action(description=_("Re-evaluate credit for the last closed month"))
+    def reevaluate_credit(self, request, queryset):
+        month = timeutil.previous_month()
+        ids = list(queryset.values_list("pk", flat=True))
+        evaluate_stores(store_ids=ids, month=month)
+        self.message_user(request, _("%(n)s stores evaluated for %(month)s.")
+                          % {"n": len(ids), "month": month.strftime("%Y-%m")}, messages.SUCCESS)
+
+    @admin.display(description=_("restrictions now"))
+    def restrictions(self, obj):
+        parts = [(label, timezone.localtime(getattr(obj, f"{kind}_until")).strftime("%Y-%m-%d"))
+                 for kind, label in Sanction.Kind.choices if getattr(obj, f"{kind}_until", None)]
+        if not parts:
+            return "—"
+        return format_html_join(", ", '<span style="color:#b00">{} → {}</span>', parts)
+
+    @admin.display(description=_("wallet balance"), ordering="wallet_balance")
+    def balance(self, obj):
+        value = obj.wallet_balance
+        colour = "#b00" if value < 0 else "inherit"
+        return format_html('<span style="color:{}">{}</span>', colour, f"{value:.2f}")
+
+    @admin.display(description=_("credit"))
+    def credit_summary(self, obj):
+        if not obj.pk:
+            return "-"
+        c = store_credit(store=obj)
+        return format_html(
+            "{}: {} · {}: {} · {}: {} · {}: {} · {}: {}",
+            _("base"), f"{c.base_limit:.2f}", _("effective"), f"{c.effective_limit:.2f}",
+            _("exposure"), f"{c.exposure:.2f}", _("available"), f"{c.available:.2f}",
+            _("frozen until"), timezone.localtime(c.frozen_until).strftime("%Y-%m-%d %H:%M") if c.frozen_until
+            else "—")
+
+    @admin.display(description=_("credit score (latest evaluation)"))
+    def score_breakdown(self, obj):
+        ev = latest_evaluation(store=obj) if obj.pk else None
+        if ev is None:
+            return _("not evaluated yet")
+        return render_score(ev)
+
+
+@admin.register(Product)
+class ProductAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "title", "store", "category", "price", "listed"]
+    list_filter = ["listed", "category"]
+    search_fields = ["title", "store__name"]
+    autocomplete_fields = ["store", "category"]
+    list_select_related = ["store", "category"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,169 @@
+"""API for stores and their catalogue: platform services create stores, categories and
+products; merchants read their stores (with credit, wallet and score) and products."""
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from config.api.fields import AwareDateTimeField, MoneyField
+from config.api.views import PlatformGenericView, errors
+from merchants.credit.api import CreditOut, ScoreOut, score_breakdown
+from merchants.credit.selectors import latest_evaluation, latest_evaluations, store_credit, store_credit_many
+from merchants.ledger.api import WalletOut
+from merchants.ledger.selectors import wallet_balance, with_wallet_balance
+
+from .models import Category, Product, Store
+from .services import category_create, product_create, store_create
+from .tenancy import MerchantReadOnlyViewSet
+
+NAME = {"max_length": 100, "allow_blank": False, "trim_whitespace": True}
+
+
+class StoreCreateIn(serializers.Serializer):
+    name = serializers.CharField(**NAME)
+    owner_username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    city = serializers.CharField(max_length=50)
+    grade = serializers.ChoiceField(choices=Store.Grade.choices, default=Store.Grade.B)
+    wallet_upgraded = serializers.BooleanField(default=False)
+
+
+class StoreCreatedOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    owner_token = serializers.CharField(required=False, help_text=_("Only when the owner user was created."))
+
+
+class CategoryIn(serializers.Serializer):
+    name = serializers.CharField(**NAME)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    is_fresh = serializers.BooleanField(default=False)
+    paylater_excluded = serializers.BooleanField(default=False)
+
+
+class CategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent", "is_fresh", "paylater_excluded"]
+
+
+class ProductIn(serializers.Serializer):
+    store = serializers.PrimaryKeyRelatedField(queryset=Store.objects.all())
+    title = serializers.CharField(max_length=200)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    price = MoneyField()
+
+
+class IdOut(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class StoreListOut(serializers.ListSerializer):
+    """Works out credit and the latest evaluation of the whole page at once, so the store list
+    costs a fixed number of queries however many stores the caller has."""
+
+    def to_representation(self, data):
+        stores = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["credit_by_store"] = store_credit_many(stores=stores)
+        self.child.context["evaluation_by_store"] = latest_evaluations(stores=stores)
+        return super().to_representation(stores)
+
+
+class StoreOut(serializers.ModelSerializer):
+    credit = serializers.SerializerMethodField()
+    wallet = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
+    created_at = AwareDateTimeField()
+
+    class Meta:
+        model = Store
+        fields = ["id", "name", "main_category", "city", "grade", "status", "created_at", "credit", "wallet",
+                  "score"]
+        list_serializer_class = StoreListOut
+
+    @extend_schema_field(ScoreOut(allow_null=True))
+    def get_score(self, store):
+        by_store = self.context.get("evaluation_by_store")
+        return score_breakdown(by_store.get(store.pk) if by_store is not None else latest_evaluation(store=store))
+
+    def _credit(self, store):
+        by_store = self.context.get("credit_by_store")
+        return by_store[store.pk] if by_store is not None else store_credit(store=store)
+
+    def get_credit(self, store) -> CreditOut:
+        credit = self._credit(store)
+        return CreditOut({"base_limit": credit.base_limit, "raised_limit": credit.raised_limit,
+                          "effective_limit": credit.effective_limit,
+                          "available": credit.available, "exposure": credit.exposure,
+                          "frozen_until": credit.frozen_until}).data
+
+    def get_wallet(self, store) -> WalletOut:
+        balance = getattr(store, "wallet_balance", None)
+        if balance is None:
+            balance = wallet_balance(store_id=store.pk)
+        return WalletOut({"balance": balance, "upgraded": store.wallet_upgraded}).data
+
+
+class ProductOut(serializers.ModelSerializer):
+    price = MoneyField()
+    created_at = AwareDateTimeField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "store", "title", "category", "price", "listed", "created_at"]
+
+
+
+class PlatformStoreCreate(PlatformGenericView):
+    serializer_class = StoreCreateIn
+
+    @extend_schema(request=StoreCreateIn, responses={201: StoreCreatedOut, **errors(400, 401, 403)},
+                   summary="Create a store (and its owner user, returning the owner's token once)")
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = store_create(**data.validated_data)
+        body = {"id": result.store.pk}
+        if result.owner_token:
+            body["owner_token"] = result.owner_token
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PlatformCategoryCreate(PlatformGenericView):
+    serializer_class = CategoryIn
+
+    @extend_schema(request=CategoryIn, responses={201: CategoryOut, **errors(400, 401, 403)},
+                   summary="Create a category")
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = category_create(**data.validated_data)
+        return Response(CategoryOut(category).data, status=status.HTTP_201_CREATED)
+
+
+class PlatformProductCreate(PlatformGenericView):
+    serializer_class = ProductIn
+
+    @extend_schema(request=ProductIn, responses={201: IdOut, **errors(400, 401, 403)},
+                   summary="Create a product")
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = product_create(**data.validated_data)
+        return Response({"id": product.pk}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses={200: StoreOut, **errors(401, 403, 404)})
+class MerchantStoreViewSet(MerchantReadOnlyViewSet):
+    """The caller's stores with credit and wallet."""
+
+    serializer_class = StoreOut
+    store_field = "self"
+
+    def get_queryset(self):
+        return with_wallet_balance(self.scope(Store.objects.all()))
+
+
+class MerchantProductViewSet(MerchantReadOnlyViewSet):
+    serializer_class = ProductOut
+    queryset = Product.objects.order_by("id")
+    filterset_fields = ["store", "category", "listed"]

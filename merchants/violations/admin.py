@@ -1,0 +1,96 @@
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from merchants.admin_base import ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+
+from .models import PenaltyRule, Sanction, Violation
+from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
+
+
+class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Sanction
+    fields = ["kind", "starts_at", "ends_at", "revoked_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Violation)
+class ViolationAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "fine_amount", "detected_by"]
+    list_filter = ["kind", "status"]
+    search_fields = ["store__name", "reference", "detail"]
+    autocomplete_fields = ["store"]
+    list_select_related = ["store"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = ["status", "confirmed_at", "decided_at", "decision_note", "penalty_applied", "revoked_at",
+                       "revoke_reason", "dedup_key", "detected_by", "created_at"]
+    fields = ["store", "kind", "occurred_at", "reference", "detail", *readonly_fields]
+    inlines = [SanctionInline]
+    actions = ["confirm", "dismiss", "revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.pk:  # what was found is fixed once opened; decisions go through actions
+            return ["store", "kind", "occurred_at", "reference", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._change_reason = "edited detail"
+            return super().save_model(request, obj, form, change)
+        created, _new = violation_open(store=obj.store, kind=obj.kind, occurred_at=obj.occurred_at,
+                                       detected_by=f"operator:{request.user.username}", reference=obj.reference,
+                                       detail=obj.detail)
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("penalty applied"))
+    def penalty_applied(self, obj):
+        if not obj.penalty:
+            if obj.pk and obj.status == Violation.Status.PENDING_REVIEW:
+                p = penalty_preview(obj)
+                return format_html("{} {}: {} · {}: {} · {}: {} · {}: {} · {}: {}", _("if confirmed now"),
+                                   _("fine"), f"{p['fine']:.2f}", _("freeze days"), p["freeze_days"],
+                                   _("no raise (months)"), p["raise_ban_months"],
+                                   _("pay-later suspended (months)"), p["paylater_suspension_months"],
+                                   _("grade"), p["grade_effect"])
+            return "—"
+        return format_html_join(" · ", "{}: {}", ((k, v) for k, v in obj.penalty.items() if v not in (None, "")))
+
+    @admin.action(description=_("Confirm (apply the penalty)"))
+    def confirm(self, request, queryset):
+        run_service(self, request, queryset,
+                    lambda v: violation_confirm(violation_id=v.pk, user=request.user))
+
+    @admin.action(description=_("Dismiss (apply nothing)"))
+    def dismiss(self, request, queryset):
+        run_service(self, request, queryset,
+                    lambda v: violation_dismiss(violation_id=v.pk, user=request.user))
+
+    @admin.action(description=_("Revoke (reverse the penalty)…"))
+    def revoke(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Revoke violations"),
+                           submit_label=_("Revoke"),
+                           apply=lambda v, d: violation_revoke(violation_id=v.pk, reason=d["reason"],
+                                                               user=request.user))
+
+
+@admin.register(PenaltyRule)
+class PenaltyRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "fine_rate", "freeze_days", "raise_ban_months", "paylater_suspension_months",
+                    "grade_effect", "forfeits_logistics_incentive"]
+    readonly_fields = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        for kind in Violation.Kind.values:
+            PenaltyRule.for_kind(kind)
+        return super().changelist_view(request, extra_context)
