@@ -28,14 +28,25 @@ def own_store(user):
     return Store.objects.filter(members=user).order_by("id").first() or StoreFactory(owner=user)
 
 
+def approved(**kwargs):
+    """Approved 10 days ago from a 20000 limit to 50000, half of it active."""
+    now = timezone.now()
+    return dict(status=CreditApplication.Status.APPROVED, decided_at=now - dt.timedelta(days=10),
+                granted_limit=Decimal("50000.00"), effective_limit_at_approval=Decimal("20000.00"),
+                step1_at=now - dt.timedelta(days=5), **kwargs)
+
+
 def stores(user, n):
-    """Stores with a credit evaluation, a ledger entry and a credit freeze in force each."""
+    """Stores with everything their credit, wallet and score read: an evaluation, a ledger
+    entry, a credit freeze in force, an approved limit increase and a pay-later order."""
     built = []
     for _i in range(n):
         store = StoreFactory(owner=user)
         CreditEvaluationFactory(store=store)
         LedgerEntryFactory(store=store)
         SanctionFactory(store=store)
+        CreditApplicationFactory(store=store, **approved())
+        PaylaterOrderFactory(store=store, product=ProductFactory(store=store))
         built.append(store)
     return built
 
@@ -43,11 +54,8 @@ def stores(user, n):
 def credit_applications(user, n):
     """Approved applications (the richest output: activation progress), one pay-later order each."""
     store = own_store(user)
-    now = timezone.now()
-    built = CreditApplicationFactory.create_batch(
-        n, store=store, status=CreditApplication.Status.APPROVED, decided_at=now - dt.timedelta(days=10),
-        granted_limit=Decimal("50000.00"), effective_limit_at_approval=Decimal("20000.00"),
-        operating_data=[{"month": "2026-10", "monthly_sales": "5000.00", "dsr_score": "4.80", "score": "60.00"}])
+    built = CreditApplicationFactory.create_batch(n, store=store, **approved(operating_data=[
+        {"month": "2026-10", "monthly_sales": "5000.00", "dsr_score": "4.80", "score": "60.00"}]))
     PaylaterOrderFactory.create_batch(n, store=store, product=ProductFactory(store=store))
     return built
 
