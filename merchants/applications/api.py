@@ -9,7 +9,7 @@ from config.api.views import errors
 from merchants.stores.tenancy import MerchantReadOnlyViewSet, OwnStoreField
 
 from .models import CreditApplication, CreditApplicationPolicy
-from .selectors import activation_volume
+from .selectors import activation_volume, with_activation_volume
 from .services import application_submit
 
 
@@ -72,8 +72,12 @@ class CreditApplicationOut(serializers.ModelSerializer):
     def get_activation(self, app):
         if app.status != CreditApplication.Status.APPROVED:
             return None
-        policy = CreditApplicationPolicy.current()
-        return ActivationOut({"increase": app.increase, "volume": activation_volume(app),
+        if "application_policy" not in self.context:  # read once per page, not once per row
+            self.context["application_policy"] = CreditApplicationPolicy.current()
+        policy = self.context["application_policy"]
+        volume = getattr(app, "activation_volume", None)
+        return ActivationOut({"increase": app.increase,
+                              "volume": activation_volume(app) if volume is None else volume,
                               "step1_volume": app.increase * policy.activation_step1_rate,
                               "step2_volume": app.increase * policy.activation_step2_rate,
                               "step1_at": app.step1_at, "step2_at": app.step2_at}).data
@@ -86,6 +90,9 @@ class MerchantCreditApplicationViewSet(mixins.CreateModelMixin, MerchantReadOnly
     serializer_class = CreditApplicationOut
     queryset = CreditApplication.objects.order_by("-submitted_at", "-id")
     filterset_fields = ["store", "status"]
+
+    def get_queryset(self):
+        return with_activation_volume(super().get_queryset())
 
     def get_serializer_class(self):
         return CreditApplicationIn if self.action == "create" else CreditApplicationOut

@@ -69,14 +69,16 @@ class ScoreOut(serializers.Serializer):
     evaluated_at = AwareDateTimeField()
 
 
-def score_breakdown(evaluation) -> dict | None:
+def score_breakdown(evaluation, weights: dict | None = None) -> dict | None:
+    """`weights` (the policy's) may be passed by a list that reads the policy once per page."""
     if evaluation is None:
         return None
+    weights = CreditScorePolicy.current().weights() if weights is None else weights
     return ScoreOut({
         "month": evaluation.month, "score": evaluation.score, "monthly_sales": evaluation.monthly_sales,
         "base_limit": evaluation.base_limit, "evaluated_at": evaluation.evaluated_at,
         "dimensions": {d: getattr(evaluation, d) for d in DimensionScoresOut().fields},
-        "weights": {str(k): v for k, v in CreditScorePolicy.current().weights().items()},
+        "weights": {str(k): v for k, v in weights.items()},
         "indicators": evaluation.indicators, "missing": evaluation.missing}).data
 
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from config.api.fields import AwareDateTimeField, MoneyField
 from config.api.views import PlatformGenericView, errors
 from merchants.credit.api import CreditOut, ScoreOut, score_breakdown
+from merchants.credit.models import CreditScorePolicy
 from merchants.credit.selectors import latest_evaluation, latest_evaluations, store_credit, store_credit_many
 from merchants.ledger.api import WalletOut
 from merchants.ledger.selectors import wallet_balance, with_wallet_balance
@@ -64,7 +65,9 @@ class StoreListOut(serializers.ListSerializer):
     def to_representation(self, data):
         stores = list(data.all() if hasattr(data, "all") else data)
         self.child.context["credit_by_store"] = store_credit_many(stores=stores)
-        self.child.context["evaluation_by_store"] = latest_evaluations(stores=stores)
+        evaluations = self.child.context["evaluation_by_store"] = latest_evaluations(stores=stores)
+        if evaluations:
+            self.child.context["score_weights"] = CreditScorePolicy.current().weights()
         return super().to_representation(stores)
 
 
@@ -83,7 +86,9 @@ class StoreOut(serializers.ModelSerializer):
     @extend_schema_field(ScoreOut(allow_null=True))
     def get_score(self, store):
         by_store = self.context.get("evaluation_by_store")
-        return score_breakdown(by_store.get(store.pk) if by_store is not None else latest_evaluation(store=store))
+        if by_store is None:
+            return score_breakdown(latest_evaluation(store=store))
+        return score_breakdown(by_store.get(store.pk), self.context.get("score_weights"))
 
     def _credit(self, store):
         by_store = self.context.get("credit_by_store")

@@ -4,7 +4,17 @@ from decimal import Decimal
 import factory
 
 from config import timeutil
-from logistics.models import Enrollment, LogisticsProfile, Shipment, shipping_deadline
+from logistics.models import (
+    AdCreditGrant,
+    Enrollment,
+    IncentiveTier,
+    LogisticsProfile,
+    SettlementBatch,
+    SettlementRun,
+    Shipment,
+    WeeklyResult,
+    shipping_deadline,
+)
 from merchants.models import Order
 from tests.factories import OrderFactory, ProductFactory, StoreFactory
 
@@ -44,6 +54,72 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
     shipped_at = factory.LazyAttribute(lambda o: o.order.paid_at + dt.timedelta(hours=1))
     deadline = factory.LazyAttribute(lambda o: shipping_deadline(o.order.paid_at))
     picked_up_at = factory.LazyAttribute(lambda o: o.shipped_at + dt.timedelta(hours=1))
+
+
+def _weeks_back(n):
+    return WEEK - dt.timedelta(weeks=n)
+
+
+class SettlementRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SettlementRun
+
+    week = factory.Sequence(_weeks_back)
+    status = SettlementRun.Status.SUCCEEDED
+    started_at = factory.LazyAttribute(lambda o: timeutil.local_at(o.week + dt.timedelta(days=8), 2))
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(minutes=5))
+    triggered_by = "test"
+    batches_total = 1
+    batches_done = 1
+
+
+class SettlementBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SettlementBatch
+
+    run = factory.SubFactory(SettlementRunFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    store_ids = factory.List([])
+    status = SettlementBatch.Status.DONE
+
+
+class WeeklyResultFactory(factory.django.DjangoModelFactory):
+    """A paid week at the 0.30 tier (one per store and week: weeks go back from WEEK)."""
+
+    class Meta:
+        model = WeeklyResult
+
+    store = factory.SubFactory(StoreFactory)
+    week = factory.Sequence(_weeks_back)
+    counted_days = 7
+    orders = 700
+    on_time_orders = 665
+    daily_average = Decimal("100.00")
+    on_time_rate = Decimal("0.9500")
+    tier = Decimal("0.30")
+    parcels = 665
+    amount = Decimal("199.50")
+    payout = "cash"
+    status = WeeklyResult.Status.PAID
+
+
+class AdCreditGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdCreditGrant
+
+    store = factory.SubFactory(StoreFactory)
+    week = factory.Sequence(_weeks_back)
+    amount = Decimal("50.00")
+
+
+class IncentiveTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncentiveTier
+
+    valid_from = factory.Sequence(lambda n: dt.date(2026, 1, 5) + dt.timedelta(weeks=n))
+    min_daily_average = Decimal("10")
+    min_on_time_rate = Decimal("0.9000")
+    per_parcel = Decimal("0.10")
 
 
 _seq = iter(range(10**9))

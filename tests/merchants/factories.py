@@ -5,8 +5,8 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from merchants.models import CreditApplication, CreditEvaluation, Holiday
-from tests.factories import StoreFactory
+from merchants.models import CreditApplication, CreditEvaluation, Holiday, Sanction
+from tests.factories import StoreFactory, ViolationFactory
 
 
 class CreditEvaluationFactory(factory.django.DjangoModelFactory):
@@ -48,3 +48,17 @@ class HolidayFactory(factory.django.DjangoModelFactory):
 
     date = dt.date(2026, 10, 1)
     name = "国庆节"
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    """A credit freeze in force for 30 days from now, from a confirmed violation."""
+
+    class Meta:
+        model = Sanction
+
+    store = factory.SubFactory(StoreFactory)
+    violation = factory.SubFactory(ViolationFactory, store=factory.SelfAttribute("..store"),
+                                   status="confirmed")
+    kind = Sanction.Kind.CREDIT_FREEZE
+    starts_at = factory.LazyFunction(timezone.now)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(days=30))

@@ -5,8 +5,9 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from paylater.models import Activity, ActivityItem, Enrollment
-from tests.factories import ProductFactory, StoreFactory
+from merchants.models import Order
+from paylater.models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest
+from tests.factories import OrderFactory, ProductFactory, StoreFactory
 
 
 class EnrollmentFactory(factory.django.DjangoModelFactory):
@@ -37,6 +38,48 @@ class ActivityItemFactory(factory.django.DjangoModelFactory):
 
     activity = factory.SubFactory(ActivityFactory)
     product = factory.SubFactory(ProductFactory, store=factory.SelfAttribute("..activity.store"))
+
+
+class PaylaterOrderFactory(OrderFactory):
+    payment_method = Order.PaymentMethod.PAYLATER
+    status = Order.Status.PLACED
+    fee = Decimal("0.99")
+
+
+def _months_back(n):
+    year, month = divmod(2026 * 12 + 9 - n, 12)
+    return dt.date(year, month + 1, 1)
+
+
+class FeeStatementFactory(factory.django.DjangoModelFactory):
+    """A closed month's statement; months go back from 2026-10 (one per store and month)."""
+
+    class Meta:
+        model = FeeStatement
+
+    store = factory.SubFactory(StoreFactory)
+    month = factory.Sequence(_months_back)
+    order_count = 10
+    fee_total = Decimal("9.90")
+
+
+class InvoiceRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceRequest
+
+    statement = factory.SubFactory(FeeStatementFactory)
+    title = "某某商贸有限公司"
+    tax_id = "91420100MA4KXYZ12Q"
+
+
+class FeeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeeRate
+
+    name = factory.Sequence(lambda n: f"Fee rate {n}")
+    rate = Decimal("0.0100")
+    starts_on = factory.Sequence(lambda n: dt.date(2020, 1, 1) + dt.timedelta(days=n))
+    ends_on = factory.SelfAttribute("starts_on")
 
 
 def paylater_store(*, base_limit=Decimal("10000.00"), **kwargs):
