@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from merchants.admin_base import ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action, run_service
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .services import delivery_replay, endpoint_disable
@@ -10,7 +9,7 @@ from .tasks import deliver_soon
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(SimpleHistoryAdmin):
+class WebhookEndpointAdmin(HistoryAdmin):
     """Operators see endpoints and switch them off; merchants manage them through the API.
     The secrets are never shown."""
 
