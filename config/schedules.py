@@ -7,6 +7,7 @@ from django.conf import settings
 # in the platform time zone.
 PERIODIC_JOBS = {
     "heartbeat": ("config.tasks.heartbeat", {"every_seconds": 30}),
+    "deliver webhooks": ("merchants.webhooks.dispatch", {"every_seconds": 5}),
     "purge idempotency keys": ("config.tasks.purge_idempotency_keys", {"crontab": "15 3 * * *"}),
     "refund timeouts": ("refunds.tasks.run_refund_timeouts", {"every_seconds": 60}),
     "evaluate credit limits": ("merchants.tasks.evaluate_credit_limits", {"crontab": "0 2 1 * *"}),

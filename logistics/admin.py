@@ -10,11 +10,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
 from merchants.models import Order
 
 from .models import (
@@ -38,13 +37,13 @@ class LogisticsPolicyAdmin(SingletonPolicyAdmin):
 
 
 @admin.register(IncentiveTier)
-class IncentiveTierAdmin(SimpleHistoryAdmin):
+class IncentiveTierAdmin(HistoryAdmin):
     list_display = ["valid_from", "valid_until", "min_daily_average", "min_on_time_rate", "per_parcel"]
     list_filter = ["valid_from"]
 
 
 @admin.register(LogisticsProfile)
-class LogisticsProfileAdmin(SimpleHistoryAdmin):
+class LogisticsProfileAdmin(HistoryAdmin):
     list_display = ["store", "official_logistics_enabled", "deposit_paid", "updated_at"]
     list_filter = ["official_logistics_enabled"]
     search_fields = ["store__name"]
@@ -53,7 +52,7 @@ class LogisticsProfileAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class EnrollmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["id", "store", "status", "ship_from_city", "joined_at", "counting_from", "cancelled_at"]
     list_filter = ["status", "counting_from"]
     search_fields = ["store__name", "ship_from_city"]
@@ -173,7 +172,7 @@ class ResultWeekFilter(admin.SimpleListFilter):
 
 
 @admin.register(WeeklyResult)
-class WeeklyResultAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class WeeklyResultAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["store", "week_name", "counted_days", "orders", "on_time_orders", "daily_average",
                     "on_time_rate", "tier", "parcels", "amount", "payout", "status", "clawed_back_at"]
     list_filter = [ResultWeekFilter, "tier", DisqualifiedFilter, "status", "payout"]
@@ -204,7 +203,7 @@ class SettleWeekForm(forms.Form):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
                     "total", "clawbacks", "has_errors", "triggered_by"]
     list_filter = ["status", "week"]
@@ -265,7 +264,7 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AdCreditGrant)
-class AdCreditGrantAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AdCreditGrantAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["store", "week", "amount", "granted_at", "revoked_at"]
     list_filter = ["week"]
     search_fields = ["store__name"]

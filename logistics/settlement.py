@@ -24,6 +24,9 @@ from config.api.errors import StateConflict
 from config.money import money, rate
 from merchants.ledger.services import ledger_post, ledger_post_many
 from merchants.models import LedgerEntry, Violation
+from merchants.webhooks.models import EventType
+from merchants.webhooks.selectors import subscribers
+from merchants.webhooks.services import event_emit_many
 
 from . import selectors
 from .models import (
@@ -210,7 +213,19 @@ def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
               for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.AD_CREDIT]
     if grants:
         AdCreditGrant.objects.bulk_create(grants, ignore_conflicts=True)
+    _emit_week_settled(mine, now)
     return stores, sum(p[2] for p in paid), sum((p[1] for p in paid), Decimal("0.00"))
+
+
+def _emit_week_settled(mine, now) -> None:
+    """`logistics.week_settled` for each store of the batch that subscribed (SPEC §5), in the
+    batch's transaction: one query when nobody listens, two more when someone does."""
+    from logistics.api.serializers import LogisticsWeeklyResultOut
+
+    listening = subscribers(store_ids=mine.values_list("store_id", flat=True), type=EventType.LOGISTICS_WEEK_SETTLED)
+    if listening:
+        event_emit_many(events=[(r.store_id, EventType.LOGISTICS_WEEK_SETTLED, LogisticsWeeklyResultOut(r).data)
+                                for r in mine.filter(store_id__in=listening)], at=now)
 
 
 def _history_rows(queryset, now) -> None:

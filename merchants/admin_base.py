@@ -2,6 +2,7 @@
 that call a service through a confirmation form."""
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,7 +12,24 @@ from simple_history.admin import SimpleHistoryAdmin
 from config.api.errors import DomainError
 
 
-class SingletonPolicyAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every admin of a model with history: the history is readable, never reverted.
+
+    django-simple-history's revert form saves the whole historical row, read-only fields
+    included, so reverting a refund case to "pending" let the timeout sweep refund it twice.
+    Money and statuses change only through services; here the history form is view-only and
+    a POST to it is refused (403) whatever the settings say."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class SingletonPolicyAdmin(HistoryAdmin):
     """The changelist goes straight to the one row; no add or delete."""
 
     def has_add_permission(self, request):

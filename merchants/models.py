@@ -5,7 +5,9 @@ from merchants.ledger.models import LedgerEntry
 from merchants.orders.models import Order
 from merchants.stores.models import Category, Product, Store
 from merchants.violations.models import PenaltyRule, Sanction, Violation
+from merchants.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = ["Category", "CreditApplication", "CreditApplicationPolicy", "CreditEvaluation", "CreditIndicator",
            "CreditScorePolicy", "Dimension", "Holiday", "LedgerEntry", "Order", "PenaltyRule", "Product",
-           "Sanction", "Store", "StoreMetrics", "Violation"]
+           "Sanction", "Store", "StoreMetrics", "Violation", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+           "WebhookEvent"]

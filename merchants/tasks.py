@@ -4,6 +4,7 @@ import datetime as dt
 from celery import shared_task
 
 from config import timeutil
+from merchants.webhooks.tasks import deliver, dispatch  # noqa: F401  (registers the webhook tasks)
 
 
 @shared_task(name="merchants.tasks.evaluate_credit_limits")

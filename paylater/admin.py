@@ -7,10 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields as ie_fields
 from import_export import resources
 from import_export.admin import ExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from config.api.errors import DomainError
-from merchants.admin_base import SingletonPolicyAdmin
+from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
 from merchants.models import Category
 
 from . import selectors, services
@@ -29,7 +28,7 @@ class PaylaterPolicyAdmin(SingletonPolicyAdmin):
 
 
 @admin.register(FeeRate)
-class FeeRateAdmin(SimpleHistoryAdmin):
+class FeeRateAdmin(HistoryAdmin):
     list_display = ["name", "rate_percent", "starts_on", "ends_on"]
     ordering = ["starts_on", "id"]
 
@@ -39,7 +38,7 @@ class FeeRateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin):
+class EnrollmentAdmin(HistoryAdmin):
     """Enrollment is decided by the rules when the merchant asks (API); shown here with its history."""
 
     list_display = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
@@ -102,7 +101,7 @@ def _end_selected(modeladmin, request, queryset, end, label):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(HistoryAdmin):
     list_display = ["name", "store", "duration", "starts_at", "ends_at", "derived_status", "item_count",
                     "ended_at"]
     list_filter = [DerivedStatusFilter, "duration"]
@@ -137,7 +136,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ActivityItem)
-class ActivityItemAdmin(SimpleHistoryAdmin):
+class ActivityItemAdmin(HistoryAdmin):
     list_display = ["id", "product", "activity", "store", "derived_status", "created_at", "ended_at"]
     list_filter = [DerivedStatusFilter]
     search_fields = ["product__title", "activity__name", "activity__store__name"]
@@ -242,7 +241,7 @@ class IssueForm(forms.Form):
 
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(SimpleHistoryAdmin):
+class InvoiceRequestAdmin(HistoryAdmin):
     list_display = ["statement", "title", "tax_id", "status", "requested_at", "invoice_number", "issued_at"]
     list_filter = ["status"]
     search_fields = ["statement__store__name", "title", "tax_id", "invoice_number"]

@@ -7,11 +7,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.admin_base import SingletonPolicyAdmin
+from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
 
 from . import selectors, services
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi
@@ -92,7 +91,7 @@ class NegotiationInline(admin.StackedInline):
 
 
 @admin.register(RefundCase)
-class RefundCaseAdmin(SimpleHistoryAdmin):
+class RefundCaseAdmin(HistoryAdmin):
     list_display = ["id", "store", "order_id", "type", "reason", "amount", "status", "opened_at",
                     "merchant_deadline", "clock", "negotiation_state", "judgement"]
     list_filter = ["status", "type", "reason", OverdueFilter, HasNegotiationFilter, "judgement",
@@ -186,7 +185,7 @@ class RefundRulesForm(forms.ModelForm):
 
 
 @admin.register(RefundRules)
-class RefundRulesAdmin(SimpleHistoryAdmin):
+class RefundRulesAdmin(HistoryAdmin):
     form = RefundRulesForm
     list_display = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address",
                     "updated_at"]

@@ -24,6 +24,7 @@ from merchants.models import Order, Violation
 from merchants.orders.services import check_event_time, order_record_refund
 from merchants.violations.services import violation_open
 
+from . import events
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, RefundType
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ def _case_move(case: RefundCase, event: str, *, actor: Actor, conflict_code: str
         # Only the one-open-case-per-order constraint can fail here (escalating a rejected case
         # while a newer case on the order is open).
         raise StateConflict(conflict_code, _("Another case on this order is open."))
+    events.case_moved(case, event)
     return case
 
 
@@ -121,6 +123,7 @@ def _negotiation_move(negotiation: Negotiation, to: str, *, actor: Actor, at) ->
     negotiation.status = to
     negotiation.closed_at = at
     _save_with_history(negotiation, actor)
+    events.negotiation_answered(negotiation)
     return negotiation
 
 
@@ -200,6 +203,7 @@ def refund_case_open(*, order: Order, type: str, reason: str, amount: Decimal, o
                 _save_with_history(case, actor, "opened")
         except IntegrityError:
             raise DomainError("case_already_open", _("This order already has an open refund case."))
+        events.case_opened(case)
         _apply_rules(case, at=opened_at)
     return case
 

@@ -152,6 +152,12 @@ SPECTACULAR_SETTINGS = {
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_WAIT_SECONDS = 10
+# Signed webhooks (SPEC §5). Private, loopback and link-local endpoint URLs are refused unless
+# this is on (local development and tests only).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
+WEBHOOKS_TIMEOUT_SECONDS = 10
+# Deliveries one worker task sends to one endpoint before it gives the others a turn.
+WEBHOOKS_BATCH_SIZE = 50
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"

@@ -12,3 +12,4 @@ CELERY_TASK_EAGER_PROPAGATES = True
 IDEMPOTENCY_WAIT_SECONDS = 3
 LANGUAGE_CODE = "en"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+WEBHOOKS_ALLOW_PRIVATE_URLS = True

@@ -5,9 +5,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from merchants.admin_base import ReasonForm, SingletonPolicyAdmin, form_action
+from merchants.admin_base import HistoryAdmin, ReasonForm, SingletonPolicyAdmin, form_action
 
 from .models import CreditApplication, CreditApplicationPolicy, Holiday
 from .selectors import activation_volume
@@ -41,7 +40,7 @@ class ApproveForm(forms.Form):
 
 
 @admin.register(CreditApplication)
-class CreditApplicationAdmin(SimpleHistoryAdmin):
+class CreditApplicationAdmin(HistoryAdmin):
     list_display = ["id", "store", "status", "requested_limit", "recommendation", "suggested_limit",
                     "submitted_at", "due", "granted_limit", "step1_at", "step2_at"]
     list_filter = ["status", OverdueFilter, "recommendation"]
@@ -125,7 +124,7 @@ class CreditApplicationPolicyAdmin(SingletonPolicyAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(SimpleHistoryAdmin):
+class HolidayAdmin(HistoryAdmin):
     list_display = ["date", "name", "working_day"]
     list_filter = ["working_day"]
     search_fields = ["name"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import ZERO, money
+from merchants import events
 from merchants.credit.models import CreditEvaluation, StoreMetrics
 from merchants.credit.selectors import store_credit
 from merchants.credit.services import base_limit_for, floor_to_100, order_sales
@@ -188,6 +189,7 @@ def application_approve(*, application_id: int, granted_limit: Decimal, user=Non
     app.decided_at, app.decided_by = at, user
     _transition(app, A.APPROVED, user=user, reason=f"approved {granted}{': ' + note if note else ''}")
     refresh_activation(app)
+    events.application_decided(app)
     return app
 
 
@@ -200,6 +202,7 @@ def application_reject(*, application_id: int, reason: str, user=None, at=None) 
     app.reject_reason = reason
     app.decided_at, app.decided_by = at or timezone.now(), user
     _transition(app, A.REJECTED, user=user, reason=f"rejected: {reason}")
+    events.application_decided(app)
     return app
 
 
@@ -229,6 +232,7 @@ def refresh_activation(app: CreditApplication) -> CreditApplication:
         if changed:
             locked._change_reason = f"rule: activation step {' and '.join(changed)}"
             locked.save()
+            events.credit_limits_changed([locked.store_id])
     app.step1_at, app.step2_at = locked.step1_at, locked.step2_at
     return app
 

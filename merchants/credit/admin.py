@@ -1,16 +1,17 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
 
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
 from .services import ensure_default_indicators
 
 
 @admin.register(StoreMetrics)
-class StoreMetricsAdmin(admin.ModelAdmin):
+class StoreMetricsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Ingested by platform services (POST …/metrics/), which also re-evaluates credit."""
+
     list_display = ["store", "month", "monthly_sales", "dsr_score", "on_time_rate", "dispute_rate", "return_rate",
                     "updated_at"]
     list_filter = ["month"]
@@ -50,10 +51,13 @@ class CreditScorePolicyAdmin(SingletonPolicyAdmin):
 
 
 @admin.register(CreditIndicator)
-class CreditIndicatorAdmin(SimpleHistoryAdmin):
+class CreditIndicatorAdmin(HistoryAdmin):
     list_display = ["name", "dimension", "weight", "zero_at", "full_at"]
     list_editable = ["weight", "zero_at", "full_at"]
     list_filter = ["dimension"]
+
+    def has_add_permission(self, request):
+        return False  # the indicators are the fixed set SPEC scores
 
     def has_delete_permission(self, request, obj=None):
         return False

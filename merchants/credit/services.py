@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from config import timeutil
 from config.money import ZERO, money, rate
+from merchants import events
 from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers
 from merchants.stores.models import Store
@@ -197,11 +198,14 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
     fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "evaluated_at",
               *Dimension.values]
     with transaction.atomic():
+        before = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "base_limit"))
         CreditEvaluation.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
                                              update_fields=fields)
         latest = (CreditEvaluation.objects.filter(store_id=OuterRef("pk")).order_by("-month")
                   .values("base_limit")[:1])
         Store.objects.filter(pk__in=store_ids).update(base_limit=Subquery(latest))
+        after = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "base_limit"))
+        events.credit_limits_changed([pk for pk, limit in after.items() if before.get(pk) != limit])
     return rows
 
 

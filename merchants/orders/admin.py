@@ -1,11 +1,15 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin
 
 from .models import Order
 
 
 @admin.register(Order)
-class OrderAdmin(SimpleHistoryAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+    """Orders are pushed by the platform's order service and moved by the pay-later and refund
+    services: read-only here."""
+
     list_display = ["id", "store", "product", "buyer_id", "amount", "fee", "payment_method", "channel", "status",
                     "paid_at"]
     list_filter = ["payment_method", "channel", "status"]
@@ -13,6 +17,3 @@ class OrderAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["store", "product"]
     list_select_related = ["store", "product"]
     date_hierarchy = "paid_at"
-
-    def has_delete_permission(self, request, obj=None):
-        return False

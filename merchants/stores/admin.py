@@ -3,9 +3,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
+from merchants.admin_base import HistoryAdmin
 from merchants.credit.admin import render_score
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import evaluate_stores
@@ -19,6 +19,9 @@ from .models import Category, Product, Store
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False  # stores and products point at it
+
     list_display = ["name", "parent", "is_fresh", "paylater_excluded", "product_count"]
     list_filter = ["is_fresh", "paylater_excluded"]
     search_fields = ["name"]
@@ -51,7 +54,16 @@ class SanctionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Store)
-class StoreAdmin(SimpleHistoryAdmin):
+class StoreAdmin(HistoryAdmin):
+    """Stores are created by platform services (POST /platform/stores/, which issues the owner's
+    token); operators edit the profile here, and grade and status only through actions."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit",
                     "balance", "restrictions"]
     list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category"]
@@ -113,7 +125,10 @@ class StoreAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(HistoryAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders and activity items point at it; unlist it instead
+
     list_display = ["id", "title", "store", "category", "price", "listed"]
     list_filter = ["listed", "category"]
     search_fields = ["title", "store__name"]

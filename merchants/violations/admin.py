@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from merchants.admin_base import ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action, run_service
 
 from .models import PenaltyRule, Sanction, Violation
 from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
@@ -17,7 +16,7 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Violation)
-class ViolationAdmin(SimpleHistoryAdmin):
+class ViolationAdmin(HistoryAdmin):
     list_display = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "fine_amount", "detected_by"]
     list_filter = ["kind", "status"]
     search_fields = ["store__name", "reference", "detail"]
@@ -79,7 +78,7 @@ class ViolationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PenaltyRule)
-class PenaltyRuleAdmin(SimpleHistoryAdmin):
+class PenaltyRuleAdmin(HistoryAdmin):
     list_display = ["kind", "fine_rate", "freeze_days", "raise_ban_months", "paylater_suspension_months",
                     "grade_effect", "forfeits_logistics_incentive"]
     readonly_fields = ["kind"]

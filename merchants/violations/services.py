@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import money
+from merchants import events
 from merchants.credit.selectors import store_credit
 from merchants.ledger.models import LedgerEntry
 from merchants.ledger.services import ledger_post
 from merchants.stores.models import Store
+from merchants.webhooks.models import EventType
 
 from .models import PenaltyRule, Sanction, Violation
 
@@ -57,6 +59,7 @@ def violation_open(*, store: Store, kind: str, occurred_at, detected_by: str, re
                                   reference=reference, detail=detail, dedup_key=dedup_key)
             violation._change_reason = f"opened by {detected_by}"
             violation.save()
+            events.violation(violation, EventType.VIOLATION_OPENED)
             return violation, True
     except IntegrityError:
         if dedup_key:
@@ -131,6 +134,9 @@ def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") 
                     idempotency_key=f"violation:{violation.pk}:fine", reference=f"violation:{violation.pk}",
                     memo=f"{violation.get_kind_display()}")
     _transition(violation, S.CONFIRMED, user=user, reason=f"confirmed{': ' + note if note else ''}")
+    events.violation(violation, EventType.VIOLATION_CONFIRMED)
+    if Sanction.Kind.CREDIT_FREEZE in dict(sanctions):
+        events.credit_limits_changed([store.pk])  # frozen: nothing available until it ends
     return violation
 
 
@@ -179,6 +185,9 @@ def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> V
     violation.revoked_at = at
     violation.revoke_reason = reason
     _transition(violation, S.REVOKED, user=user, reason=f"revoked: {reason}")
+    events.violation(violation, EventType.VIOLATION_REVOKED)
+    if violation.sanctions.filter(kind=Sanction.Kind.CREDIT_FREEZE).exists():
+        events.credit_limits_changed([store.pk])  # the freeze is lifted
     return violation
 
 

@@ -75,18 +75,14 @@ def test_admin_refuses_an_unfinished_week(admin_client):
     assert "cannot be settled" in response.content.decode()
 
 
-def test_demo_seed_is_fast_idempotent_and_settles_last_week():
-    import time
-
+def test_demo_seed_is_idempotent_and_settles_last_week():
     from logistics import demo
     from logistics.models import Enrollment
     from tests.factories import StoreFactory
 
     stores = [StoreFactory() for _ in range(3)]
     now = timezone.now()
-    started = time.monotonic()
     demo.seed(stores=stores, now=now)
-    assert time.monotonic() - started < 5
     demo.seed(stores=stores, now=now)
     assert Enrollment.objects.count() == 3
     assert WeeklyResult.objects.filter(status=WeeklyResult.Status.PAID).count() >= 1

@@ -1,4 +1,3 @@
-import time
 from decimal import Decimal
 
 import pytest
@@ -11,15 +10,13 @@ from tests.factories import StoreFactory, StoreMetricsFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_seed_is_fast_and_idempotent():
+def test_demo_seed_is_idempotent():
     from config.timeutil import previous_month
 
     stores = StoreFactory.create_batch(8, base_limit=Decimal("0"))
     for s in stores:
         StoreMetricsFactory(store=s, month=previous_month(), monthly_sales=Decimal("20000.00"))
-    started = time.monotonic()
     demo.seed(stores=stores, now=timezone.now())
-    assert time.monotonic() - started < 5
     counts = (CreditEvaluation.objects.count(), Violation.objects.count(), CreditApplication.objects.count(),
               LedgerEntry.objects.count(), Holiday.objects.count())
     demo.seed(stores=stores, now=timezone.now())

@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+
+from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .services import delivery_replay, endpoint_disable
+from .tasks import deliver_soon
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(HistoryAdmin):
+    """Operators see endpoints and switch them off; merchants manage them through the API.
+    The secrets are never shown."""
+
+    list_display = ["id", "store", "url", "enabled", "event_list", "created_at"]
+    list_filter = ["enabled"]
+    search_fields = ["store__name", "url"]
+    list_select_related = ["store"]
+    fields = ["store", "url", "event_list", "enabled", "previous_secret_expires_at", "created_at"]
+    readonly_fields = fields
+    actions = ["disable"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("event types"))
+    def event_list(self, obj):
+        return ", ".join(obj.events)
+
+    @admin.action(description=_("Disable (reason)…"))
+    def disable(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Disable webhook endpoints"),
+                           submit_label=_("Disable"),
+                           apply=lambda e, d: endpoint_disable(endpoint=e, user=request.user, reason=d["reason"]))
+
+
+class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["at", "status_code", "latency_ms", "response_excerpt", "error"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "event", "endpoint", "status", "attempts", "last_status_code", "next_attempt_at",
+                    "created_at"]
+    list_filter = ["status", "event__type"]
+    search_fields = ["event__event_id", "endpoint__url", "endpoint__store__name"]
+    list_select_related = ["event", "endpoint"]
+    show_full_result_count = False
+    inlines = [AttemptInline]
+    actions = ["replay"]
+
+    @admin.action(description=_("Replay (same webhook-id)"))
+    def replay(self, request, queryset):
+        run_service(self, request, queryset, lambda d: delivery_replay(delivery=d))
+        deliver_soon()

@@ -1,0 +1,36 @@
+"""Webhook events of refund cases and negotiations (SPEC §5), emitted by the transition
+functions in `refunds.services`, so every path — merchant, buyer, operator, rule, timeout
+sweep — emits them in the transaction of the change."""
+from merchants.webhooks.models import EventType
+from merchants.webhooks.services import event_emit
+
+# case transition event → webhook events it causes
+CASE_EVENTS = {
+    "agree_refund_only": [EventType.REFUND_CASE_AGREED, EventType.REFUND_CASE_REFUNDED],
+    "agree_return": [EventType.REFUND_CASE_AGREED],
+    "refund_return": [EventType.REFUND_CASE_REFUNDED],
+    "judge_seller_responsible": [EventType.REFUND_CASE_REFUNDED],
+}
+
+
+def _case_data(case):
+    from refunds.api.serializers import RefundCaseOut
+
+    return lambda: RefundCaseOut(case).data
+
+
+def case_opened(case) -> None:
+    event_emit(store_id=case.store_id, type=EventType.REFUND_CASE_OPENED, data=_case_data(case))
+
+
+def case_moved(case, transition: str) -> None:
+    for type_ in CASE_EVENTS.get(transition, []):
+        event_emit(store_id=case.store_id, type=type_, data=_case_data(case))
+
+
+def negotiation_answered(negotiation) -> None:
+    """accepted, rejected, expired or revoked: every way a negotiation closes."""
+    from refunds.api.serializers import NegotiationOut
+
+    event_emit(store_id=negotiation.case.store_id, type=EventType.NEGOTIATION_ANSWERED,
+               data=lambda: NegotiationOut(negotiation).data)
