@@ -51,7 +51,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "created_at"]
     list_filter = ["status", "event__type"]
     search_fields = ["event__event_id", "endpoint__url", "endpoint__store__name"]
-    list_select_related = ["event", "endpoint"]
+    list_select_related = ["event", "endpoint__store"]
     show_full_result_count = False
     inlines = [AttemptInline]
     actions = ["replay"]

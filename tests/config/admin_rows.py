@@ -143,7 +143,30 @@ def credit_indicators():
     return list(merchants.CreditIndicator.objects.all())
 
 
+def webhook_endpoints(n):
+    from merchants.webhooks.services import SUBSCRIBABLE, endpoint_create
+
+    return _each(n, lambda i: endpoint_create(store=StoreFactory(), url=f"http://127.0.0.1:9/{i}",
+                                              events=SUBSCRIBABLE))
+
+
+def webhook_deliveries(n):
+    """Deliveries of events of several stores, each with an attempt."""
+    from merchants.webhooks.models import EventType, WebhookAttempt
+    from merchants.webhooks.services import endpoint_create, endpoint_ping
+
+    def make(i):
+        endpoint = endpoint_create(store=StoreFactory(), url=f"http://127.0.0.1:9/{i}",
+                                   events=[EventType.VIOLATION_OPENED])
+        delivery = endpoint_ping(endpoint=endpoint)
+        WebhookAttempt.objects.create(delivery=delivery, status_code=500, latency_ms=12, response_excerpt="boom")
+        return delivery
+    return _each(n, make)
+
+
 BUILDERS = {
+    merchants.WebhookEndpoint: webhook_endpoints,
+    merchants.WebhookDelivery: webhook_deliveries,
     # Django and django-celery-beat
     Group: lambda n: GroupFactory.create_batch(n),
     UserFactory._meta.model: lambda n: UserFactory.create_batch(n),

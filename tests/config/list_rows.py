@@ -129,9 +129,30 @@ def violations(user, n):
                                          fine_amount=Decimal("5000.00"))
 
 
+def webhook_endpoints(user, n):
+    from merchants.webhooks.services import SUBSCRIBABLE, endpoint_create
+
+    store = own_store(user)
+    return [endpoint_create(store=store, url=f"http://127.0.0.1:9/hooks/{i}", events=SUBSCRIBABLE) for i in range(n)]
+
+
+def webhook_deliveries(user, n):
+    """Deliveries of n events to one endpoint of the merchant's store."""
+    from merchants.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+    from merchants.webhooks.services import endpoint_create, event_emit_many
+
+    store = own_store(user)
+    WebhookEndpoint.objects.filter(store=store).update(enabled=False)  # only the new one receives these
+    endpoint = endpoint_create(store=store, url="http://127.0.0.1:9/hooks", events=[EventType.VIOLATION_OPENED])
+    event_emit_many(events=[(store.pk, EventType.VIOLATION_OPENED, {"n": i}) for i in range(n)])
+    return list(WebhookDelivery.objects.filter(endpoint=endpoint))
+
+
 M = "/api/v1/merchant/"
 BUILDERS = {
     f"{M}stores/": stores,
+    f"{M}webhook-endpoints/": webhook_endpoints,
+    f"{M}webhook-deliveries/": webhook_deliveries,
     f"{M}credit-applications/": credit_applications,
     f"{M}ledger-entries/": ledger_entries,
     f"{M}logistics/enrollment/": logistics_enrollments,
