@@ -11,6 +11,7 @@ from config import timeutil
 from merchants.models import Order, Violation
 
 from .models import Enrollment, Shipment
+from .rules import on_time_expression, on_time_q, on_time_sql
 
 DISQUALIFYING_KINDS = (Violation.Kind.FAKE_TRANSACTIONS, Violation.Kind.FAKE_SHIPPING)
 DAYS = range(7)
@@ -22,12 +23,11 @@ def order_shipped_at(order_id: int):
 
 
 # --- on-time rules as SQL conditions ----------------------------------------------------------
-def on_time_q(prefix: str = "shipment__") -> Q:
-    """An order shipped on time (SPEC §4): official logistics, shipped by the deadline, pickup
-    scanned. (The Taote-channel condition is on the order.)"""
-    p = prefix
-    return Q(**{f"{p}official_logistics": True, f"{p}picked_up_at__isnull": False,
-                f"{p}shipped_at__lte": F(f"{p}deadline")})
+def shipments_with_on_time(queryset=None):
+    """Shipments with an `on_time` column computed in SQL by the one rule (`rules.on_time_q`):
+    what the API and the admin show."""
+    queryset = Shipment.objects.all() if queryset is None else queryset
+    return queryset.annotate(on_time=on_time_expression())
 
 
 def refunded_before_shipping_q() -> Q:
@@ -45,7 +45,8 @@ def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
                                  paid_at__lt=end)
             .exclude(refunded_before_shipping_q())
             .order_by().values("store_id")
-            .annotate(n=Count("id"), on_time=Count("id", filter=on_time_q()), shipped=Count("shipment")))
+            .annotate(n=Count("id"), on_time=Count("id", filter=on_time_q(shipment="shipment__", order="")),
+                      shipped=Count("shipment")))
     out = {store_id: {"on_time_rate": None} for store_id in store_ids}
     for row in rows:
         if row["shipped"] and row["n"]:
@@ -101,8 +102,8 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str,
     and the day a top-up brings it back to ≥ 0 counts again, with no new T+2.
 
     Denominator: Taote orders paid on counted days, excluding orders fully refunded before
-    shipping (or refunded and never shipped). On time: official logistics, shipped at or before
-    the deadline, pickup scanned. Parcels: those orders' official-logistics shipments with a
+    shipping (or refunded and never shipped). On time: `rules.on_time_q`, rendered into the
+    statement by `rules.on_time_sql`. Parcels: those orders' official-logistics shipments with a
     pickup scan, on time or not. Disqualified: a fake-transactions or fake-shipping violation
     that occurred in the week and is confirmed now."""
     days = [monday + dt.timedelta(days=i) for i in DAYS]
@@ -148,6 +149,8 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str,
     day_of = "CASE " + " ".join(f"WHEN o.paid_at < %(e{i})s THEN {i}" for i in range(6)) + " ELSE 6 END"
     counted = "CASE ord.d " + " ".join(f"WHEN {i} THEN c.k{i}" for i in DAYS) + " END"
     ks = ", ".join(f"c.k{i}" for i in DAYS)
+    on_time, on_time_params = on_time_sql(shipment_alias="sh", order_alias="o")  # the one rule, rendered
+    p.update(on_time_params)
     sql = f"""
 WITH batch AS ({batch}),
 enr AS (
@@ -170,8 +173,7 @@ shp AS (
   WHERE {of_batch('sh')} AND sh.shipped_at >= %(ship_floor)s),
 ord AS (
   SELECT o.store_id, {day_of} AS d, COUNT(*) AS n,
-    SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL AND sh.shipped_at <= sh.deadline
-        THEN 1 ELSE 0 END) AS t,
+    SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END) AS t,
     SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL THEN 1 ELSE 0 END) AS pc
   FROM merchants_order o LEFT JOIN shp sh ON sh.order_id = o.id
   WHERE {of_batch('o')} AND o.channel = %(taote)s

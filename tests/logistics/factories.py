@@ -4,7 +4,8 @@ from decimal import Decimal
 import factory
 
 from config import timeutil
-from logistics.models import Enrollment, LogisticsProfile, Shipment, shipping_deadline
+from logistics.models import Enrollment, LogisticsProfile, Shipment
+from logistics.rules import shipping_deadline
 from merchants.models import Order
 from tests.factories import OrderFactory, ProductFactory, StoreFactory
 
