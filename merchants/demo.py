@@ -7,8 +7,9 @@ from config.api.errors import DomainError
 from merchants.applications.models import CreditApplication, Holiday
 from merchants.applications.services import application_approve, application_submit
 from merchants.credit.selectors import store_credit
-from merchants.credit.services import ensure_default_indicators, evaluate_month
-from merchants.violations.models import PenaltyRule, Violation
+from merchants.credit.services import evaluate_month
+from merchants.defaults import create_default_rows
+from merchants.violations.models import Violation
 from merchants.violations.services import violation_confirm, violation_open, violation_revoke
 
 HOLIDAYS = [(dt.date(2026, 10, d), "国庆节") for d in range(1, 8)] + [
@@ -19,9 +20,7 @@ SENSITIVE = {"business_license_no": "91420100MA4K{:06d}", "legal_rep_id_no": "42
 
 
 def seed(*, stores, now):
-    ensure_default_indicators()
-    for kind in Violation.Kind.values:
-        PenaltyRule.for_kind(kind)
+    create_default_rows()
     for day, name in HOLIDAYS:
         Holiday.objects.get_or_create(date=day, defaults={"name": name, "working_day": "worked" in name})
     evaluate_month(month=timeutil.previous_month(now), now=now)

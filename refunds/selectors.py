@@ -1,6 +1,7 @@
 """Reads for refunds: the clocks of SPEC §3 (when a case or negotiation is due), the four KPIs
-and the dispute/return rates the credit score uses. Everything is SQL aggregation: one query per call, whatever the number of stores or cases
-(each KPI is a correlated aggregate subquery on the store row)."""
+and the dispute/return rates the credit score uses. Everything is SQL aggregation: one query
+per call, whatever the number of stores or cases (each KPI is a correlated aggregate subquery
+on the store row)."""
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 

@@ -6,7 +6,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
 
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
-from .services import ensure_default_indicators
 
 
 @admin.register(StoreMetrics)
@@ -58,9 +57,6 @@ class CreditIndicatorAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def changelist_view(self, request, extra_context=None):
-        ensure_default_indicators()
-        return super().changelist_view(request, extra_context)
 
 
 @admin.register(CreditEvaluation)
