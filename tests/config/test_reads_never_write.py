@@ -121,3 +121,10 @@ def test_singleton_policy_pages_work_on_an_empty_table(admin_client):
     assert not RefundPolicy.objects.exists()
     form = response.context["adminform"].form
     assert form.initial["merchant_decision_hours"] == RefundPolicy().merchant_decision_hours
+    # saving the page is what creates the row
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["merchant_decision_hours"] = 24
+    response = admin_client.post(reverse("admin:refunds_refundpolicy_change", args=[1]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert RefundPolicy.objects.get().merchant_decision_hours == 24
+    assert RefundPolicy.current().merchant_decision_hours == 24
