@@ -1,7 +1,8 @@
-"""The two shipping rules of SPEC §4 "On time", each in one place: `shipping_deadline` computes
-an order's deadline when it ships, `on_time_q` decides whether it shipped on time. The ORM
-filters, the admin (filter and column), the API and the weekly settlement's raw SQL
-(`on_time_sql`) all go through them."""
+"""The shipping rules of SPEC §4, each in one place: `shipping_deadline` computes an order's
+deadline when it ships, `on_time_q` decides whether it shipped on time, and
+`refunded_before_shipping_q` which orders leave the denominator. The ORM filters, the admin
+(filter and column), the API and the weekly settlement's raw SQL (`*_sql`, rendered from the
+same Q) all go through them."""
 import datetime as dt
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
@@ -47,3 +48,18 @@ def on_time_sql(*, shipment_alias: str, order_alias: str) -> tuple[str, dict]:
     as `shipment_alias` and `order_alias`: (condition, named parameters)."""
     return q_as_sql(Shipment, on_time_q(), param_prefix="on_time_",
                     aliases={Shipment._meta.db_table: shipment_alias, Order._meta.db_table: order_alias})
+
+
+def refunded_before_shipping_q(*, shipment: str = "shipment__") -> Q:
+    """SPEC §4 denominator: an order refunded before it shipped (or refunded and never shipped)
+    is not counted. On Order; `shipment` is the lookup path to its shipment. (A shipment always
+    has `shipped_at`, so a null one means there is none.)"""
+    return Q(refunded_at__isnull=False) & (Q(**{f"{shipment}shipped_at__isnull": True})
+                                           | Q(refunded_at__lt=F(f"{shipment}shipped_at")))
+
+
+def refunded_before_shipping_sql(*, order_alias: str, shipment_alias: str) -> tuple[str, dict]:
+    """`refunded_before_shipping_q` rendered for hand-written SQL where the order is
+    `order_alias` and its shipment (if any, a LEFT JOIN) `shipment_alias`."""
+    return q_as_sql(Order, refunded_before_shipping_q(), param_prefix="refunded_",
+                    aliases={Order._meta.db_table: order_alias, Shipment._meta.db_table: shipment_alias})

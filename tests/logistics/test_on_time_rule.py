@@ -1,14 +1,16 @@
 """SPEC §4 "On time" has one home (`logistics.rules.on_time_q`): the ORM filter, the annotated
 column the API and admin show, the admin filter, the monthly credit metric and the weekly
-settlement's raw SQL all give the same answer on the boundary cases."""
+settlement's raw SQL all give the same answer on the boundary cases; the same for the
+denominator rule "refunded before shipping"."""
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from config import timeutil
 from logistics import selectors
 from logistics.models import Shipment
-from logistics.rules import on_time_q, on_time_sql
+from logistics.rules import on_time_q, on_time_sql, refunded_before_shipping_q
 from merchants.models import Order
 from tests.factories import OrderFactory
 from tests.logistics.factories import WEEK, EnrollmentFactory, ShipmentFactory
@@ -16,6 +18,7 @@ from tests.logistics.factories import WEEK, EnrollmentFactory, ShipmentFactory
 pytestmark = pytest.mark.django_db
 SATURDAY = WEEK + dt.timedelta(days=5)
 SUNDAY = WEEK + dt.timedelta(days=6)
+SECOND = dt.timedelta(seconds=1)
 
 
 def at(day, hour, minute=0, second=0):
@@ -87,3 +90,31 @@ def test_the_settlement_sql_fragment_is_rendered_from_the_rule():
     sql, params = on_time_sql(shipment_alias="sh", order_alias="o")
     assert 'sh."shipped_at" <= (sh."deadline")' in sql and 'sh."picked_up_at" IS NOT NULL' in sql
     assert 'o."channel" = %(on_time_0)s' in sql and params == {"on_time_0": Order.Channel.TAOTE}
+
+
+# name: (refunded relative to shipping or None, shipped?, in the denominator?)
+DENOMINATOR_CASES = {
+    "refunded_a_second_before_shipping": (-SECOND, True, False),
+    "refunded_as_it_shipped": (dt.timedelta(0), True, True),
+    "refunded_after_shipping": (SECOND, True, True),
+    "refunded_never_shipped": (dt.timedelta(0), False, False),
+    "not_refunded_never_shipped": (None, False, True),
+}
+
+
+def test_weekly_sql_and_orm_agree_on_orders_refunded_before_shipping():
+    paid, shipped = at(SATURDAY, 9), at(SATURDAY, 10)
+    stores = {}
+    for name, (refunded, ships, _counted) in DENOMINATOR_CASES.items():
+        store = EnrollmentFactory(counting_from=SATURDAY, joined_at=at(SATURDAY - dt.timedelta(days=2), 9)).store
+        order = OrderFactory(store=store, product__store=store, paid_at=paid,
+                             refunded_at=None if refunded is None else shipped + refunded,
+                             refunded_amount=Decimal("0.00") if refunded is None else Decimal("99.00"))
+        if ships:
+            ShipmentFactory(order=order, shipped_at=shipped)
+        stores[name] = store
+    counted = {name for name, case in DENOMINATOR_CASES.items() if case[2]}
+    orm = Order.objects.filter(store__in=stores.values()).exclude(refunded_before_shipping_q())
+    assert names(stores, orm.values_list("store_id", flat=True)) == counted
+    figures = selectors.week_figures(WEEK, [store.pk for store in stores.values()])
+    assert names(stores, [f.store_id for f in figures if f.orders == 1]) == counted
