@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
-from merchants.models import Order
 
 from .models import (
     AdCreditGrant,
@@ -27,6 +26,8 @@ from .models import (
     Shipment,
     WeeklyResult,
 )
+from .rules import on_time_q
+from .selectors import shipments_with_on_time
 from .services import enrollment_cancel
 from .settlement import previous_week, settlement_start
 
@@ -84,12 +85,10 @@ class OnTimeFilter(admin.SimpleListFilter):
                 ("follow_up", _("no pickup after 24 h: follow up (主动跟单)"))]
 
     def queryset(self, request, queryset):
-        on_time = Q(official_logistics=True, picked_up_at__isnull=False, shipped_at__lte=F("deadline"),
-                    order__channel=Order.Channel.TAOTE)
         if self.value() == "on_time":
-            return queryset.filter(on_time)
+            return queryset.filter(on_time_q())
         if self.value() == "late":
-            return queryset.exclude(on_time)
+            return queryset.exclude(on_time_q())
         if self.value() == "awaiting":
             return queryset.filter(picked_up_at__isnull=True)
         if self.value() == "follow_up":
@@ -126,11 +125,11 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "shipped_at"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
+        return shipments_with_on_time(super().get_queryset(request)).annotate(
             _follow_up=ExpressionWrapper(Q(picked_up_at__isnull=True, shipped_at__lte=follow_up_cutoff()),
                                          output_field=BooleanField()))
 
-    @admin.display(description=_("on time"), boolean=True)
+    @admin.display(description=_("on time"), boolean=True, ordering="on_time")
     def on_time_flag(self, obj):
         return obj.on_time
 

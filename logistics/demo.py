@@ -12,7 +12,8 @@ from merchants.models import Order, Product
 from merchants.stores.services import product_create
 
 from . import services
-from .models import Enrollment, LogisticsPolicy, SettlementRun, Shipment, normalise_city, shipping_deadline
+from .models import Enrollment, LogisticsPolicy, SettlementRun, Shipment, normalise_city
+from .rules import shipping_deadline
 from .selectors import week_finishes_at
 from .settlement import previous_week, settlement_start
 

@@ -1,6 +1,5 @@
 """The on-time shipping incentive plan (消费者体验升级计划, SPEC §4): per-store logistics
 profile, plan enrollment, shipments with their deadlines, weekly settlement."""
-import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -147,16 +146,6 @@ class Enrollment(models.Model):
         return f"{self.store} · {self.get_status_display()}"
 
 
-def shipping_deadline(paid_at: dt.datetime) -> dt.datetime:
-    """SPEC §4: paid before 17:00 local (17:00:00 is not before) → 20:00 the same day, else 20:00
-    the next day; shipping at the deadline itself is on time."""
-    paid_local = timeutil.local(paid_at)
-    day = paid_local.date()
-    if paid_local.time() >= dt.time(17, 0):
-        day += dt.timedelta(days=1)
-    return timeutil.local_at(day, 20)
-
-
 class Shipment(models.Model):
     """A parcel the merchant shipped for one order (once per order)."""
 
@@ -186,12 +175,6 @@ class Shipment(models.Model):
 
     def __str__(self):
         return self.tracking_no
-
-    @property
-    def on_time(self) -> bool:
-        """SPEC §4: Taote order, official logistics, shipped by the deadline, pickup scanned."""
-        return bool(self.official_logistics and self.picked_up_at is not None and self.shipped_at <= self.deadline
-                    and self.order.channel == Order.Channel.TAOTE)
 
 
 class SettlementRun(models.Model):

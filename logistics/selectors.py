@@ -5,12 +5,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from config import timeutil
 from merchants.models import Order, Violation
 
 from .models import Enrollment, Shipment
+from .rules import (
+    on_time_expression,
+    on_time_q,
+    on_time_sql,
+    refunded_before_shipping_q,
+    refunded_before_shipping_sql,
+)
 
 DISQUALIFYING_KINDS = (Violation.Kind.FAKE_TRANSACTIONS, Violation.Kind.FAKE_SHIPPING)
 DAYS = range(7)
@@ -22,17 +29,11 @@ def order_shipped_at(order_id: int):
 
 
 # --- on-time rules as SQL conditions ----------------------------------------------------------
-def on_time_q(prefix: str = "shipment__") -> Q:
-    """An order shipped on time (SPEC §4): official logistics, shipped by the deadline, pickup
-    scanned. (The Taote-channel condition is on the order.)"""
-    p = prefix
-    return Q(**{f"{p}official_logistics": True, f"{p}picked_up_at__isnull": False,
-                f"{p}shipped_at__lte": F(f"{p}deadline")})
-
-
-def refunded_before_shipping_q() -> Q:
-    """Fully refunded before it shipped, or refunded and never shipped: out of the denominator."""
-    return Q(refunded_at__isnull=False) & (Q(shipment__isnull=True) | Q(refunded_at__lt=F("shipment__shipped_at")))
+def shipments_with_on_time(queryset=None):
+    """Shipments with an `on_time` column computed in SQL by the one rule (`rules.on_time_q`):
+    what the API and the admin show."""
+    queryset = Shipment.objects.all() if queryset is None else queryset
+    return queryset.annotate(on_time=on_time_expression())
 
 
 def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
@@ -45,7 +46,8 @@ def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
                                  paid_at__lt=end)
             .exclude(refunded_before_shipping_q())
             .order_by().values("store_id")
-            .annotate(n=Count("id"), on_time=Count("id", filter=on_time_q()), shipped=Count("shipment")))
+            .annotate(n=Count("id"), on_time=Count("id", filter=on_time_q(shipment="shipment__", order="")),
+                      shipped=Count("shipment")))
     out = {store_id: {"on_time_rate": None} for store_id in store_ids}
     for row in rows:
         if row["shipped"] and row["n"]:
@@ -101,10 +103,11 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str,
     and the day a top-up brings it back to ≥ 0 counts again, with no new T+2.
 
     Denominator: Taote orders paid on counted days, excluding orders fully refunded before
-    shipping (or refunded and never shipped). On time: official logistics, shipped at or before
-    the deadline, pickup scanned. Parcels: those orders' official-logistics shipments with a
-    pickup scan, on time or not. Disqualified: a fake-transactions or fake-shipping violation
-    that occurred in the week and is confirmed now."""
+    shipping (or refunded and never shipped): `rules.refunded_before_shipping_q`. On time:
+    `rules.on_time_q`. Both are rendered into the statement from those definitions. Parcels:
+    those orders' official-logistics shipments with a pickup scan, on time or not. Disqualified:
+    a fake-transactions or fake-shipping violation that occurred in the week and is confirmed
+    now."""
     days = [monday + dt.timedelta(days=i) for i in DAYS]
     starts = [timeutil.local_midnight(d) for d in days]
     ends = [timeutil.local_midnight(d + dt.timedelta(days=1)) for d in days]
@@ -148,6 +151,10 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str,
     day_of = "CASE " + " ".join(f"WHEN o.paid_at < %(e{i})s THEN {i}" for i in range(6)) + " ELSE 6 END"
     counted = "CASE ord.d " + " ".join(f"WHEN {i} THEN c.k{i}" for i in DAYS) + " END"
     ks = ", ".join(f"c.k{i}" for i in DAYS)
+    # the rules, rendered from their one definition
+    on_time, on_time_params = on_time_sql(shipment_alias="sh", order_alias="o")
+    refunded, refunded_params = refunded_before_shipping_sql(order_alias="o", shipment_alias="sh")
+    p.update(on_time_params, **refunded_params)
     sql = f"""
 WITH batch AS ({batch}),
 enr AS (
@@ -170,13 +177,12 @@ shp AS (
   WHERE {of_batch('sh')} AND sh.shipped_at >= %(ship_floor)s),
 ord AS (
   SELECT o.store_id, {day_of} AS d, COUNT(*) AS n,
-    SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL AND sh.shipped_at <= sh.deadline
-        THEN 1 ELSE 0 END) AS t,
+    SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END) AS t,
     SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL THEN 1 ELSE 0 END) AS pc
   FROM merchants_order o LEFT JOIN shp sh ON sh.order_id = o.id
   WHERE {of_batch('o')} AND o.channel = %(taote)s
     AND o.paid_at >= %(week_start)s AND o.paid_at < %(week_end)s
-    AND (o.refunded_at IS NULL OR (sh.order_id IS NOT NULL AND o.refunded_at >= sh.shipped_at))
+    AND NOT {refunded}
   GROUP BY o.store_id, {day_of})
 SELECT c.store_id, ({' + '.join(f'c.k{i}' for i in DAYS)}) AS counted_days,
   COALESCE(SUM({counted} * ord.n), 0) AS orders,

@@ -13,7 +13,8 @@ from config.money import money
 from merchants.models import Order, Store
 from merchants.orders.services import check_event_time
 
-from .models import Enrollment, LogisticsPolicy, LogisticsProfile, Shipment, normalise_city, shipping_deadline
+from .models import Enrollment, LogisticsPolicy, LogisticsProfile, Shipment, normalise_city
+from .rules import shipping_deadline
 
 COUNTING_DELAY_DAYS = 2  # T+2
 

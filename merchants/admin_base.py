@@ -30,7 +30,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 class SingletonPolicyAdmin(HistoryAdmin):
-    """The changelist goes straight to the one row; no add or delete."""
+    """The changelist goes straight to the one row; no add or delete. With no row yet (a fresh or
+    flushed database) the page shows the code's defaults and saving it creates the row: viewing
+    writes nothing."""
 
     def has_add_permission(self, request):
         return False
@@ -39,9 +41,15 @@ class SingletonPolicyAdmin(HistoryAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        obj = self.model.current()
         opts = self.model._meta
-        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
+                                            args=[self.model.PK]))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and str(object_id) == str(self.model.PK):
+            return self.model.current()
+        return obj
 
 
 class ReadOnlyAdminMixin:

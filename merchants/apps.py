@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,9 @@ class MerchantsConfig(AppConfig):
 
     def ready(self):
         from merchants import registry
+        from merchants.defaults import create_default_rows
         from merchants.demo import seed
 
         registry.provide_demo(seed)
+        # after the whole `migrate` (every app's tables exist), not per app
+        post_migrate.connect(create_default_rows, sender=self, dispatch_uid="merchants.create_default_rows")

@@ -7,9 +7,12 @@ from config.api.errors import DomainError
 from merchants.applications.models import CreditApplication, Holiday
 from merchants.applications.services import application_approve, application_submit
 from merchants.credit.selectors import store_credit
-from merchants.credit.services import ensure_default_indicators, evaluate_month
-from merchants.violations.models import PenaltyRule, Violation
+from merchants.credit.services import evaluate_month
+from merchants.defaults import create_default_rows
+from merchants.violations.models import Violation
 from merchants.violations.services import violation_confirm, violation_open, violation_revoke
+from merchants.webhooks.models import WebhookEndpoint
+from merchants.webhooks.services import SUBSCRIBABLE, endpoint_create, endpoint_ping
 
 HOLIDAYS = [(dt.date(2026, 10, d), "国庆节") for d in range(1, 8)] + [
     (dt.date(2026, 9, 27), "国庆调休 (worked)"), (dt.date(2027, 1, 1), "元旦"),
@@ -19,16 +22,24 @@ SENSITIVE = {"business_license_no": "91420100MA4K{:06d}", "legal_rep_id_no": "42
 
 
 def seed(*, stores, now):
-    ensure_default_indicators()
-    for kind in Violation.Kind.values:
-        PenaltyRule.for_kind(kind)
+    create_default_rows()
     for day, name in HOLIDAYS:
         Holiday.objects.get_or_create(date=day, defaults={"name": name, "working_day": "worked" in name})
     evaluate_month(month=timeutil.previous_month(now), now=now)
     if len(stores) < 6:
         return
+    _webhooks(stores[2])
     _violations(stores, now)
     _applications(stores, now)
+
+
+def _webhooks(store):
+    """One store listens to every event at a local address nothing answers (port 9, discard):
+    its deliveries show the retry schedule in the admin and the API."""
+    if WebhookEndpoint.objects.filter(store=store).exists():
+        return
+    endpoint = endpoint_create(store=store, url="http://127.0.0.1:9/demo-hooks", events=SUBSCRIBABLE)
+    endpoint_ping(endpoint=endpoint)
 
 
 def _violations(stores, now):

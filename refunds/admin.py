@@ -3,7 +3,6 @@ policy, stores' automation rules, and the stores' refund KPIs. Every change goes
 services, so the history names the operator."""
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,13 +29,6 @@ def _time_left(deadline, now):
     return _("%(h)dh %(m)02dm left") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
 
 
-def overdue_q(now) -> Q:
-    """A deadline passed and the sweep has not applied it yet (or keeps failing)."""
-    return (Q(status=S.PENDING, merchant_deadline__lte=now)
-            | Q(status=S.AWAITING_RETURN, return_shipped_at__isnull=True, return_ship_deadline__lte=now)
-            | Q(status=S.RETURN_RECEIVED, refund_deadline__lte=now))
-
-
 class OverdueFilter(admin.SimpleListFilter):
     title = _("overdue")
     parameter_name = "overdue"
@@ -46,9 +38,9 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(overdue_q(timezone.now()))
+            return queryset.filter(selectors.case_overdue_q(timezone.now()))
         if self.value() == "no":
-            return queryset.exclude(overdue_q(timezone.now()))
+            return queryset.exclude(selectors.case_overdue_q(timezone.now()))
         return queryset
 
 

@@ -1,20 +1,66 @@
-"""Reads for refunds: the four KPIs of SPEC §3 and the dispute/return rates the credit score
-uses. Everything is SQL aggregation: one query per call, whatever the number of stores or cases
-(each KPI is a correlated aggregate subquery on the store row)."""
+"""Reads for refunds: the clocks of SPEC §3 (when a case or negotiation is due), the four KPIs
+and the dispute/return rates the credit score uses. Everything is SQL aggregation: one query
+per call, whatever the number of stores or cases (each KPI is a correlated aggregate subquery
+on the store row)."""
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from config import timeutil
 from config.money import rate
 from merchants.models import Order, Store
 
-from .models import RefundCase, RefundPolicy, RefundType
+from .models import Negotiation, RefundCase, RefundPolicy, RefundType
 
 HOURS = Decimal("0.01")
 WINDOW_DAYS = 30
+S = RefundCase.Status
+
+
+# --- clocks: each one rule, used by the timeout sweep (services) and the admin's filters ------------
+# A deadline is the first instant the window is closed (windows are half-open [start, deadline)),
+# so a clock is due at its deadline itself.
+def negotiation_expired_q(at) -> Q:
+    """On Negotiation: an open proposal whose answer window (min(proposed + 36 h, case deadline))
+    has closed at `at`; the sweep expires it and the case stays pending."""
+    return Q(status=Negotiation.Status.OPEN, expires_at__lte=at)
+
+
+def decision_due_q(at) -> Q:
+    """On RefundCase: pending past the merchant's 36-hour decision deadline at `at`; the sweep
+    agrees it as originally requested."""
+    return Q(status=S.PENDING, merchant_deadline__lte=at)
+
+
+def return_ship_due_q(at) -> Q:
+    """On RefundCase: an agreed return the buyer has not shipped back within the 7-day window at
+    `at`; the sweep closes the case."""
+    return Q(status=S.AWAITING_RETURN, return_shipped_at__isnull=True, return_ship_deadline__lte=at)
+
+
+def refund_due_q(at) -> Q:
+    """On RefundCase: a received return the merchant has not refunded within 48 hours at `at`;
+    the sweep refunds it and opens an after-sales-delay violation."""
+    return Q(status=S.RETURN_RECEIVED, refund_deadline__lte=at)
+
+
+def case_overdue_q(at) -> Q:
+    """On RefundCase: any of the case's own clocks has run out at `at` and the sweep has not
+    applied it yet (or keeps failing)."""
+    return decision_due_q(at) | return_ship_due_q(at) | refund_due_q(at)
 
 
 def kpi_window(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ from merchants.models import Order, Violation
 from merchants.orders.services import check_event_time, order_record_refund
 from merchants.violations.services import violation_open
 
-from . import events
+from . import events, selectors
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, RefundType
 
 log = logging.getLogger(__name__)
@@ -427,9 +428,9 @@ class SweepResult:
     errors: int = 0
 
 
-def _claim(case_id: int, **due) -> RefundCase | None:
+def _claim(case_id: int, due: Q = Q()) -> RefundCase | None:
     """Lock one due case, or None if another sweeper holds it or it is no longer due."""
-    return RefundCase.objects.select_for_update(skip_locked=True).filter(pk=case_id, **due).first()
+    return RefundCase.objects.select_for_update(skip_locked=True).filter(due, pk=case_id).first()
 
 
 def _sweep(candidates, act, result: SweepResult, counter: str, batch_size: int):
@@ -466,15 +467,15 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
         case = _claim(case_id)
         if case is None:
             return False
-        negotiation = Negotiation.objects.select_for_update().filter(case=case, status=N.OPEN,
-                                                                     expires_at__lte=now).first()
+        negotiation = Negotiation.objects.select_for_update().filter(selectors.negotiation_expired_q(now),
+                                                                     case=case).first()
         if negotiation is None:
             return False
         _negotiation_move(negotiation, N.EXPIRED, actor=actor, at=negotiation.expires_at)
         return True
 
     def auto_agree(case_id):
-        case = _claim(case_id, status=S.PENDING, merchant_deadline__lte=now)
+        case = _claim(case_id, selectors.decision_due_q(now))
         if case is None:
             return False
         negotiation = _open_negotiation(case)
@@ -485,8 +486,7 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
         return True
 
     def close_unreturned(case_id):
-        case = _claim(case_id, status=S.AWAITING_RETURN, return_shipped_at__isnull=True,
-                      return_ship_deadline__lte=now)
+        case = _claim(case_id, selectors.return_ship_due_q(now))
         if case is None:
             return False
         _case_move(case, "close_unreturned", actor=actor, note="return not shipped in time",
@@ -494,7 +494,7 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
         return True
 
     def auto_refund(case_id):
-        case = _claim(case_id, status=S.RETURN_RECEIVED, refund_deadline__lte=now)
+        case = _claim(case_id, selectors.refund_due_q(now))
         if case is None:
             return False
         _case_move(case, "refund_return", actor=actor, note="merchant did not refund in time", refunded_at=now)
@@ -506,16 +506,14 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
                        dedup_key=f"refund_case:{case.pk}:after_sales_delay")
         return True
 
-    open_negotiations = Negotiation.objects.filter(status=N.OPEN, expires_at__lte=now).values("case_id")
-    _sweep(RefundCase.objects.filter(pk__in=open_negotiations), expire_negotiation, result,
-           "negotiations_expired", batch_size)
-    _sweep(RefundCase.objects.filter(status=S.PENDING, merchant_deadline__lte=now), auto_agree, result,
-           "cases_auto_agreed", batch_size)
-    _sweep(RefundCase.objects.filter(status=S.AWAITING_RETURN, return_shipped_at__isnull=True,
-                                     return_ship_deadline__lte=now), close_unreturned, result,
-           "returns_closed", batch_size)
-    _sweep(RefundCase.objects.filter(status=S.RETURN_RECEIVED, refund_deadline__lte=now), auto_refund, result,
-           "cases_auto_refunded", batch_size)
+    expired = Negotiation.objects.filter(selectors.negotiation_expired_q(now)).values("case_id")
+    _sweep(RefundCase.objects.filter(pk__in=expired), expire_negotiation, result, "negotiations_expired", batch_size)
+    _sweep(RefundCase.objects.filter(selectors.decision_due_q(now)), auto_agree, result, "cases_auto_agreed",
+           batch_size)
+    _sweep(RefundCase.objects.filter(selectors.return_ship_due_q(now)), close_unreturned, result, "returns_closed",
+           batch_size)
+    _sweep(RefundCase.objects.filter(selectors.refund_due_q(now)), auto_refund, result, "cases_auto_refunded",
+           batch_size)
     return result
 
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from config import timeutil
 from config.api.views import PlatformGenericView, errors
-from logistics import services
+from logistics import selectors, services
 from logistics.models import Enrollment, LogisticsPolicy, Shipment, WeeklyResult
 from merchants.models import Order, Store
 from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSet
@@ -32,7 +32,7 @@ class PlatformLogisticsSetup(PlatformGenericView):
 
 class PlatformShipmentPickup(PlatformGenericView):
     serializer_class = s.LogisticsPickupIn
-    queryset = Shipment.objects.select_related("order")
+    queryset = Shipment.objects.all()
 
     @extend_schema(request=s.LogisticsPickupIn, responses={200: s.LogisticsShipmentOut, **errors(
         400, 401, 403, 404, _400="invalid input, timestamp_in_future, pickup_before_shipment")},
@@ -42,7 +42,7 @@ class PlatformShipmentPickup(PlatformGenericView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         shipment = services.shipment_record_pickup(shipment=shipment, **data.validated_data)
-        return Response(s.LogisticsShipmentOut(shipment).data)
+        return Response(s.LogisticsShipmentOut(selectors.shipments_with_on_time().get(pk=shipment.pk)).data)
 
 
 class PlatformPickupByTracking(PlatformGenericView):
@@ -54,11 +54,10 @@ class PlatformPickupByTracking(PlatformGenericView):
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        shipment = get_object_or_404(Shipment.objects.select_related("order"),
-                                     tracking_no=data.validated_data["tracking_no"].strip())
+        shipment = get_object_or_404(Shipment.objects.all(), tracking_no=data.validated_data["tracking_no"].strip())
         shipment = services.shipment_record_pickup(shipment=shipment,
                                                    picked_up_at=data.validated_data["picked_up_at"])
-        return Response(s.LogisticsShipmentOut(shipment).data)
+        return Response(s.LogisticsShipmentOut(selectors.shipments_with_on_time().get(pk=shipment.pk)).data)
 
 
 # --- merchant clients ----------------------------------------------------------------------------
@@ -118,7 +117,7 @@ class ShipmentFilter(filters.FilterSet):
 class ShipmentViewSet(MerchantReadOnlyViewSet):
     """The caller's shipments; POST ships one of the caller's orders now."""
 
-    queryset = Shipment.objects.select_related("order").order_by("-shipped_at", "-id")
+    queryset = selectors.shipments_with_on_time().order_by("-shipped_at", "-id")
     serializer_class = s.LogisticsShipmentOut
     filterset_class = ShipmentFilter
 
@@ -134,7 +133,7 @@ class ShipmentViewSet(MerchantReadOnlyViewSet):
             raise exceptions.NotFound("Order not found.")
         shipment = services.shipment_create(order=order, tracking_no=data.validated_data["tracking_no"],
                                             official_logistics=data.validated_data["official_logistics"])
-        shipment = Shipment.objects.select_related("order").get(pk=shipment.pk)
+        shipment = selectors.shipments_with_on_time().get(pk=shipment.pk)
         return Response(s.LogisticsShipmentOut(shipment).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
 
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
-from .services import ensure_default_indicators
 
 
 @admin.register(StoreMetrics)
@@ -62,9 +61,6 @@ class CreditIndicatorAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def changelist_view(self, request, extra_context=None):
-        ensure_default_indicators()
-        return super().changelist_view(request, extra_context)
 
 
 @admin.register(CreditEvaluation)

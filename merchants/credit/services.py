@@ -73,14 +73,24 @@ METRIC_FIELDS = ["monthly_sales", "repeat_rate", "dsr_score", "on_time_rate", "c
                  "marketing_participation"]
 
 
-def ensure_default_indicators() -> list[CreditIndicator]:
+def _indicator_defaults(name: str) -> dict:
+    dimension, zero_at, full_at, weight = DEFAULT_INDICATORS[name]
+    return dict(dimension=dimension, zero_at=Decimal(zero_at), full_at=Decimal(full_at), weight=Decimal(weight))
+
+
+def credit_indicators() -> list[CreditIndicator]:
+    """The saved indicators, and any missing one at its code default (unsaved): a read, so
+    scoring and the advisor work on a database where the rows were never created."""
     existing = {i.name: i for i in CreditIndicator.objects.all()}
-    for name, (dimension, zero_at, full_at, weight) in DEFAULT_INDICATORS.items():
-        if name not in existing:
-            existing[name], _ = CreditIndicator.objects.get_or_create(
-                name=name, defaults=dict(dimension=dimension, zero_at=Decimal(zero_at), full_at=Decimal(full_at),
-                                         weight=Decimal(weight)))
-    return list(existing.values())
+    return [*existing.values(), *(CreditIndicator(name=name, **_indicator_defaults(name))
+                                  for name in DEFAULT_INDICATORS if name not in existing)]
+
+
+def ensure_default_indicators(using: str = "default") -> None:
+    """Create the missing indicator rows at their defaults, so operators can edit them (after
+    `migrate`, and by the demo seed)."""
+    for name in DEFAULT_INDICATORS:
+        CreditIndicator.objects.using(using).get_or_create(name=name, defaults=_indicator_defaults(name))
 
 
 def floor_to_100(value: Decimal) -> Decimal:
@@ -105,7 +115,7 @@ class ScoreResult:
 def score_values(values: dict, *, sources: dict | None = None, indicators=None,
                  policy: CreditScorePolicy | None = None) -> ScoreResult:
     """Score one store's indicator values (name → Decimal or None)."""
-    indicators = indicators if indicators is not None else ensure_default_indicators()
+    indicators = indicators if indicators is not None else credit_indicators()
     policy = policy or CreditScorePolicy.current()
     sources = sources or {}
     by_dim = {d: [Decimal(0), Decimal(0)] for d in Dimension.values}  # Σ weight×score, Σ weight
@@ -182,7 +192,7 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
     store's base limit from its latest evaluated month."""
     now = now or timezone.now()
-    indicators = ensure_default_indicators()
+    indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     rows = []
     for store_id, (values, sources) in _batch_values(store_ids, month).items():

@@ -89,7 +89,3 @@ class PenaltyRuleAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def changelist_view(self, request, extra_context=None):
-        for kind in Violation.Kind.values:
-            PenaltyRule.for_kind(kind)
-        return super().changelist_view(request, extra_context)

@@ -130,5 +130,5 @@ class PenaltyRule(models.Model):
 
     @classmethod
     def for_kind(cls, kind: str) -> "PenaltyRule":
-        rule, _created = cls.objects.get_or_create(kind=kind, defaults=cls.DEFAULTS.get(kind, {}))
-        return rule
+        """The saved rule for `kind`, or its defaults in memory (unsaved): reading never writes."""
+        return cls.objects.filter(kind=kind).first() or cls(kind=kind, **cls.DEFAULTS.get(kind, {}))

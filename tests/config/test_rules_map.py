@@ -39,9 +39,9 @@ def test_every_name_in_the_rules_map_imports():
 
 
 def test_a_renamed_function_fails_to_resolve():
-    assert callable(resolve("logistics/models.py", "shipping_deadline"))
+    assert callable(resolve("logistics/rules.py", "shipping_deadline"))
     with pytest.raises(AttributeError):
-        resolve("logistics/models.py", "shipping_deadline_renamed")
+        resolve("logistics/rules.py", "shipping_deadline_renamed")
     with pytest.raises(ImportError):
         resolve("logistics/moved.py", "shipping_deadline")
 

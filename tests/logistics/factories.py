@@ -13,8 +13,8 @@ from logistics.models import (
     SettlementRun,
     Shipment,
     WeeklyResult,
-    shipping_deadline,
 )
+from logistics.rules import shipping_deadline
 from merchants.models import Order
 from tests.factories import OrderFactory, ProductFactory, StoreFactory
 

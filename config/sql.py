@@ -1,0 +1,31 @@
+"""Render an ORM condition as a SQL fragment for a hand-written statement, so a rule defined once
+as a `Q` is the same rule in raw SQL and cannot drift from the ORM's version."""
+import itertools
+
+from django.db import connection
+from django.db.models import Q
+
+
+def q_as_sql(model, q: Q, *, aliases: dict[str, str], param_prefix: str) -> tuple[str, dict]:
+    """`q` on `model` as (SQL condition, named parameters) for a statement using pyformat
+    `%(name)s` parameters. `aliases` maps each table the condition reaches (the model's own and
+    those of joined relations) to the alias the statement gives it; a table the statement does
+    not name raises, rather than producing SQL that silently differs."""
+    query = model._default_manager.filter(q).query
+    change = {}
+    for alias, join in query.alias_map.items():
+        if join.table_name not in aliases:
+            raise ValueError(f"the condition reaches {join.table_name}, which the statement does not alias")
+        change[alias] = aliases[join.table_name]
+    query.change_aliases(change)
+    compiler = query.get_compiler(connection=connection)
+    sql, params = query.where.as_sql(compiler, connection)
+    counter = itertools.count()
+    names = {}
+    pieces = sql.split("%s")
+    out = [pieces[0]]
+    for piece, value in zip(pieces[1:], params, strict=True):
+        name = f"{param_prefix}{next(counter)}"
+        names[name] = value
+        out.append(f"%({name})s{piece}")
+    return "".join(out), names

@@ -1,0 +1,25 @@
+"""Rows whose defaults live in code: one row per policy (every app's `SingletonPolicy`), a penalty
+rule per violation kind, the credit-score indicators. They are created after `migrate` (and by
+the demo seed) so operators find them in the admin to edit. No code depends on them: reading a
+policy, a penalty rule or the indicators falls back to the same defaults in memory, because a
+read never writes and a test database's flush removes them."""
+from django.apps import apps
+from django.db import connections
+
+from merchants.credit.models import CreditIndicator
+from merchants.credit.services import ensure_default_indicators
+from merchants.policy import SingletonPolicy
+from merchants.violations.models import PenaltyRule, Violation
+
+
+def create_default_rows(*, using: str = "default", **_signal_kwargs) -> None:
+    """Idempotent; a model whose table is not migrated yet (a partial `migrate`) is skipped."""
+    tables = set(connections[using].introspection.table_names())
+    for model in apps.get_models():
+        if issubclass(model, SingletonPolicy) and model._meta.db_table in tables:
+            model.objects.using(using).get_or_create(pk=model.PK)
+    if PenaltyRule._meta.db_table in tables:
+        for kind in Violation.Kind.values:
+            PenaltyRule.objects.using(using).get_or_create(kind=kind, defaults=PenaltyRule.DEFAULTS.get(kind, {}))
+    if CreditIndicator._meta.db_table in tables:
+        ensure_default_indicators(using)
