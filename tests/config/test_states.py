@@ -125,3 +125,20 @@ def test_bulk_form_with_nothing_to_move_changes_nothing():
     assert states.bulk_transition(Violation.objects.filter(pk=violation.pk), S.DISMISSED, reason="x") == []
     violation.refresh_from_db()
     assert violation.status == S.REVOKED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bulk_sweeps_move_each_row_once_with_one_history_row(threads):
+    ids = [v.pk for v in ViolationFactory.create_batch(30)]
+
+    def sweep(i):
+        return states.bulk_transition(Violation.objects.filter(pk__in=ids), S.DISMISSED, reason=f"job: sweep {i}",
+                                      skip_locked=i % 2 == 0)
+
+    results = threads(sweep, 6)
+    moved = [pk for r in results for pk in r]
+    assert sorted(moved) == sorted(ids), results
+    assert set(Violation.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.DISMISSED}
+    dismissed_rows = Violation.history.filter(id__in=ids, status=S.DISMISSED)
+    assert dismissed_rows.count() == 30
