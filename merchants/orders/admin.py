@@ -13,6 +13,8 @@ class OrderAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["store", "product"]
     list_select_related = ["store", "product"]
     date_hierarchy = "paid_at"
+    # The lifecycle moves only through the platform's API (config.states), never by editing here.
+    readonly_fields = ["status"]
 
     def has_delete_permission(self, request, obj=None):
         return False

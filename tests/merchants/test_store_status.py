@@ -1,12 +1,12 @@
 """Operators suspend, reactivate and grade stores only through services: a reason is required
-and each change is one history row with who and why; the admin form no longer edits them."""
+and each change is one history row with who and why; no admin form edits a status."""
 import pytest
 from django.contrib.auth import get_user_model
 
 from config.api.errors import DomainError, StateConflict
 from merchants.models import Store
 from merchants.stores.services import store_grade_set, store_reactivate, store_suspend
-from tests.factories import StoreFactory, UserFactory
+from tests.factories import OrderFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,9 @@ def test_reactivate_and_set_grade_actions_call_the_services(admin_client):
     store.refresh_from_db()
     assert (store.status, store.grade) == (Store.Status.ACTIVE, Store.Grade.C)
     assert last_change(store).history_change_reason == "operator: op — grade B → C: complaints"
+
+
+def test_order_status_is_read_only_in_the_admin(admin_client):
+    order = OrderFactory()
+    page = admin_client.get(f"/admin/merchants/order/{order.pk}/change/")
+    assert page.status_code == 200 and b'name="status"' not in page.content
