@@ -39,6 +39,17 @@ def can_move(obj: Model, to: str) -> bool:
     return to in type(obj).TRANSITIONS.get(obj.status, ())
 
 
+def fit_reason(model: type[Model], reason: str) -> str:
+    """The reason cut to what the history table holds (simple_history's change reason is a
+    varchar(100); PostgreSQL refuses longer values), so a long operator reason never fails the
+    change itself."""
+    history = getattr(model, "history", None)
+    limit = history.model._meta.get_field("history_change_reason").max_length if history is not None else None
+    if limit and len(reason) > limit:
+        return reason[:limit - 1] + "…"
+    return reason
+
+
 def _refuse(obj: Model, to: str, code: str, message: Message):
     if callable(message):
         message = message(obj, to)
@@ -65,7 +76,7 @@ def transition(obj: Model, to: str, *, reason: str, user=None, sources: Iterable
     obj.status = to
     for name, value in fields.items():
         setattr(obj, name, value)
-    obj._change_reason = reason
+    obj._change_reason = fit_reason(type(obj), reason)
     if user is not None and getattr(user, "pk", None):
         obj._history_user = user
     if update_fields is not None:
@@ -97,6 +108,6 @@ def bulk_transition(queryset: QuerySet, to: str, *, reason: str, user=None, sour
         if history is not None:
             moved = model._default_manager.filter(pk__in=ids).order_by("pk")
             history.bulk_history_create(
-                moved, update=True, default_change_reason=reason, default_date=timezone.now(),
+                moved, update=True, default_change_reason=fit_reason(model, reason), default_date=timezone.now(),
                 default_user=user if user is not None and getattr(user, "pk", None) else None)
     return ids

@@ -81,7 +81,7 @@ def store_grade_set(*, store_id: int, grade: str, reason: str, user=None) -> Sto
     if store.grade == grade:
         raise DomainError("grade_unchanged", _("The store already has grade %(grade)s.") % {"grade": grade})
     previous, store.grade = store.grade, grade
-    store._change_reason = f"{_operator(user)} — grade {previous} → {grade}: {reason}"
+    store._change_reason = states.fit_reason(Store, f"{_operator(user)} — grade {previous} → {grade}: {reason}")
     if user is not None and getattr(user, "pk", None):
         store._history_user = user
     store.save(update_fields=["grade"])

@@ -142,3 +142,12 @@ def test_concurrent_bulk_sweeps_move_each_row_once_with_one_history_row(threads)
     assert set(Violation.objects.filter(pk__in=ids).values_list("status", flat=True)) == {S.DISMISSED}
     dismissed_rows = Violation.history.filter(id__in=ids, status=S.DISMISSED)
     assert dismissed_rows.count() == 30
+
+
+def test_a_reason_longer_than_the_history_column_is_cut_not_refused():
+    violation = ViolationFactory()
+    states.transition(violation, S.DISMISSED, reason="operator: alice — " + "duplicate report " * 20)
+    row = violation.history.first()
+    assert row.status == S.DISMISSED
+    assert len(row.history_change_reason) == 100 and row.history_change_reason.startswith("operator: alice — dup")
+    assert row.history_change_reason.endswith("…")
