@@ -84,10 +84,12 @@ def enrollment_transition(*, enrollment: Enrollment, to: str, at: dt.datetime, r
     return current
 
 
-def enrollment_cancel(*, enrollment: Enrollment, now: dt.datetime | None = None, user=None) -> Enrollment:
-    """Leave the plan: the day of cancellation and later do not count; rejoining starts a new T+2."""
+def enrollment_cancel(*, enrollment: Enrollment, now: dt.datetime | None = None, user=None,
+                      reason: str = "cancelled by merchant") -> Enrollment:
+    """Leave the plan: the day of cancellation and later do not count; rejoining starts a new T+2.
+    The merchant leaves through the API; an operator's cancellation says so in `reason`."""
     return enrollment_transition(enrollment=enrollment, to=Enrollment.Status.CANCELLED, at=now or timezone.now(),
-                                 reason="cancelled by merchant", user=user)
+                                 reason=reason, user=user)
 
 
 # --- shipments --------------------------------------------------------------------------------
