@@ -65,7 +65,8 @@ class EnrollmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     def cancel(self, request, queryset):
         done = 0
         for enrollment in queryset.filter(status=Enrollment.Status.ACTIVE):
-            enrollment_cancel(enrollment=enrollment, user=request.user)
+            enrollment_cancel(enrollment=enrollment, user=request.user,
+                              reason=f"operator: {request.user.get_username()} — cancelled")
             done += 1
         self.message_user(request, _("%(n)s enrollments cancelled.") % {"n": done})
 

@@ -186,6 +186,9 @@ class SettlementRun(models.Model):
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("finished with errors")
 
+    TRANSITIONS = {Status.RUNNING: {Status.SUCCEEDED, Status.FAILED}, Status.SUCCEEDED: set(),
+                   Status.FAILED: set()}
+
     week = models.DateField(_("week (Monday)"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -224,6 +227,8 @@ class SettlementBatch(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
+    TRANSITIONS = {Status.PENDING: {Status.DONE, Status.FAILED}, Status.DONE: set(), Status.FAILED: set()}
+
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="batches", verbose_name=_("run"))
     number = models.PositiveIntegerField(_("number"))
     store_ids = models.JSONField(_("store ids"))
@@ -233,6 +238,7 @@ class SettlementBatch(models.Model):
     total = money_field(_("total paid"), default=Decimal("0.00"))
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["store_ids"])
 
     class Meta:
         verbose_name = _("settlement batch")

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import timeutil
+from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import money
 from merchants.models import Order, Store
@@ -78,23 +78,19 @@ def enrollment_transition(*, enrollment: Enrollment, to: str, at: dt.datetime, r
     """The one way an enrollment changes status; illegal moves are refused (409)."""
     with transaction.atomic():
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        if to not in Enrollment.TRANSITIONS[current.status]:
-            raise StateConflict("invalid_state", _("An enrollment that is %(status)s cannot become %(to)s.")
-                                % {"status": current.get_status_display(), "to": to})
-        current.status = to
-        if to == Enrollment.Status.CANCELLED:
-            current.cancelled_at = at
-        current._change_reason = reason
-        if user is not None:
-            current._history_user = user
-        current.save()
+        stamps = {"cancelled_at": at} if to == Enrollment.Status.CANCELLED else {}
+        states.transition(current, to, reason=reason, user=user,
+                          message=lambda e, to: _("An enrollment that is %(status)s cannot become %(to)s.")
+                          % {"status": e.get_status_display(), "to": to}, **stamps)
     return current
 
 
-def enrollment_cancel(*, enrollment: Enrollment, now: dt.datetime | None = None, user=None) -> Enrollment:
-    """Leave the plan: the day of cancellation and later do not count; rejoining starts a new T+2."""
+def enrollment_cancel(*, enrollment: Enrollment, now: dt.datetime | None = None, user=None,
+                      reason: str = "cancelled by merchant") -> Enrollment:
+    """Leave the plan: the day of cancellation and later do not count; rejoining starts a new T+2.
+    The merchant leaves through the API; an operator's cancellation says so in `reason`."""
     return enrollment_transition(enrollment=enrollment, to=Enrollment.Status.CANCELLED, at=now or timezone.now(),
-                                 reason="cancelled by merchant", user=user)
+                                 reason=reason, user=user)
 
 
 # --- shipments --------------------------------------------------------------------------------

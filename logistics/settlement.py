@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import timeutil
+from config import states, timeutil
 from config.api.errors import StateConflict
 from config.money import money, rate
 from merchants.ledger.services import ledger_post, ledger_post_many
@@ -136,17 +136,15 @@ def settlement_batch_process(*, batch_id: int) -> None:
             if batch is None:
                 return  # done already (a re-delivered task) or unknown
             stores, parcels, total = _settle(batch)
-            batch.status = SettlementBatch.Status.DONE
-            batch.stores, batch.parcels, batch.total = stores, parcels, total
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "stores", "parcels", "total", "finished_at"])
+            states.transition(batch, SettlementBatch.Status.DONE, reason=JOB, update_fields=[], stores=stores,
+                              parcels=parcels, total=total, finished_at=timezone.now())
             _count(batch.run_id, stores=stores, parcels=parcels, total=total)
     except Exception as exc:  # recorded, the run goes on; a rerun settles what is left
         log.exception("settlement batch %s failed", batch_id)
         with transaction.atomic():
-            updated = SettlementBatch.objects.filter(pk=batch_id, status=SettlementBatch.Status.PENDING).update(
-                status=SettlementBatch.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
-                finished_at=timezone.now())
+            updated = states.bulk_transition(
+                SettlementBatch.objects.filter(pk=batch_id), SettlementBatch.Status.FAILED, reason=f"{JOB} — failed",
+                error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now())
             if updated:
                 run_id = SettlementBatch.objects.filter(pk=batch_id).values_list("run_id", flat=True).get()
                 _count(run_id, failed=True, error=f"batch {batch_id}: {type(exc).__name__}: {exc}")
@@ -171,10 +169,8 @@ def _finish(run_id: int) -> None:
     run = SettlementRun.objects.select_for_update().get(pk=run_id)
     if run.status != SettlementRun.Status.RUNNING:
         return
-    run.status = SettlementRun.Status.FAILED if run.batches_failed else SettlementRun.Status.SUCCEEDED
-    run.finished_at = timezone.now()
-    run._change_reason = JOB
-    run.save()
+    states.transition(run, SettlementRun.Status.FAILED if run.batches_failed else SettlementRun.Status.SUCCEEDED,
+                      reason=JOB, finished_at=timezone.now())
 
 
 def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
@@ -282,13 +278,9 @@ def adjustment_candidates(now: dt.datetime) -> tuple[list[int], list[int]]:
 
 def weekly_result_transition(*, result: WeeklyResult, to: str, reason: str) -> WeeklyResult:
     """The one way a weekly result changes status; illegal moves are refused (409)."""
-    if to not in WeeklyResult.TRANSITIONS[result.status]:
-        raise StateConflict("invalid_state", _("A %(status)s result cannot become %(to)s.")
-                            % {"status": result.get_status_display(), "to": to})
-    result.status = to
-    result._change_reason = reason
-    result.save()
-    return result
+    return states.transition(result, to, reason=reason,
+                             message=lambda r, to: _("A %(status)s result cannot become %(to)s.")
+                             % {"status": r.get_status_display(), "to": to})
 
 
 def _claw_back(result: WeeklyResult, now: dt.datetime) -> None:

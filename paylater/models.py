@@ -74,6 +74,9 @@ class Enrollment(models.Model):
         ACTIVE = "active", _("active")
         REFUSED = "refused", _("refused")
 
+    # A refused store may try again: refused again (one more attempt) or enrolled.
+    TRANSITIONS = {Status.REFUSED: {Status.REFUSED, Status.ACTIVE}, Status.ACTIVE: set()}
+
     store = models.OneToOneField(Store, on_delete=models.PROTECT, related_name="paylater_enrollment",
                                  verbose_name=_("store"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -188,6 +191,8 @@ class InvoiceRequest(models.Model):
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")
         ISSUED = "issued", _("issued")
+
+    TRANSITIONS = {Status.REQUESTED: {Status.ISSUED}, Status.ISSUED: set()}
 
     statement = models.OneToOneField(FeeStatement, on_delete=models.PROTECT, related_name="invoice",
                                      verbose_name=_("statement"))

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import timeutil
+from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import ZERO, money
 from merchants.applications.services import activation_record
@@ -63,19 +63,16 @@ def enrollment_request(*, store: Store, at=None) -> Enrollment:
         if enrollment and enrollment.status == Enrollment.Status.ACTIVE:
             raise StateConflict("already_enrolled", _("The store is already enrolled in pay-later."))
         code = enrollment_refusal(store=store, at=at)
-        enrollment = enrollment or Enrollment(store=store)
-        enrollment.attempts += 1
-        enrollment.last_attempt_at = at
-        if code:
-            enrollment.status = Enrollment.Status.REFUSED
-            enrollment.refusal_code = code
-            enrollment._change_reason = f"refused: {code}"
+        target = Enrollment.Status.REFUSED if code else Enrollment.Status.ACTIVE
+        outcome = {"refusal_code": code or "", "attempts": (enrollment.attempts if enrollment else 0) + 1,
+                   "last_attempt_at": at, "enrolled_at": None if code else at}
+        reason = f"refused: {code}" if code else "enrolled"
+        if enrollment is None:  # the first attempt creates the row with its outcome
+            enrollment = Enrollment(store=store, status=target, **outcome)
+            enrollment._change_reason = reason
+            enrollment.save()
         else:
-            enrollment.status = Enrollment.Status.ACTIVE
-            enrollment.refusal_code = ""
-            enrollment.enrolled_at = at
-            enrollment._change_reason = "enrolled"
-        enrollment.save()
+            states.transition(enrollment, target, reason=reason, **outcome)
     if code:
         # Raised after the commit so that the refused attempt stays on record.
         raise DomainError(code, REFUSAL_TEXT[code])
@@ -144,30 +141,27 @@ def paylater_order_accept(*, store: Store, product: Product, buyer_id: str, amou
 
 # --- order lifecycle ------------------------------------------------------------------------
 S = Order.Status
-# action → (allowed from, to, timestamp field). The one transition table of a pay-later order;
+# action (an event of Order.EVENTS, the order's one transition table) → the timestamp it sets;
 # a recovered advance stays `advanced` with advance_recovered_at set (no longer exposure).
 # Cancellation by a full refund is done by merchants.orders.order_record_refund.
-TRANSITIONS = {
-    "confirm_receipt": ((S.PLACED,), S.RECEIPT_CONFIRMED, "receipt_confirmed_at"),
-    "charge": ((S.RECEIPT_CONFIRMED,), S.PAID, "charged_at"),
-    "advance": ((S.RECEIPT_CONFIRMED,), S.ADVANCED, "advanced_at"),
-    "recover_advance": ((S.ADVANCED,), S.ADVANCED, "advance_recovered_at"),
-}
+STAMPS = {"confirm_receipt": "receipt_confirmed_at", "charge": "charged_at", "advance": "advanced_at",
+          "recover_advance": "advance_recovered_at"}
 PREVIOUS_TIME = {"confirm_receipt": "paid_at", "charge": "receipt_confirmed_at",
                  "advance": "receipt_confirmed_at", "recover_advance": "advanced_at"}
 
 
 def order_transition(*, order_id: int, action: str, at, reason: str = "", field: str = "at") -> Order:
-    """Move a pay-later order along TRANSITIONS; a wrong state is 409 `invalid_state`. Each
+    """Move a pay-later order along Order.TRANSITIONS; a wrong state is 409 `invalid_state`. Each
     move writes one history row with its reason; completion settles the proceeds."""
-    allowed, target, stamp = TRANSITIONS[action]
+    sources, target = Order.EVENTS[action]
+    stamp = STAMPS[action]
     check_event_time(at, field=field)
     with transaction.atomic():
         order = (Order.objects.select_for_update()
                  .filter(pk=order_id, payment_method=Order.PaymentMethod.PAYLATER).first())
         if order is None:
             raise DomainError("not_found", _("No such pay-later order."), status=404)
-        if order.status not in allowed or getattr(order, stamp) is not None:
+        if order.status not in sources or getattr(order, stamp) is not None:
             raise StateConflict("invalid_state", _("A %(status)s order cannot do this.")
                                 % {"status": order.get_status_display()})
         previous = getattr(order, PREVIOUS_TIME[action])
@@ -175,10 +169,8 @@ def order_transition(*, order_id: int, action: str, at, reason: str = "", field:
             raise DomainError("timestamp_out_of_order", _("%(field)s is before the previous step.") % {"field": field},
                               fields={field: [str(_("Must not be before %(previous)s.")
                                                   % {"previous": timeutil.local(previous).isoformat()})]})
-        order.status = target
-        setattr(order, stamp, at)
-        order._change_reason = reason or f"paylater: {action}"
-        order.save(update_fields=["status", stamp])
+        states.transition(order, target, sources=sources, reason=reason or f"paylater: {action}",
+                          update_fields=[stamp], **{stamp: at})
         if target in (S.PAID, S.ADVANCED) and action != "recover_advance":
             proceeds_settle(order=order, at=at)
     return order
@@ -343,15 +335,9 @@ def invoice_mark_issued(*, invoice_id: int, invoice_number: str, user=None, at=N
         raise DomainError("invalid", _("An invoice number is required."))
     with transaction.atomic():
         invoice = InvoiceRequest.objects.select_for_update().get(pk=invoice_id)
-        if invoice.status != InvoiceRequest.Status.REQUESTED:
-            raise StateConflict("invalid_state", _("The invoice was already issued."))
-        invoice.status = InvoiceRequest.Status.ISSUED
-        invoice.invoice_number = number
-        invoice.issued_at = at or timezone.now()
-        invoice._change_reason = f"operator: issued {number}"
-        if user is not None:
-            invoice._history_user = user
-        invoice.save()
+        states.transition(invoice, InvoiceRequest.Status.ISSUED, reason=f"operator: issued {number}", user=user,
+                          message=_("The invoice was already issued."),
+                          invoice_number=number, issued_at=at or timezone.now())
     return invoice
 
 

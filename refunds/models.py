@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config import states
 from config.money import money_field
 from merchants.models import Order, Store
 from merchants.policy import SingletonPolicy
@@ -100,6 +101,22 @@ class RefundCase(models.Model):
     # on the order is open meanwhile).
     OPEN_STATUSES = (Status.PENDING, Status.AWAITING_RETURN, Status.RETURN_RECEIVED, Status.ESCALATED)
 
+    # The one transition table, by event: event → (statuses it may happen in, status it leads to).
+    # A case is refunded by an agreement, a refunded return or a judgement, so moves need names.
+    EVENTS = {
+        "agree_refund_only": ({Status.PENDING}, Status.REFUNDED),
+        "agree_return": ({Status.PENDING}, Status.AWAITING_RETURN),
+        "reject": ({Status.PENDING}, Status.REJECTED),
+        "cancel": ({Status.PENDING}, Status.CANCELLED),
+        "close_unreturned": ({Status.AWAITING_RETURN}, Status.CLOSED),
+        "receive_return": ({Status.AWAITING_RETURN}, Status.RETURN_RECEIVED),
+        "refund_return": ({Status.RETURN_RECEIVED}, Status.REFUNDED),
+        "escalate": ({Status.REJECTED}, Status.ESCALATED),
+        "judge_seller_responsible": ({Status.ESCALATED}, Status.REFUNDED),
+        "judge_buyer_responsible": ({Status.ESCALATED}, Status.CLOSED),
+    }
+    TRANSITIONS = states.events_table(EVENTS)
+
     Type = RefundType
     Reason = RefundReason
 
@@ -164,6 +181,14 @@ class Negotiation(models.Model):
         REJECTED = "rejected", _("rejected by the buyer")
         EXPIRED = "expired", _("expired")
         REVOKED = "revoked", _("revoked by the merchant's decision")
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.ACCEPTED, Status.REJECTED, Status.EXPIRED, Status.REVOKED},
+        Status.ACCEPTED: set(),
+        Status.REJECTED: set(),
+        Status.EXPIRED: set(),
+        Status.REVOKED: set(),
+    }
 
     # One negotiation per case, ever: the OneToOne is the database constraint.
     case = models.OneToOneField(RefundCase, on_delete=models.CASCADE, related_name="negotiation",

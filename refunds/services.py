@@ -1,9 +1,9 @@
 """Writes for refunds (SPEC §3): opening cases, the case and negotiation state machines, the
 merchant's, buyer's and operator's actions, and the timeout sweep.
 
-Every status change goes through `_case_move` / `_negotiation_move`, which check the one
-transition table of each machine and record who did it (simple_history row whose change reason
-names the actor: `merchant: …`, `buyer: …`, `operator: …`, `job: …`, `rule: …`).
+Every status change goes through `_case_move` / `_negotiation_move` (config.states), which check
+the one transition table of each machine (on its model) and record who did it (simple_history row
+whose change reason names the actor: `merchant: …`, `buyer: …`, `operator: …`, `job: …`, `rule: …`).
 
 Locking order, everywhere: the case row first, then its negotiation, then the order (inside
 `order_record_refund`). A buyer answer racing a merchant decision therefore serialises on the
@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import states
 from config.api.errors import DomainError, StateConflict
 from config.money import money
 from merchants import registry
@@ -71,44 +72,23 @@ def _save_with_history(obj, actor: Actor, note: str = "", update_fields=None):
     obj.save(update_fields=update_fields)
 
 
-# --- the case state machine ------------------------------------------------------------------
-# event → (states it may happen in, state it leads to)
-CASE_TRANSITIONS = {
-    "agree_refund_only": ({S.PENDING}, S.REFUNDED),
-    "agree_return": ({S.PENDING}, S.AWAITING_RETURN),
-    "reject": ({S.PENDING}, S.REJECTED),
-    "cancel": ({S.PENDING}, S.CANCELLED),
-    "close_unreturned": ({S.AWAITING_RETURN}, S.CLOSED),
-    "receive_return": ({S.AWAITING_RETURN}, S.RETURN_RECEIVED),
-    "refund_return": ({S.RETURN_RECEIVED}, S.REFUNDED),
-    "escalate": ({S.REJECTED}, S.ESCALATED),
-    "judge_seller_responsible": ({S.ESCALATED}, S.REFUNDED),
-    "judge_buyer_responsible": ({S.ESCALATED}, S.CLOSED),
-}
-
-NEGOTIATION_TRANSITIONS = {
-    N.OPEN: {N.ACCEPTED, N.REJECTED, N.EXPIRED, N.REVOKED},
-    N.ACCEPTED: set(),
-    N.REJECTED: set(),
-    N.EXPIRED: set(),
-    N.REVOKED: set(),
-}
+# --- the case and negotiation state machines (tables on the models, moves via config.states) ---
+def _reason(actor: Actor, note: str = "") -> str:
+    return f"{actor.label} — {note}" if note else actor.label
 
 
 def _case_move(case: RefundCase, event: str, *, actor: Actor, conflict_code: str = "invalid_state",
                note: str = "", **fields) -> RefundCase:
-    """The one transition function of refund cases: refuses an event the table does not allow
-    in the case's state (409 `conflict_code`), applies the fields, records who."""
-    sources, target = CASE_TRANSITIONS[event]
-    if case.status not in sources:
-        raise StateConflict(conflict_code, _("A case that is %(status)s does not allow %(event)s.")
-                            % {"status": case.get_status_display(), "event": event.replace("_", " ")})
-    case.status = target
-    for name, value in fields.items():
-        setattr(case, name, value)
+    """The one transition function of refund cases: refuses an event RefundCase.EVENTS does not
+    allow in the case's state (409 `conflict_code`), applies the fields, records who."""
+    sources, target = RefundCase.EVENTS[event]
     try:
         with transaction.atomic():
-            _save_with_history(case, actor, note)
+            states.transition(
+                case, target, sources=sources, reason=_reason(actor, note), user=actor.user, code=conflict_code,
+                message=lambda case, _to: _("A case that is %(status)s does not allow %(event)s.")
+                % {"status": case.get_status_display(), "event": event.replace("_", " ")},
+                **fields)
     except IntegrityError:
         # Only the one-open-case-per-order constraint can fail here (escalating a rejected case
         # while a newer case on the order is open).
@@ -118,12 +98,11 @@ def _case_move(case: RefundCase, event: str, *, actor: Actor, conflict_code: str
 
 
 def _negotiation_move(negotiation: Negotiation, to: str, *, actor: Actor, at) -> Negotiation:
-    if to not in NEGOTIATION_TRANSITIONS[negotiation.status]:
-        raise StateConflict("negotiation_closed", _("The negotiation is already %(status)s.")
-                            % {"status": negotiation.get_status_display()})
-    negotiation.status = to
-    negotiation.closed_at = at
-    _save_with_history(negotiation, actor)
+    states.transition(
+        negotiation, to, reason=_reason(actor), user=actor.user, code="negotiation_closed",
+        message=lambda negotiation, _to: _("The negotiation is already %(status)s.")
+        % {"status": negotiation.get_status_display()},
+        closed_at=at)
     events.negotiation_answered(negotiation)
     return negotiation
 

@@ -78,6 +78,9 @@ class CreditApplication(models.Model):
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
 
+    TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.REJECTED}, Status.APPROVED: set(),
+                   Status.REJECTED: set()}
+
     class Recommendation(models.TextChoices):
         APPROVE = "approve", _("approve")
         REJECT = "reject", _("reject")

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import timeutil
+from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import ZERO, money
 from merchants import events
@@ -30,19 +30,14 @@ from .workdays import add_working_days
 
 log = logging.getLogger(__name__)
 A = CreditApplication.Status
-TRANSITIONS = {A.PENDING: {A.APPROVED, A.REJECTED}, A.APPROVED: set(), A.REJECTED: set()}
 
 
 def _transition(app: CreditApplication, target: str, *, user=None, reason: str) -> None:
-    """The one place an application's status changes; refuses illegal moves, records who/why."""
-    if target not in TRANSITIONS[app.status]:
-        raise StateConflict("invalid_state", _("This application was already decided (%(status)s).")
-                            % {"status": app.get_status_display()})
-    app.status = target
-    app._change_reason = reason
-    if user is not None:
-        app._history_user = user
-    app.save()
+    """The one place an application's status changes (CreditApplication.TRANSITIONS); refuses
+    illegal moves, records who/why."""
+    states.transition(app, target, reason=reason, user=user,
+                      message=lambda app, _to: _("This application was already decided (%(status)s).")
+                      % {"status": app.get_status_display()})
 
 
 def closed_months(at: dt.datetime, n: int) -> list[dt.date]:
@@ -177,7 +172,7 @@ def application_approve(*, application_id: int, granted_limit: Decimal, user=Non
     store_id = CreditApplication.objects.values_list("store_id", flat=True).get(pk=application_id)
     Store.objects.select_for_update().get(pk=store_id)
     app = _lock(application_id)
-    if A.APPROVED not in TRANSITIONS[app.status]:
+    if not states.can_move(app, A.APPROVED):
         raise StateConflict("invalid_state", _("This application was already decided."))
     effective = store_credit(store=app.store, at=at).effective_limit
     granted = money(granted_limit)

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config import states
 from config.money import ZERO, money_field
 from merchants.stores.models import Product, Store
 
@@ -27,6 +28,19 @@ class Order(models.Model):
         PAID = "paid", _("paid")
         ADVANCED = "advanced", _("platform advance")
         CANCELLED = "cancelled", _("cancelled")
+
+    # The one transition table of the pay-later lifecycle, by event: event → (statuses it may
+    # happen in, status it leads to). A full refund before the charge cancels; recovering an
+    # advance stamps advance_recovered_at and stays advanced. Standard orders arrive paid and
+    # never move.
+    EVENTS = {
+        "confirm_receipt": ({Status.PLACED}, Status.RECEIPT_CONFIRMED),
+        "charge": ({Status.RECEIPT_CONFIRMED}, Status.PAID),
+        "advance": ({Status.RECEIPT_CONFIRMED}, Status.ADVANCED),
+        "recover_advance": ({Status.ADVANCED}, Status.ADVANCED),
+        "cancel": ({Status.PLACED, Status.RECEIPT_CONFIRMED}, Status.CANCELLED),
+    }
+    TRANSITIONS = states.events_table(EVENTS)
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders", verbose_name=_("store"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product"))

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import states
 from config.api.errors import DomainError
 from config.money import money
 from merchants.ledger.models import LedgerEntry
@@ -53,16 +54,17 @@ def order_record_refund(*, order_id: int, amount: Decimal, at, reference: str) -
         raise DomainError("amount_above_refundable", _("The refund exceeds what is left to refund on the order."))
     order.refunded_amount += amount
     fields = ["refunded_amount"]
-    if order.refunded_amount == order.amount and order.refunded_at is None:
+    reason = f"refund {reference}"
+    fully_refunded = order.refunded_amount == order.amount and order.refunded_at is None
+    if fully_refunded:
         order.refunded_at = at
         fields.append("refunded_at")
-        if (order.payment_method == Order.PaymentMethod.PAYLATER
-                and order.status in (Order.Status.PLACED, Order.Status.RECEIPT_CONFIRMED)):
-            order.status = Order.Status.CANCELLED
-            order.cancelled_at = at
-            fields += ["status", "cancelled_at"]
-    order._change_reason = f"refund {reference}"
-    order.save(update_fields=fields)
+    sources, cancelled = Order.EVENTS["cancel"]
+    if fully_refunded and order.payment_method == Order.PaymentMethod.PAYLATER and order.status in sources:
+        states.transition(order, cancelled, sources=sources, reason=reason, update_fields=fields, cancelled_at=at)
+    else:
+        order._change_reason = reason
+        order.save(update_fields=fields)
     proceeds_settled = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER_PROCEEDS,
                                                   reference=f"order:{order.pk}").exists()
     if proceeds_settled:

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
@@ -5,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from merchants.admin_base import HistoryAdmin
+from merchants.admin_base import HistoryAdmin, ReasonForm, form_action
 from merchants.credit.admin import render_score
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import evaluate_stores
@@ -15,6 +16,7 @@ from merchants.violations.models import Sanction
 from merchants.violations.selectors import sanction_until_subquery, stores_under_sanction_q
 
 from .models import Category, Product, Store
+from .services import store_grade_set, store_reactivate, store_suspend
 
 
 @admin.register(Category)
@@ -53,6 +55,11 @@ class SanctionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class GradeForm(ReasonForm):
+    grade = forms.ChoiceField(label=_("grade"), choices=Store.Grade.choices)
+    field_order = ["grade", "reason"]
+
+
 @admin.register(Store)
 class StoreAdmin(HistoryAdmin):
     """Stores are created by platform services (POST /platform/stores/, which issues the owner's
@@ -80,7 +87,32 @@ class StoreAdmin(HistoryAdmin):
         qs = with_wallet_balance(super().get_queryset(request))
         return qs.annotate(**{f"{kind}_until": sanction_until_subquery(kind, now) for kind in Sanction.Kind.values})
 
-    actions = ["reevaluate_credit"]
+    actions = ["reevaluate_credit", "suspend", "reactivate", "set_grade"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Grade and status change only through the actions below (a reason, a history row);
+        # a new store starts with the grade chosen here.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + (["grade", "status"] if obj is not None else ["status"])
+
+    @admin.action(description=_("Suspend (reason)…"))
+    def suspend(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Suspend stores"),
+                           submit_label=_("Suspend"),
+                           apply=lambda s, d: store_suspend(store_id=s.pk, reason=d["reason"], user=request.user))
+
+    @admin.action(description=_("Reactivate (reason)…"))
+    def reactivate(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Reactivate stores"),
+                           submit_label=_("Reactivate"),
+                           apply=lambda s, d: store_reactivate(store_id=s.pk, reason=d["reason"], user=request.user))
+
+    @admin.action(description=_("Set grade (reason)…"))
+    def set_grade(self, request, queryset):
+        return form_action(self, request, queryset, form_class=GradeForm, title=_("Set store grade"),
+                           submit_label=_("Set grade"),
+                           apply=lambda s, d: store_grade_set(store_id=s.pk, grade=d["grade"], reason=d["reason"],
+                                                              user=request.user))
 
     @admin.action(description=_("Re-evaluate credit for the last closed month"))
     def reevaluate_credit(self, request, queryset):

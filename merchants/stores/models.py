@@ -36,6 +36,9 @@ class Store(models.Model):
         ACTIVE = "active", _("active")
         SUSPENDED = "suspended", _("suspended")
 
+    # Operators suspend and reactivate (merchants.stores.services); see config.states.
+    TRANSITIONS = {Status.ACTIVE: {Status.SUSPENDED}, Status.SUSPENDED: {Status.ACTIVE}}
+
     name = models.CharField(_("name"), max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_stores",
                               verbose_name=_("owner"))

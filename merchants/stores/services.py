@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from config import states
 from config.api.errors import DomainError
 from config.models import ApiToken
 from config.money import money
@@ -35,6 +36,56 @@ def store_create(*, name: str, owner_username: str, category: Category, city: st
                                      wallet_upgraded=wallet_upgraded)
         store.members.add(owner)
     return StoreCreated(store=store, owner_token=token_key)
+
+
+def _required_reason(reason: str, message) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", message, fields={"reason": [str(_("This field is required."))]})
+    return reason
+
+
+def _operator(user) -> str:
+    return f"operator: {user.get_username()}" if user is not None and getattr(user, "pk", None) else "operator"
+
+
+@transaction.atomic
+def store_suspend(*, store_id: int, reason: str, user=None) -> Store:
+    """An operator suspends a store (no new pay-later orders or credit applications); 409 if it
+    is suspended already. One history row with who and why."""
+    reason = _required_reason(reason, _("Suspending a store needs a reason."))
+    store = Store.objects.select_for_update().get(pk=store_id)
+    return states.transition(store, Store.Status.SUSPENDED, reason=f"{_operator(user)} — suspended: {reason}",
+                             user=user, update_fields=[],
+                             message=_("The store is already suspended."))
+
+
+@transaction.atomic
+def store_reactivate(*, store_id: int, reason: str, user=None) -> Store:
+    """An operator lifts a suspension; 409 if the store is active."""
+    reason = _required_reason(reason, _("Reactivating a store needs a reason."))
+    store = Store.objects.select_for_update().get(pk=store_id)
+    return states.transition(store, Store.Status.ACTIVE, reason=f"{_operator(user)} — reactivated: {reason}",
+                             user=user, update_fields=[],
+                             message=_("The store is already active."))
+
+
+@transaction.atomic
+def store_grade_set(*, store_id: int, grade: str, reason: str, user=None) -> Store:
+    """An operator sets a store's grade (A/B/C) by hand, with a reason on the history row. Setting
+    the grade it already has is refused (nothing would be recorded)."""
+    reason = _required_reason(reason, _("Changing a store's grade needs a reason."))
+    if grade not in Store.Grade.values:
+        raise DomainError("invalid", _("Unknown grade."), fields={"grade": [str(_("Not a valid choice."))]})
+    store = Store.objects.select_for_update().get(pk=store_id)
+    if store.grade == grade:
+        raise DomainError("grade_unchanged", _("The store already has grade %(grade)s.") % {"grade": grade})
+    previous, store.grade = store.grade, grade
+    store._change_reason = states.fit_reason(Store, f"{_operator(user)} — grade {previous} → {grade}: {reason}")
+    if user is not None and getattr(user, "pk", None):
+        store._history_user = user
+    store.save(update_fields=["grade"])
+    return store
 
 
 def category_create(*, name: str, parent: Category | None = None, is_fresh: bool = False,

@@ -27,6 +27,13 @@ class Violation(models.Model):
         DISMISSED = "dismissed", _("dismissed")
         REVOKED = "revoked", _("revoked")
 
+    TRANSITIONS = {
+        Status.PENDING_REVIEW: {Status.CONFIRMED, Status.DISMISSED},
+        Status.CONFIRMED: {Status.REVOKED},
+        Status.DISMISSED: set(),
+        Status.REVOKED: set(),
+    }
+
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="violations", verbose_name=_("store"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_REVIEW)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import timeutil
+from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import money
 from merchants import events
@@ -24,25 +24,15 @@ from merchants.webhooks.models import EventType
 from .models import PenaltyRule, Sanction, Violation
 
 S = Violation.Status
-TRANSITIONS = {
-    S.PENDING_REVIEW: {S.CONFIRMED, S.DISMISSED},
-    S.CONFIRMED: {S.REVOKED},
-    S.DISMISSED: set(),
-    S.REVOKED: set(),
-}
 GRADES = [Store.Grade.A, Store.Grade.B, Store.Grade.C]
 
 
 def _transition(violation: Violation, target: str, *, user=None, reason: str) -> None:
-    """The one place a violation's status changes: refuses illegal moves, records who/why."""
-    if target not in TRANSITIONS[violation.status]:
-        raise StateConflict("invalid_state", _("A %(status)s violation cannot become %(target)s.")
-                            % {"status": violation.get_status_display(), "target": S(target).label})
-    violation.status = target
-    violation._change_reason = reason
-    if user is not None:
-        violation._history_user = user
-    violation.save()
+    """The one place a violation's status changes (Violation.TRANSITIONS): refuses illegal moves,
+    records who/why."""
+    states.transition(violation, target, reason=reason, user=user,
+                      message=lambda v, to: _("A %(status)s violation cannot become %(target)s.")
+                      % {"status": v.get_status_display(), "target": S(to).label})
 
 
 def violation_open(*, store: Store, kind: str, occurred_at, detected_by: str, reference: str = "",
@@ -88,7 +78,7 @@ def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") 
     at the latest end because "in force" takes the max), grade change."""
     at = at or timezone.now()
     violation = _lock(violation_id)
-    if S.CONFIRMED not in TRANSITIONS[violation.status]:
+    if not states.can_move(violation, S.CONFIRMED):
         raise StateConflict("invalid_state", _("Only a violation pending review can be confirmed."))
     store = Store.objects.select_for_update().get(pk=violation.store_id)
     rule = PenaltyRule.for_kind(violation.kind)
@@ -164,7 +154,7 @@ def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> V
                           fields={"reason": [str(_("This field is required."))]})
     at = at or timezone.now()
     violation = _lock(violation_id)
-    if S.REVOKED not in TRANSITIONS[violation.status]:
+    if not states.can_move(violation, S.REVOKED):
         raise StateConflict("invalid_state", _("Only a confirmed violation can be revoked."))
     store = Store.objects.select_for_update().get(pk=violation.store_id)
     if violation.fine_amount and violation.fine_amount > 0:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config.states import bulk_transition
+
 from .addresses import UrlNotAllowed, check_url
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .signing import headers
@@ -90,14 +92,14 @@ def _json(payload: dict) -> str:
 
 
 def deliver_batch(*, endpoint_id: int, delivery_ids: list[int]) -> dict:
-    """Attempt each pending delivery of the batch once, then record the attempts and the new
-    state of the deliveries in two statements (a fixed number of queries per batch)."""
+    """Attempt each pending delivery of the batch once, then record the attempts, the counters
+    and the moves (delivered, failed) in a fixed number of statements per batch."""
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
         return {"delivered": 0, "retrying": 0, "failed": 0}
     deliveries = list(WebhookDelivery.objects.filter(pk__in=delivery_ids, status=D.PENDING)
                       .select_related("event").order_by("pk"))
-    attempts, counts = [], {"delivered": 0, "retrying": 0, "failed": 0}
+    attempts, outcome = [], {D.DELIVERED: [], D.FAILED: [], D.PENDING: []}
     with requests.Session() as session:
         for delivery in deliveries:
             at = timezone.now()
@@ -106,19 +108,20 @@ def deliver_batch(*, endpoint_id: int, delivery_ids: list[int]) -> dict:
             delivery.attempts += 1
             delivery.last_status_code = attempt.status_code
             if attempt.status_code is not None and 200 <= attempt.status_code < 300:
-                delivery.status, delivery.delivered_at, delivery.next_attempt_at = D.DELIVERED, at, None
-                counts["delivered"] += 1
+                delivery.delivered_at, delivery.next_attempt_at = at, None
+                outcome[D.DELIVERED].append(delivery.pk)
                 continue
-            retry_at = next_attempt(first_at=delivery.created_at, attempts=delivery.attempts, at=at)
-            if retry_at is None:
-                delivery.status, delivery.next_attempt_at = D.FAILED, None
-                counts["failed"] += 1
-            else:
-                delivery.next_attempt_at = retry_at
-                counts["retrying"] += 1
+            delivery.next_attempt_at = next_attempt(first_at=delivery.created_at, attempts=delivery.attempts, at=at)
+            outcome[D.FAILED if delivery.next_attempt_at is None else D.PENDING].append(delivery.pk)
     with transaction.atomic():
         WebhookAttempt.objects.bulk_create(attempts)
-        WebhookDelivery.objects.bulk_update(deliveries, ["status", "attempts", "last_status_code", "delivered_at",
+        WebhookDelivery.objects.bulk_update(deliveries, ["attempts", "last_status_code", "delivered_at",
                                                          "next_attempt_at"])
+        for to, note in ((D.DELIVERED, "2xx"), (D.FAILED, "no 2xx for 3 days")):
+            if outcome[to]:
+                bulk_transition(WebhookDelivery.objects.filter(pk__in=outcome[to]), to,
+                                reason=f"job: deliver webhooks — {note}")
+    counts = {"delivered": len(outcome[D.DELIVERED]), "retrying": len(outcome[D.PENDING]),
+              "failed": len(outcome[D.FAILED])}
     log.info("webhooks to endpoint %s: %s", endpoint_id, counts)
     return counts

@@ -116,6 +116,8 @@ class WebhookDelivery(models.Model):
     replay_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   verbose_name=_("replay of"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Its moves (delivered, failed) are written in bulk by the delivery job (config.states).
+    history = HistoricalRecords(excluded_fields=["next_attempt_at", "last_status_code", "attempts"])
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -189,5 +189,5 @@ def test_1000_events_to_one_endpoint_cost_a_fixed_number_of_queries_per_batch(st
             with CaptureQueriesContext(connection) as ctx:
                 deliver_batch(endpoint_id=endpoint_id, delivery_ids=ids)
             counts.append(len(ctx))
-    assert len(set(counts)) == 1 and counts[0] <= 10, counts  # the same for every batch of 250
+    assert len(set(counts)) == 1 and counts[0] <= 20, counts  # the same for every batch of 250, never per event
     assert len(rx.requests) == 1000 and WebhookDelivery.objects.filter(status="delivered").count() == 1000
