@@ -22,6 +22,7 @@ from config.money import money
 from merchants import registry
 from merchants.models import Order, Violation
 from merchants.orders.services import check_event_time, order_record_refund
+from merchants.stores.selectors import category_is
 from merchants.violations.services import violation_open
 
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, RefundType
@@ -297,7 +298,7 @@ def negotiation_propose(*, case_id: int, actor: Actor, type: str, amount: Decima
         _check_decision_window(case, at)
         if Negotiation.objects.filter(case=case).exists():
             raise DomainError("negotiation_used", _("This case already had its one negotiation."))
-        if case.order.product.category.is_fresh:
+        if category_is("is_fresh", case.order.product.category_id):
             raise DomainError("fresh_category", _("Fresh-food cases cannot be negotiated."))
         if amount > case.amount:
             raise DomainError("amount_above_request", _("The proposal is above the requested amount."),
