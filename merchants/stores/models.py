@@ -8,7 +8,6 @@ from simple_history.models import HistoricalRecords
 
 from config.money import ZERO, money_field
 
-
 CATEGORY_DEPTH = 6  # levels of the category tree; inherited flags are looked up this far
 
 
