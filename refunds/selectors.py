@@ -36,21 +36,26 @@ def _duration(qs):
 
 def kpi_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str]) -> dict:
     """Annotations for a Store queryset: the KPI numerators and denominators for [start, end).
-    Cases are counted by `opened_at`, orders by `paid_at` (SPEC §3)."""
-    cases = RefundCase.objects.filter(store=OuterRef("pk"), opened_at__gte=start, opened_at__lt=end)
+    SPEC decisions (KPI windows): the product-experience rate counts cases *opened* in the window,
+    the completion hours cases *refunded* in it (by `refunded_at`, wherever they were opened), the
+    dispute rate cases *judged* seller-responsible in it; orders by `paid_at`."""
+    cases = RefundCase.objects.filter(store=OuterRef("pk"))
+    opened = cases.filter(opened_at__gte=start, opened_at__lt=end)
     orders = Order.objects.filter(store=OuterRef("pk"), paid_at__gte=start, paid_at__lt=end)
     # Self-completed: refunded within the window, never escalated; by the final type.
-    completed = cases.filter(status=RefundCase.Status.REFUNDED, refunded_at__lt=end, escalated_at__isnull=True)
+    completed = cases.filter(status=RefundCase.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end,
+                             escalated_at__isnull=True)
     refund_only = completed.filter(type=RefundType.REFUND_ONLY)
     returns = completed.filter(type=RefundType.RETURN_REFUND)
+    judged = cases.filter(judgement=RefundCase.Judgement.SELLER, judged_at__gte=start, judged_at__lt=end)
     return {
         "kpi_orders_paid": _count(orders),
-        "kpi_experience_cases": _count(cases.filter(first_on_order=True, reason__in=reasons)),
+        "kpi_experience_cases": _count(opened.filter(first_on_order=True, reason__in=reasons)),
         "kpi_refund_only_count": _count(refund_only),
         "kpi_refund_only_duration": _duration(refund_only),
         "kpi_return_count": _count(returns),
         "kpi_return_duration": _duration(returns),
-        "kpi_seller_responsible": _count(cases.filter(judgement=RefundCase.Judgement.SELLER)),
+        "kpi_seller_responsible": _count(judged),
     }
 
 
