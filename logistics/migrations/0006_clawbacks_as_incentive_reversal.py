@@ -19,6 +19,8 @@ TRIGGER = "merchants_ledger_no_update"
 def _relabel(connection, old: str, new: str) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # ALTER TABLE refuses to run while deferred FK checks on the table are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TRIGGER}")
         elif connection.vendor == "sqlite":
             cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
@@ -27,6 +29,7 @@ def _relabel(connection, old: str, new: str) -> int:
         count = cursor.rowcount
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TRIGGER}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         elif connection.vendor == "sqlite":
             cursor.execute(guard.SQLITE_GUARD)
     return count
