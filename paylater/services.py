@@ -22,8 +22,8 @@ from merchants.violations.selectors import sanction_until
 from merchants.violations.services import violation_open
 
 from . import selectors
-from .proceeds import proceeds_settle, proceeds_settle_if_due  # noqa: F401 (proceeds_settle re-exported)
 from .models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, PaylaterPolicy
+from .proceeds import proceeds_settle, proceeds_settle_if_due  # noqa: F401 (proceeds_settle re-exported)
 
 log = logging.getLogger(__name__)
 
