@@ -11,7 +11,7 @@ from config import timeutil
 from config.money import rate
 from merchants.models import Order, Store
 
-from .models import RefundCase, RefundPolicy, RefundType
+from .models import RefundCase, RefundPolicy, RefundType, return_address_missing_q
 
 HOURS = Decimal("0.01")
 WINDOW_DAYS = 30
@@ -113,3 +113,10 @@ def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, 
                         "return_rate": capped(row["returns"], row["orders_paid"])} for row in rows}
 
 
+
+
+def cases_waiting_for_return_address(store_ids: list[int] | None = None):
+    """The operators' worklist entry "returns waiting for an address" (SPEC decisions); its
+    changelist link is `/admin/refunds/refundcase/?return_address=missing`."""
+    qs = RefundCase.objects.filter(return_address_missing_q())
+    return qs if store_ids is None else qs.filter(store_id__in=store_ids)
