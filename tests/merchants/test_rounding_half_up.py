@@ -36,3 +36,18 @@ def test_composite_score_halfway_rounds_up():
 def test_conversion_rate_halfway_rounds_up():
     metrics = StoreMetrics(buyers=1, uv=20000)  # 0.00005
     assert metrics.conversion_rate == Decimal("0.0001")
+
+
+@pytest.mark.django_db
+def test_monthly_on_time_rate_halfway_rounds_up():
+    import datetime as dt
+
+    from logistics import selectors
+    from tests.logistics.factories import make_orders
+    from tests.logistics.test_settlement import day, enrolled
+
+    store = enrolled()
+    make_orders(store, 1, day(2))
+    make_orders(store, 31, day(2), picked=False)  # 1 on time of 32 = 0.03125
+    rates = selectors.credit_metrics([store.pk], dt.date(2026, 11, 1))
+    assert rates[store.pk]["on_time_rate"] == Decimal("0.0313")
