@@ -170,7 +170,7 @@ def _agree(case: RefundCase, *, actor: Actor, at, type_: str, amount: Decimal, r
         # SPEC decisions: agreed by a rule or the timeout with no address anywhere — the case waits
         # for the merchant's address (return_address_missing); the buyer's window starts then.
         return _case_move(case, "agree_return", actor=actor, conflict_code=conflict_code,
-                          note=f"{note}; waiting for a return address", decided_at=at, return_address="",
+                          note=f"{note}; no return address", decided_at=at, return_address="",
                           return_ship_deadline=None)
     return _case_move(case, "agree_return", actor=actor, conflict_code=conflict_code, note=note, decided_at=at,
                       return_address=address, return_address_set_at=at,

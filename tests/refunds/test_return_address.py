@@ -29,7 +29,8 @@ def test_return_agreed_by_the_timeout_without_any_address_waits_for_one(timed_ou
     case = timed_out_return
     assert (case.status, case.return_address, case.return_address_missing) == (S.AWAITING_RETURN, "", True)
     assert case.return_ship_deadline is None
-    assert "waiting for a return address" in case.history.first().history_change_reason
+    assert case.history.first().history_change_reason == (
+        "job: run_refund_timeouts — merchant did not decide in time: agreed as requested; no return address")
 
 
 def test_the_waiting_case_is_never_closed_for_not_being_shipped(clock, timed_out_return):
