@@ -1,5 +1,6 @@
-"""Money and rates (SPEC ground rules), the one place every app rounds: CNY as `Decimal` with 2
-places, rounded half-up to the fen; rates as fractions 0–1 with 4 places, half-up too."""
+"""Money, rates and scores (SPEC ground rules), the one place every app rounds: CNY as `Decimal`
+with 2 places, rounded half-up to the fen; rates as fractions 0–1 with 4 places, scores with 2
+places, half-up too (SPEC decisions: rounding)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,6 +9,7 @@ from django.db import models
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
+SCORE_PLACES = Decimal("0.01")
 
 
 def money(value) -> Decimal:
@@ -20,6 +22,18 @@ def rate(numerator, denominator) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def rate_of(fraction) -> Decimal | None:
+    """An already-divided fraction rounded like `rate()`: 4 places, half-up; None stays None."""
+    if fraction is None:
+        return None
+    return Decimal(fraction).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def score(value) -> Decimal:
+    """A score (0–100 points, a dimension or the composite) to 2 places, half-up."""
+    return Decimal(value).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def money_field(verbose_name, **kwargs):

@@ -13,6 +13,7 @@ PERIODIC_JOBS = {
     "evaluate credit limits": ("merchants.tasks.evaluate_credit_limits", {"crontab": "0 2 1 * *"}),
     "detect excess advances": ("paylater.tasks.detect_excess_advances", {"crontab": "5 * * * *"}),
     "generate fee statements": ("paylater.tasks.generate_fee_statements", {"crontab": "0 2 1 * *"}),
+    "settle due pay-later proceeds": ("paylater.tasks.settle_due_proceeds", {"crontab": "*/5 * * * *"}),
     "settle logistics incentives": ("logistics.tasks.settle_week", {"crontab": "0 2 * * 2"}),
     "logistics incentive claw-backs": ("logistics.tasks.sweep_clawbacks", {"crontab": "*/15 * * * *"}),
 }

@@ -23,7 +23,7 @@ class LogisticsPolicy(SingletonPolicy):
     """SPEC §4 numbers marked *(policy)*."""
 
     open_regions = models.TextField(
-        _("open regions"), default="武汉\n孝感",
+        _("open regions"), default="Wuhan\n武汉\nXiaogan\n孝感",
         help_text=_("Ship-from cities where the plan is open, one per line or comma-separated; matched "
                     "case-insensitively, a trailing 市 ignored."))
     base_deposit = money_field(_("base deposit"), default=Decimal("1000.00"), validators=[MinValueValidator(0)])

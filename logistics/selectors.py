@@ -2,12 +2,12 @@
 score, and the one aggregate query the weekly settlement runs per batch of stores (SPEC §4)."""
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from config import timeutil
+from config.money import rate
 from merchants.models import Order, Violation
 
 from .models import Enrollment, Shipment
@@ -51,8 +51,7 @@ def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
     out = {store_id: {"on_time_rate": None} for store_id in store_ids}
     for row in rows:
         if row["shipped"] and row["n"]:
-            rate = Decimal(row["on_time"]) / Decimal(row["n"])
-            out[row["store_id"]] = {"on_time_rate": rate.quantize(Decimal("0.0001"))}
+            out[row["store_id"]] = {"on_time_rate": rate(row["on_time"], row["n"])}
     return out
 
 

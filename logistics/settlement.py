@@ -291,7 +291,7 @@ def _claw_back(result: WeeklyResult, now: dt.datetime) -> None:
                              reason="rule: claw back incentive after a confirmed violation")
     if result.payout == PayoutMethod.CASH:
         suffix = "" if result.clawbacks == 1 else f":{result.clawbacks}"
-        ledger_post(store=result.store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=-result.amount, at=now,
+        ledger_post(store=result.store, kind=LedgerEntry.Kind.INCENTIVE_REVERSAL, amount=-result.amount, at=now,
                     idempotency_key=f"{result.ledger_key}:clawback{suffix}", reference=f"logistics-week:{name}",
                     memo=f"claw-back of the on-time shipping incentive {name}: violation confirmed")
     else:

@@ -31,6 +31,10 @@ class PaylaterPolicy(SingletonPolicy):
     excess_advance_daily_limit = money_field(
         _("excess-advance daily limit"), default=Decimal("50000.00"),
         help_text=_("Platform advances for one store in one local day above this open a pending violation."))
+    proceeds_cycle_days = models.PositiveSmallIntegerField(
+        _("proceeds cycle (days after completion)"), default=0,
+        help_text=_("Order proceeds are credited to the wallet this many days after the consumer is charged "
+                    "or the platform advances (0: at once); never earlier."))
     history = HistoricalRecords()
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from config import timeutil
 from merchants.models import Product
+from merchants.stores.selectors import inherited_q
 
 from .models import Activity, ActivityItem, Enrollment, FeeRate, Lifecycle, PaylaterPolicy
 
@@ -67,17 +68,9 @@ def product_active_at(*, product_id: int, at) -> bool:
 
 
 # --- eligibility ---------------------------------------------------------------------------
-CATEGORY_DEPTH = 4  # exclusion is inherited from ancestors up to this many levels
-
-
 def category_excluded_q(prefix: str = "category__") -> Q:
-    """The category or one of its ancestors is flagged `paylater_excluded`."""
-    q = Q()
-    path = prefix
-    for _level in range(CATEGORY_DEPTH):
-        q |= Q(**{f"{path}paylater_excluded": True})
-        path = f"{path}parent__"
-    return q
+    """The category or one of its ancestors is flagged `paylater_excluded` (SPEC §1, inherited)."""
+    return inherited_q("paylater_excluded", prefix)
 
 
 def ineligible_reason_expr(*, at=None, price_cap: Decimal | None = None):

@@ -23,6 +23,7 @@ from merchants.violations.services import violation_open
 
 from . import selectors
 from .models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, PaylaterPolicy
+from .proceeds import proceeds_settle, proceeds_settle_if_due  # noqa: F401 (proceeds_settle re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ PREVIOUS_TIME = {"confirm_receipt": "paid_at", "charge": "receipt_confirmed_at",
 
 def order_transition(*, order_id: int, action: str, at, reason: str = "", field: str = "at") -> Order:
     """Move a pay-later order along Order.TRANSITIONS; a wrong state is 409 `invalid_state`. Each
-    move writes one history row with its reason; completion settles the proceeds."""
+    move writes one history row with its reason; completion settles the proceeds when due."""
     sources, target = Order.EVENTS[action]
     stamp = STAMPS[action]
     check_event_time(at, field=field)
@@ -172,20 +173,8 @@ def order_transition(*, order_id: int, action: str, at, reason: str = "", field:
         states.transition(order, target, sources=sources, reason=reason or f"paylater: {action}",
                           update_fields=[stamp], **{stamp: at})
         if target in (S.PAID, S.ADVANCED) and action != "recover_advance":
-            proceeds_settle(order=order, at=at)
+            proceeds_settle_if_due(order=order, completed_at=at)
     return order
-
-
-def proceeds_settle(*, order: Order, at) -> LedgerEntry | None:
-    """Credit the merchant the full price still owed (amount − refunds so far) when the order
-    is paid or advanced: the normal cycle, 0 days after completion (SPEC §2) — never earlier.
-    The reference is exactly `order:{id}` so later refunds debit settled proceeds."""
-    due = money(order.amount - order.refunded_amount)
-    if due <= 0:
-        return None
-    return ledger_post(store=order.store, kind=LedgerEntry.Kind.ORDER_PROCEEDS, amount=due, at=at,
-                       idempotency_key=f"order:{order.pk}:proceeds", reference=f"order:{order.pk}",
-                       memo=str(_("pay-later order proceeds")))
 
 
 def order_confirm_receipt(*, order_id: int, confirmed_at) -> Order:

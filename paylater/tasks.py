@@ -25,3 +25,16 @@ def generate_fee_statements(month: str | None = None) -> int:
     """On the 1st: statements for the month just closed."""
     first = timeutil.parse_month(month) if month else timeutil.previous_month()
     return services.fee_statements_generate(month=first)
+
+
+@shared_task(name="paylater.tasks.settle_due_proceeds")
+def settle_due_proceeds(now: str | None = None) -> int:
+    """Every few minutes: credit pay-later proceeds whose cycle ran out (idempotent)."""
+    from django.utils.dateparse import parse_datetime
+
+    from .proceeds import proceeds_settle_due
+
+    moment = parse_datetime(now) if now else None
+    if now and (moment is None or timezone.is_naive(moment)):
+        raise ValueError("now must be an ISO 8601 timestamp with an offset")
+    return proceeds_settle_due(now=moment)

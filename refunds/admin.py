@@ -12,7 +12,7 @@ from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
 
 from . import selectors, services
-from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi
+from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .services import Actor
 
 S = RefundCase.Status
@@ -41,6 +41,21 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset.filter(selectors.case_overdue_q(timezone.now()))
         if self.value() == "no":
             return queryset.exclude(selectors.case_overdue_q(timezone.now()))
+        return queryset
+
+
+class WaitingForReturnAddressFilter(admin.SimpleListFilter):
+    """The operators' worklist links here (`?return_address=missing`)."""
+
+    title = _("return address")
+    parameter_name = "return_address"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("waiting for a return address"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(return_address_missing_q())
         return queryset
 
 
@@ -86,7 +101,8 @@ class NegotiationInline(admin.StackedInline):
 class RefundCaseAdmin(HistoryAdmin):
     list_display = ["id", "store", "order_id", "type", "reason", "amount", "status", "opened_at",
                     "merchant_deadline", "clock", "negotiation_state", "judgement"]
-    list_filter = ["status", "type", "reason", OverdueFilter, HasNegotiationFilter, "judgement",
+    list_filter = ["status", "type", "reason", OverdueFilter, WaitingForReturnAddressFilter, HasNegotiationFilter,
+                   "judgement",
                    ("store", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["store", "negotiation"]
     search_fields = ["=id", "=order__id", "buyer_id", "store__name"]
@@ -98,8 +114,9 @@ class RefundCaseAdmin(HistoryAdmin):
         (_("request"), {"fields": ["requested_type", "requested_amount", "type", "amount", "reason", "shipped",
                                    "shipped_flag", "first_on_order"]}),
         (_("clocks"), {"fields": ["opened_at", "merchant_deadline", "decided_at", "return_ship_deadline",
-                                  "refund_deadline", "escalation_deadline"]}),
-        (_("return"), {"fields": ["return_address", "tracking_no", "return_shipped_at", "return_received_at"]}),
+                                  "receipt_confirm_deadline", "refund_deadline", "escalation_deadline"]}),
+        (_("return"), {"fields": ["return_address", "return_address_set_at", "tracking_no", "return_shipped_at",
+                                  "return_received_at"]}),
         (_("outcome"), {"fields": ["refunded_at", "reject_reason", "escalated_at", "judgement", "judged_at",
                                    "closed_at"]}),
     ]
@@ -118,8 +135,12 @@ class RefundCaseAdmin(HistoryAdmin):
         now = timezone.now()
         if obj.status == S.PENDING:
             return _time_left(obj.merchant_deadline, now)
+        if obj.return_address_missing:
+            return format_html("<strong>{}</strong>", _("waiting for a return address"))
         if obj.status == S.AWAITING_RETURN and obj.return_shipped_at is None:
             return _time_left(obj.return_ship_deadline, now)
+        if obj.status == S.AWAITING_RETURN and obj.receipt_confirm_deadline:
+            return _time_left(obj.receipt_confirm_deadline, now)
         if obj.status == S.RETURN_RECEIVED:
             return _time_left(obj.refund_deadline, now)
         if obj.status == S.ESCALATED:

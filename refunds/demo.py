@@ -1,7 +1,10 @@
 """Demo refund data (called by `seed_demo`): for a few stores, cases in every interesting state —
-pending with and without a negotiation, one past its decision deadline (the next sweep agrees
-it), refunded, awaiting a return, return received, escalated awaiting judgement — and automation
-rules on the first store. Idempotent: stores that already have cases are skipped."""
+pending with and without a negotiation, one close to its decision deadline, refunded, awaiting a
+return, return received, escalated awaiting judgement, and (for stores without a default return
+address) a return the timeout agreed that waits for its address — and automation rules on the
+first store. Everything is seeded relative to `now` with every deadline still ahead, so the first
+timeout sweep after `make run` changes nothing. Idempotent: stores that already have cases are
+skipped."""
 import datetime as dt
 from decimal import Decimal
 
@@ -22,11 +25,12 @@ def _store_seed(store, orders, now):
         # (type, reason, share of the order, opened hours ago, what happens next)
         ("refund_only", "not_received", Decimal("1"), 2, None),
         ("return_refund", "damaged", Decimal("1"), 5, "negotiate"),
-        ("refund_only", "quality", Decimal("0.5"), 40, None),  # overdue: the sweep agrees it
+        ("refund_only", "quality", Decimal("0.5"), 34, None),  # 2 hours left: near its deadline
         ("refund_only", "not_as_described", Decimal("0.3"), 50, "agree"),
         ("return_refund", "no_reason_7d", Decimal("1"), 60, "agree"),
         ("return_refund", "wrong_item", Decimal("1"), 70, "received"),
         ("refund_only", "other", Decimal("1"), 80, "escalate"),
+        ("return_refund", "not_as_described", Decimal("1"), 40, "timeout"),
     ]
     for order, (type_, reason, share, hours_ago, then) in zip(orders, plan):
         opened = now - hours_ago * H
@@ -49,6 +53,9 @@ def _store_seed(store, orders, now):
                 services.refund_case_reject(case_id=case.pk, actor=merchant, reason="商品已签收且无质量问题",
                                             at=opened + 4 * H)
                 services.refund_case_escalate(case_id=case.pk, actor=Actor.buyer(case.buyer_id), at=opened + 30 * H)
+            elif then == "timeout":
+                # Agreed as requested by the sweep at its deadline, as the job would have done.
+                services.refund_timeouts_run(now=case.merchant_deadline)
         except DomainError:
             continue  # e.g. a fresh-food store cannot negotiate; the case simply stays pending
 
@@ -63,5 +70,5 @@ def seed(*, stores, now):
         if RefundCase.objects.filter(store=store).exists():
             continue
         orders = list(Order.objects.filter(store=store, paid_at__lte=now - dt.timedelta(days=4),
-                                           refunded_amount=0).order_by("paid_at")[:7])
+                                           refunded_amount=0).order_by("paid_at")[:8])
         _store_seed(store, orders, now)

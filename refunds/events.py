@@ -9,6 +9,7 @@ CASE_EVENTS = {
     "agree_refund_only": [EventType.REFUND_CASE_AGREED, EventType.REFUND_CASE_REFUNDED],
     "agree_return": [EventType.REFUND_CASE_AGREED],
     "refund_return": [EventType.REFUND_CASE_REFUNDED],
+    "refund_unconfirmed_return": [EventType.REFUND_CASE_REFUNDED],
     "judge_seller_responsible": [EventType.REFUND_CASE_REFUNDED],
 }
 

@@ -27,6 +27,9 @@ class RefundPolicy(SingletonPolicy):
     refund_after_receipt_hours = models.PositiveIntegerField(
         _("refund after received return (hours)"), default=48,
         help_text=_("Past it the system refunds and opens an after-sales-delay violation."))
+    receipt_confirm_days = models.PositiveIntegerField(
+        _("confirm a shipped return within (days)"), default=10,
+        help_text=_("After the buyer ships the return; past it the system refunds the buyer (no violation)."))
     escalation_days = models.PositiveIntegerField(
         _("escalation window after rejection (days)"), default=7)
     product_experience_reasons = models.CharField(
@@ -110,6 +113,7 @@ class RefundCase(models.Model):
         "cancel": ({Status.PENDING}, Status.CANCELLED),
         "close_unreturned": ({Status.AWAITING_RETURN}, Status.CLOSED),
         "receive_return": ({Status.AWAITING_RETURN}, Status.RETURN_RECEIVED),
+        "refund_unconfirmed_return": ({Status.AWAITING_RETURN}, Status.REFUNDED),
         "refund_return": ({Status.RETURN_RECEIVED}, Status.REFUNDED),
         "escalate": ({Status.REJECTED}, Status.ESCALATED),
         "judge_seller_responsible": ({Status.ESCALATED}, Status.REFUNDED),
@@ -137,9 +141,16 @@ class RefundCase(models.Model):
     merchant_deadline = models.DateTimeField(_("merchant decision deadline"), db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     return_address = models.CharField(_("return address"), max_length=300, blank=True)
+    return_address_set_at = models.DateTimeField(
+        _("return address set at"), null=True, blank=True,
+        help_text=_("When the merchant gave the address of a return agreed without one; the buyer's "
+                    "ship-back window starts then."))
     return_ship_deadline = models.DateTimeField(_("buyer must ship the return by"), null=True, blank=True)
     tracking_no = models.CharField(_("return tracking number"), max_length=64, blank=True)
     return_shipped_at = models.DateTimeField(_("return shipped at"), null=True, blank=True)
+    receipt_confirm_deadline = models.DateTimeField(
+        _("merchant must confirm the return by"), null=True, blank=True,
+        help_text=_("Past it the system refunds the buyer."))
     return_received_at = models.DateTimeField(_("return received at"), null=True, blank=True)
     refund_deadline = models.DateTimeField(_("refund due by"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
@@ -170,6 +181,17 @@ class RefundCase(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_type_display()} {self.amount}"
+
+    @property
+    def return_address_missing(self) -> bool:
+        """SPEC decisions: a return agreed by a rule or the timeout with no address anywhere
+        waits in `awaiting_return` until the merchant sets one (see `return_address_missing_q`)."""
+        return self.status == self.Status.AWAITING_RETURN and not self.return_address
+
+
+def return_address_missing_q(prefix: str = "") -> models.Q:
+    """The one home of "waiting for a return address" (the property above, in SQL)."""
+    return models.Q(**{f"{prefix}status": RefundCase.Status.AWAITING_RETURN, f"{prefix}return_address": ""})
 
 
 class Negotiation(models.Model):

@@ -23,7 +23,7 @@ from config import timeutil
 from config.money import rate
 from merchants.models import Order, Store
 
-from .models import Negotiation, RefundCase, RefundPolicy, RefundType
+from .models import Negotiation, RefundCase, RefundPolicy, RefundType, return_address_missing_q
 
 HOURS = Decimal("0.01")
 WINDOW_DAYS = 30
@@ -57,10 +57,17 @@ def refund_due_q(at) -> Q:
     return Q(status=S.RETURN_RECEIVED, refund_deadline__lte=at)
 
 
+def receipt_confirm_due_q(at) -> Q:
+    """On RefundCase: a return the buyer shipped whose receipt the merchant has not confirmed
+    within 10 days (policy) at `at`; the sweep refunds the buyer, with no violation (SPEC
+    decisions)."""
+    return Q(status=S.AWAITING_RETURN, return_shipped_at__isnull=False, receipt_confirm_deadline__lte=at)
+
+
 def case_overdue_q(at) -> Q:
     """On RefundCase: any of the case's own clocks has run out at `at` and the sweep has not
     applied it yet (or keeps failing)."""
-    return decision_due_q(at) | return_ship_due_q(at) | refund_due_q(at)
+    return decision_due_q(at) | return_ship_due_q(at) | receipt_confirm_due_q(at) | refund_due_q(at)
 
 
 def kpi_window(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -82,21 +89,26 @@ def _duration(qs):
 
 def kpi_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str]) -> dict:
     """Annotations for a Store queryset: the KPI numerators and denominators for [start, end).
-    Cases are counted by `opened_at`, orders by `paid_at` (SPEC §3)."""
-    cases = RefundCase.objects.filter(store=OuterRef("pk"), opened_at__gte=start, opened_at__lt=end)
+    SPEC decisions (KPI windows): the product-experience rate counts cases *opened* in the window,
+    the completion hours cases *refunded* in it (by `refunded_at`, wherever they were opened), the
+    dispute rate cases *judged* seller-responsible in it; orders by `paid_at`."""
+    cases = RefundCase.objects.filter(store=OuterRef("pk"))
+    opened = cases.filter(opened_at__gte=start, opened_at__lt=end)
     orders = Order.objects.filter(store=OuterRef("pk"), paid_at__gte=start, paid_at__lt=end)
     # Self-completed: refunded within the window, never escalated; by the final type.
-    completed = cases.filter(status=RefundCase.Status.REFUNDED, refunded_at__lt=end, escalated_at__isnull=True)
+    completed = cases.filter(status=RefundCase.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end,
+                             escalated_at__isnull=True)
     refund_only = completed.filter(type=RefundType.REFUND_ONLY)
     returns = completed.filter(type=RefundType.RETURN_REFUND)
+    judged = cases.filter(judgement=RefundCase.Judgement.SELLER, judged_at__gte=start, judged_at__lt=end)
     return {
         "kpi_orders_paid": _count(orders),
-        "kpi_experience_cases": _count(cases.filter(first_on_order=True, reason__in=reasons)),
+        "kpi_experience_cases": _count(opened.filter(first_on_order=True, reason__in=reasons)),
         "kpi_refund_only_count": _count(refund_only),
         "kpi_refund_only_duration": _duration(refund_only),
         "kpi_return_count": _count(returns),
         "kpi_return_duration": _duration(returns),
-        "kpi_seller_responsible": _count(cases.filter(judgement=RefundCase.Judgement.SELLER)),
+        "kpi_seller_responsible": _count(judged),
     }
 
 
@@ -154,3 +166,10 @@ def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, 
                         "return_rate": capped(row["returns"], row["orders_paid"])} for row in rows}
 
 
+
+
+def cases_waiting_for_return_address(store_ids: list[int] | None = None):
+    """The operators' worklist entry "returns waiting for an address" (SPEC decisions); its
+    changelist link is `/admin/refunds/refundcase/?return_address=missing`."""
+    qs = RefundCase.objects.filter(return_address_missing_q())
+    return qs if store_ids is None else qs.filter(store_id__in=store_ids)

@@ -24,6 +24,7 @@ from config.money import money
 from merchants import registry
 from merchants.models import Order, Violation
 from merchants.orders.services import check_event_time, order_record_refund
+from merchants.stores.selectors import category_is
 from merchants.violations.services import violation_open
 
 from . import events, selectors
@@ -146,8 +147,15 @@ def _agree(case: RefundCase, *, actor: Actor, at, type_: str, amount: Decimal, r
                    refunded_at=at)
         order_record_refund(order_id=case.order_id, amount=case.amount, at=at, reference=f"refund_case:{case.pk}")
         return case
+    address = return_address or _default_return_address(case.store_id)
+    if not address:
+        # SPEC decisions: agreed by a rule or the timeout with no address anywhere — the case waits
+        # for the merchant's address (return_address_missing); the buyer's window starts then.
+        return _case_move(case, "agree_return", actor=actor, conflict_code=conflict_code,
+                          note=f"{note}; no return address", decided_at=at, return_address="",
+                          return_ship_deadline=None)
     return _case_move(case, "agree_return", actor=actor, conflict_code=conflict_code, note=note, decided_at=at,
-                      return_address=return_address or _default_return_address(case.store_id),
+                      return_address=address, return_address_set_at=at,
                       return_ship_deadline=at + dt.timedelta(days=policy.return_ship_days))
 
 
@@ -248,10 +256,15 @@ def refund_case_reject(*, case_id: int, actor: Actor, reason: str, store_ids=Non
 
 
 def refund_case_return_received(*, case_id: int, actor: Actor, store_ids=None, at=None) -> RefundCase:
-    """The merchant confirms the returned parcel; the 48-hour refund clock starts."""
+    """The merchant confirms the returned parcel, before the confirmation deadline (10 days after
+    the buyer shipped it); the 48-hour refund clock starts."""
     at = _now(at)
     with transaction.atomic():
         case = _lock_case(case_id, store_ids=store_ids)
+        if (case.status == S.AWAITING_RETURN and case.receipt_confirm_deadline is not None
+                and at >= case.receipt_confirm_deadline):
+            raise StateConflict("invalid_state", _("The confirmation deadline passed; the platform refunds the "
+                                                   "buyer."))
         policy = RefundPolicy.current()
         return _case_move(case, "receive_return", actor=actor, note="return received", return_received_at=at,
                           refund_deadline=at + dt.timedelta(hours=policy.refund_after_receipt_hours))
@@ -281,7 +294,7 @@ def negotiation_propose(*, case_id: int, actor: Actor, type: str, amount: Decima
         _check_decision_window(case, at)
         if Negotiation.objects.filter(case=case).exists():
             raise DomainError("negotiation_used", _("This case already had its one negotiation."))
-        if case.order.product.category.is_fresh:
+        if category_is("is_fresh", case.order.product.category_id):
             raise DomainError("fresh_category", _("Fresh-food cases cannot be negotiated."))
         if amount > case.amount:
             raise DomainError("amount_above_request", _("The proposal is above the requested amount."),
@@ -359,10 +372,13 @@ def refund_case_return_shipped(*, case_id: int, actor: Actor, tracking_no: str, 
         case = _lock_case(case_id)
         if case.status != S.AWAITING_RETURN or case.return_shipped_at is not None:
             raise StateConflict("invalid_state", _("No return is awaited on this case."))
+        if case.return_address_missing:
+            raise StateConflict("invalid_state", _("The merchant has not given a return address yet."))
         if at >= case.return_ship_deadline:
             raise StateConflict("invalid_state", _("The return-shipping window closed."))
         case.tracking_no = tracking_no
         case.return_shipped_at = at
+        case.receipt_confirm_deadline = at + dt.timedelta(days=RefundPolicy.current().receipt_confirm_days)
         _save_with_history(case, actor, f"return shipped ({tracking_no})")
         return case
 
@@ -404,6 +420,7 @@ class SweepResult:
     cases_auto_agreed: int = 0
     returns_closed: int = 0
     cases_auto_refunded: int = 0
+    unconfirmed_returns_refunded: int = 0
     errors: int = 0
 
 
@@ -437,7 +454,9 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
     2. pending cases past the merchant deadline are agreed as originally requested;
     3. agreed returns the buyer did not ship within the window are closed;
     4. received returns not refunded within 48 hours are refunded by the platform, and a
-       pending after-sales-delay violation is opened for the store."""
+       pending after-sales-delay violation is opened for the store;
+    5. shipped returns the merchant did not confirm within 10 days are refunded by the platform,
+       with no violation (refunds/returns.py)."""
     now = _now(now)
     actor = Actor.job("run_refund_timeouts")
     result = SweepResult()
@@ -493,6 +512,9 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
            batch_size)
     _sweep(RefundCase.objects.filter(selectors.refund_due_q(now)), auto_refund, result, "cases_auto_refunded",
            batch_size)
+    from .returns import sweep_unconfirmed_returns  # returns.py builds on this module
+
+    sweep_unconfirmed_returns(now=now, actor=actor, result=result, batch_size=batch_size)
     return result
 
 

@@ -5,7 +5,8 @@ from celery import shared_task
 @shared_task(name="refunds.tasks.run_refund_timeouts")
 def run_refund_timeouts(now: str | None = None) -> dict:
     """Every minute (config/schedules.py): expire negotiations, agree overdue cases, close
-    unshipped returns, refund received returns past 48 hours. Deadlines live in the database;
+    unshipped returns, refund received returns past 48 hours and shipped returns not confirmed
+    within 10 days. Deadlines live in the database;
     no per-case ETA task is ever scheduled."""
     from dataclasses import asdict
 

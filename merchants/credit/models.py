@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.money import money_field, rate_field
+from config.money import money_field, rate, rate_field, score
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 
@@ -54,7 +54,7 @@ class StoreMetrics(models.Model):
         """buyers ÷ UV (SPEC §1); None when either is missing or UV is 0."""
         if not self.uv or self.buyers is None:
             return None
-        return (Decimal(self.buyers) / Decimal(self.uv)).quantize(Decimal("0.0001"))
+        return rate(self.buyers, self.uv)
 
 
 class Dimension(models.TextChoices):
@@ -152,7 +152,7 @@ class CreditIndicator(models.Model):
             return Decimal("0")
         value = Decimal(value)
         fraction = (value - self.zero_at) / (self.full_at - self.zero_at)
-        return (min(Decimal(1), max(Decimal(0), fraction)) * 100).quantize(Decimal("0.01"))
+        return score(min(Decimal(1), max(Decimal(0), fraction)) * 100)
 
 
 class CreditEvaluation(models.Model):

@@ -26,7 +26,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subqu
 from django.utils import timezone
 
 from config import timeutil
-from config.money import ZERO, money, rate
+from config.money import ZERO, money, rate, score
 from merchants import events
 from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers
@@ -37,7 +37,6 @@ from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimens
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
 
 # Default scaling (value scoring 0, value scoring 100, weight in dimension). Why these:
 # - repeat rate: the seed's good stores reach 25–35% repeat buyers;
@@ -101,7 +100,7 @@ def base_limit_for(*, sales: Decimal, score: Decimal, policy: CreditScorePolicy 
     """M's sales × (3 + 2·S/100), rounded down to 100 yuan (multiples are policy)."""
     policy = policy or CreditScorePolicy.current()
     multiple = policy.min_multiple + (policy.max_multiple - policy.min_multiple) * Decimal(score) / HUNDRED
-    return max(ZERO, floor_to_100(Decimal(sales) * multiple)).quantize(CENT)
+    return money(max(ZERO, floor_to_100(Decimal(sales) * multiple)))
 
 
 @dataclass
@@ -129,10 +128,10 @@ def score_values(values: dict, *, sources: dict | None = None, indicators=None,
         by_dim[ind.dimension][1] += ind.weight
         detail[ind.name] = {"dimension": ind.dimension, "value": None if value is None else str(value),
                             "source": sources.get(ind.name), "score": str(points)}
-    dimensions = {d: ((num / den) if den else Decimal(0)).quantize(CENT) for d, (num, den) in by_dim.items()}
+    dimensions = {d: score((num / den) if den else Decimal(0)) for d, (num, den) in by_dim.items()}
     weights = policy.weights()
-    score = (sum(dimensions[d] * weights[d] for d in Dimension.values) / HUNDRED).quantize(CENT)
-    return ScoreResult(score=score, dimensions=dimensions, indicators=detail, missing=sorted(missing))
+    composite = score(sum(dimensions[d] * weights[d] for d in Dimension.values) / HUNDRED)
+    return ScoreResult(score=composite, dimensions=dimensions, indicators=detail, missing=sorted(missing))
 
 
 def order_sales(store_ids: list[int], month) -> dict[int, Decimal]:

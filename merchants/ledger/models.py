@@ -20,6 +20,7 @@ class LedgerEntry(models.Model):
         FINE = "fine", _("fine")
         FINE_REVERSAL = "fine_reversal", _("fine reversal")
         INCENTIVE = "incentive", _("incentive")
+        INCENTIVE_REVERSAL = "incentive_reversal", _("incentive reversal")
         ADJUSTMENT = "adjustment", _("adjustment")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="ledger_entries",

@@ -8,6 +8,8 @@ from simple_history.models import HistoricalRecords
 
 from config.money import ZERO, money_field
 
+CATEGORY_DEPTH = 6  # levels of the category tree; inherited flags are looked up this far
+
 
 class Category(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -24,6 +26,20 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def depth(self) -> int:
+        """1 for a top-level category (counting stops past CATEGORY_DEPTH, so a cycle ends too)."""
+        level, node = 1, self.parent
+        while node is not None and level <= CATEGORY_DEPTH:
+            level, node = level + 1, node.parent
+        return level
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and self.depth() > CATEGORY_DEPTH:
+            raise ValidationError({"parent": _("Categories nest at most %(depth)s levels deep.")
+                                   % {"depth": CATEGORY_DEPTH}})
 
 
 class Store(models.Model):

@@ -12,7 +12,7 @@ from config.api.errors import DomainError
 from config.models import ApiToken
 from config.money import money
 
-from .models import Category, Product, Store
+from .models import CATEGORY_DEPTH, Category, Product, Store
 
 
 @dataclass
@@ -92,6 +92,9 @@ def category_create(*, name: str, parent: Category | None = None, is_fresh: bool
                     paylater_excluded: bool = False) -> Category:
     if Category.objects.filter(parent=parent, name=name).exists():
         raise DomainError("category_exists", _("A category with this name already exists under this parent."))
+    if parent is not None and parent.depth() >= CATEGORY_DEPTH:
+        raise DomainError("category_too_deep", _("Categories nest at most %(depth)s levels deep.")
+                          % {"depth": CATEGORY_DEPTH}, fields={"parent": [str(_("Too deep."))]})
     return Category.objects.create(name=name, parent=parent, is_fresh=is_fresh,
                                    paylater_excluded=paylater_excluded)
 

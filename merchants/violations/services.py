@@ -21,10 +21,10 @@ from merchants.ledger.services import ledger_post
 from merchants.stores.models import Store
 from merchants.webhooks.models import EventType
 
+from .grades import grade_effect_of, grade_with_effect, latest_store_history_id, replayed_grade
 from .models import PenaltyRule, Sanction, Violation
 
 S = Violation.Status
-GRADES = [Store.Grade.A, Store.Grade.B, Store.Grade.C]
 
 
 def _transition(violation: Violation, target: str, *, user=None, reason: str) -> None:
@@ -67,10 +67,6 @@ def _add_months(at, months: int):
     return timeutil.local(at) + relativedelta(months=months)
 
 
-def lowered(grade: str) -> str:
-    return GRADES[min(GRADES.index(grade) + 1, len(GRADES) - 1)]
-
-
 @transaction.atomic
 def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") -> Violation:
     """Apply the penalty for the violation's kind (policy at confirmation): fine = rate ×
@@ -97,9 +93,9 @@ def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") 
         sanctions.append((Sanction.Kind.PAYLATER_SUSPENSION, _add_months(at, rule.paylater_suspension_months)))
     Sanction.objects.bulk_create([Sanction(store=store, violation=violation, kind=kind, starts_at=at, ends_at=end)
                                   for kind, end in sanctions])
-    new_grade = {PenaltyRule.GradeEffect.SET_C: Store.Grade.C,
-                 PenaltyRule.GradeEffect.LOWER_ONE: lowered(store.grade)}.get(rule.grade_effect)
-    if new_grade and new_grade != store.grade:
+    grade_at_confirmation = store.grade
+    new_grade = grade_with_effect(rule.grade_effect, store.grade)
+    if new_grade != store.grade:
         violation.grade_before, violation.grade_after, violation.grade_changed_at = store.grade, new_grade, at
         store.grade = new_grade
         store._change_reason = f"violation {violation.pk} confirmed"
@@ -118,6 +114,9 @@ def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") 
         "grade_before": violation.grade_before or None, "grade_after": violation.grade_after or None,
         "no_logistics_incentive_that_week": rule.forfeits_logistics_incentive,
         "grade_history_id": grade_history_id,
+        # what a later revocation replays (merchants/violations/grades.py)
+        "grade_effect": rule.grade_effect, "grade_at_confirmation": grade_at_confirmation,
+        "store_history_id": latest_store_history_id(store.pk),
     }
     if fine > 0:
         ledger_post(store=store, kind=LedgerEntry.Kind.FINE, amount=-fine, at=at, user=user,
@@ -147,7 +146,8 @@ def violation_dismiss(*, violation_id: int, user=None, at=None, note: str = "") 
 @transaction.atomic
 def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> Violation:
     """Reverse everything confirming applied: a `fine_reversal` credit, sanctions revoked, the
-    grade restored — only if no later change touched the grade. History stays complete."""
+    grade replayed without this violation (unless set by hand after it, see grades.py). History
+    stays complete."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason_required", _("Revoking a violation needs a reason."),
@@ -164,10 +164,11 @@ def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> V
     for sanction in violation.sanctions.filter(revoked_at__isnull=True):
         sanction.revoked_at = at
         sanction.save(update_fields=["revoked_at"])
-    if violation.grade_after:
-        violation.grade_restored = not _grade_touched_since(store, violation)
-        if violation.grade_restored:
-            store.grade = violation.grade_before
+    if grade_effect_of(violation) != PenaltyRule.GradeEffect.NONE:
+        grade = replayed_grade(store=store, revoked=violation)
+        violation.grade_restored = grade is not None
+        if grade is not None and grade != store.grade:
+            store.grade = grade
             store._change_reason = f"violation {violation.pk} revoked"
             if user is not None:
                 store._history_user = user
@@ -179,18 +180,6 @@ def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> V
     if violation.sanctions.filter(kind=Sanction.Kind.CREDIT_FREEZE).exists():
         events.credit_limits_changed([store.pk])  # the freeze is lifted
     return violation
-
-
-def _grade_touched_since(store: Store, violation: Violation) -> bool:
-    """Did anything change the grade after this violation set it? The store's history rows
-    after the change all still show the grade it set, and the store still has it."""
-    if store.grade != violation.grade_after:
-        return True
-    since = violation.penalty.get("grade_history_id")
-    later = Store.history.filter(id=store.pk)
-    later = later.filter(history_id__gt=since) if since else later.filter(
-        history_date__gt=violation.grade_changed_at)
-    return later.exclude(grade=violation.grade_after).exists()
 
 
 def penalty_preview(violation: Violation) -> dict:

@@ -37,12 +37,17 @@ class RefundCaseOut(serializers.ModelSerializer):
     escalated_at = AwareDateTimeField(read_only=True)
     judged_at = AwareDateTimeField(read_only=True)
     closed_at = AwareDateTimeField(read_only=True)
+    return_address_set_at = AwareDateTimeField(read_only=True)
+    receipt_confirm_deadline = AwareDateTimeField(read_only=True)
+    return_address_missing = serializers.BooleanField(
+        read_only=True, help_text=_("A return agreed without an address: waiting for the merchant to set it."))
 
     class Meta:
         model = RefundCase
         fields = ["id", "store", "order", "buyer_id", "type", "reason", "amount", "requested_type",
                   "requested_amount", "shipped", "status", "opened_at", "merchant_deadline", "decided_at",
-                  "negotiation", "return_address", "return_ship_deadline", "tracking_no", "return_shipped_at",
+                  "negotiation", "return_address", "return_address_missing", "return_address_set_at",
+                  "return_ship_deadline", "tracking_no", "return_shipped_at", "receipt_confirm_deadline",
                   "return_received_at", "refund_deadline", "refunded_at", "reject_reason", "escalation_deadline",
                   "escalated_at", "judgement", "judged_at", "closed_at"]
 
@@ -87,6 +92,10 @@ class RefundCaseOpenIn(serializers.Serializer):
 class AgreeIn(serializers.Serializer):
     return_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                            help_text=_("Required for a return unless the store has a default."))
+
+
+class ReturnAddressIn(serializers.Serializer):
+    return_address = serializers.CharField(max_length=300)
 
 
 class RejectIn(serializers.Serializer):

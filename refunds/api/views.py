@@ -13,6 +13,7 @@ from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSe
 
 from .. import selectors, services
 from ..models import Negotiation, RefundCase, RefundRules
+from ..returns import refund_case_set_return_address
 from ..services import Actor
 from . import serializers as s
 
@@ -200,6 +201,15 @@ class MerchantRefundCaseViewSet(MerchantReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
         return self._act(services.refund_case_refund)
+
+    @extend_schema(request=s.ReturnAddressIn, responses={200: s.RefundCaseOut, **errors(
+        401, 404, _400="invalid, return_address_required", _409="case_not_awaiting_address")},
+        summary="Give the return address of a return agreed without one (the buyer's ship-back window starts)")
+    @action(detail=True, methods=["post"], url_path="return-address")
+    def return_address(self, request, pk=None):
+        data = s.ReturnAddressIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._act(refund_case_set_return_address, **data.validated_data)
 
 
 class MerchantRefundRules(MerchantGenericView):

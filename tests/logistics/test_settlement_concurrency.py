@@ -52,4 +52,4 @@ def test_concurrent_claw_back_sweeps_debit_once(threads):
                      occurred_at=day(1))
     results = threads(lambda i: clawback_sweep(now=AFTER_WEEK + dt.timedelta(days=1)), 4)
     assert sum(results) == 1
-    assert LedgerEntry.objects.filter(store=store, kind=LedgerEntry.Kind.ADJUSTMENT).count() == 1
+    assert LedgerEntry.objects.filter(store=store, kind=LedgerEntry.Kind.INCENTIVE_REVERSAL).count() == 1

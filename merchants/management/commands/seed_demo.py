@@ -97,13 +97,49 @@ class Command(BaseCommand):
             Order.objects.bulk_create(orders)
             for back in (1, 2, 3):
                 month = timeutil.previous_month(now - dt.timedelta(days=31 * (back - 1)))
-                metrics_upsert(store=store, month=month, values={
-                    "monthly_sales": Decimal(rng.randint(3000, 60000)),
-                    "dsr_score": Decimal(rng.choice(["4.9", "4.8", "4.7", "4.6", "4.4"])),
-                    "repeat_rate": Decimal(rng.randint(5, 40)) / 100,
-                    "on_time_rate": Decimal(rng.randint(80, 99)) / 100,
-                    "dispute_rate": Decimal(rng.randint(0, 5)) / 1000,
-                    "return_rate": Decimal(rng.randint(1, 15)) / 100,
-                    "complaint_response_hours": Decimal(rng.randint(1, 24)),
-                    "uv": rng.randint(2000, 40000), "buyers": rng.randint(50, 900),
-                })
+                metrics_upsert(store=store, month=month, values={STAR_STORE: STAR_METRICS, WEAK_STORE: WEAK_METRICS}
+                               .get(i) or _metrics(rng))
+
+
+# The first demo store is the model merchant: it scores high on every dimension, so its pending
+# limit-increase application is recommended for approval; the fourth struggles (low score), so its
+# pending application is recommended for rejection — both branches of the review show.
+STAR_STORE = 1
+WEAK_STORE = 4
+STAR_METRICS = {
+    "monthly_sales": Decimal("48000"), "dsr_score": Decimal("4.9"), "repeat_rate": Decimal("0.32"),
+    "on_time_rate": Decimal("0.98"), "collection_cycle_days": Decimal("7"), "inventory_turnover_days": Decimal("15"),
+    "net_cash_flow": Decimal("9600"), "dispute_rate": Decimal("0.001"), "return_rate": Decimal("0.02"),
+    "complaint_response_hours": Decimal("10"), "category_rank_percentile": Decimal("0.05"),
+    "top_products_share": Decimal("0.65"), "marketing_participation": Decimal("1"), "uv": 30000, "buyers": 1500,
+}
+
+
+WEAK_METRICS = {
+    "monthly_sales": Decimal("6000"), "dsr_score": Decimal("4.6"), "repeat_rate": Decimal("0.04"),
+    "on_time_rate": Decimal("0.70"), "collection_cycle_days": Decimal("55"), "inventory_turnover_days": Decimal("56"),
+    "net_cash_flow": Decimal("-900"), "dispute_rate": Decimal("0.016"), "return_rate": Decimal("0.13"),
+    "complaint_response_hours": Decimal("60"), "category_rank_percentile": Decimal("0.45"),
+    "top_products_share": Decimal("0.20"), "marketing_participation": Decimal("0.10"), "uv": 4000, "buyers": 60,
+}
+
+
+def _metrics(rng) -> dict:
+    """Ordinary stores: every dimension has data (none scores 0 for lack of it), values spread."""
+    sales = Decimal(rng.randint(3000, 60000))
+    return {
+        "monthly_sales": sales,
+        "dsr_score": Decimal(rng.choice(["4.9", "4.8", "4.7", "4.6", "4.4"])),
+        "repeat_rate": Decimal(rng.randint(5, 40)) / 100,
+        "on_time_rate": Decimal(rng.randint(80, 99)) / 100,
+        "collection_cycle_days": Decimal(rng.randint(10, 50)),
+        "inventory_turnover_days": Decimal(rng.randint(15, 50)),
+        "net_cash_flow": (sales * Decimal(rng.randint(-10, 20)) / 100).quantize(Decimal("1")),
+        "dispute_rate": Decimal(rng.randint(0, 5)) / 1000,
+        "return_rate": Decimal(rng.randint(1, 15)) / 100,
+        "complaint_response_hours": Decimal(rng.randint(1, 24)),
+        "category_rank_percentile": Decimal(rng.randint(5, 60)) / 100,
+        "top_products_share": Decimal(rng.randint(30, 80)) / 100,
+        "marketing_participation": Decimal(rng.randint(20, 100)) / 100,
+        "uv": rng.randint(2000, 40000), "buyers": rng.randint(50, 900),
+    }

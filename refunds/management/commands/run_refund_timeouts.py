@@ -9,7 +9,8 @@ from refunds.services import refund_timeouts_run
 
 class Command(BaseCommand):
     help = ("Apply refund timeouts as of now (or --now): expire negotiations, agree overdue cases as requested, "
-            "close unshipped returns, refund received returns past the refund window. Idempotent.")
+            "close unshipped returns, refund received returns past the refund window and shipped returns not "
+            "confirmed in time. Idempotent.")
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="ISO 8601 moment with an offset, e.g. 2026-11-20T10:00:00+08:00")

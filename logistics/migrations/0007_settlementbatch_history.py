@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0004_weeklyresult_clawbacks'),
+        ('logistics', '0006_clawbacks_as_incentive_reversal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,66 @@
+"""Returns after the decisions SPEC took on what the first build left open:
+
+- **Return address** — a return agreed by a rule or the 36-hour timeout with no address anywhere
+  waits in `awaiting_return` with `return_address_missing`; the merchant sets the address on the
+  case, and the buyer's 7-day ship-back window starts then.
+- **Returned parcel never confirmed** — once the buyer shipped the return, the merchant has 10 days
+  *(policy)* to confirm receipt; past that the timeout sweep refunds the buyer (history names the
+  job), with no violation.
+
+Builds on refunds.services (its transition function, actors and sweep helpers)."""
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from config.api.errors import DomainError, StateConflict
+from merchants.orders.services import order_record_refund
+
+from . import selectors
+from .models import RefundCase, RefundPolicy
+from .services import Actor, SweepResult, _case_move, _claim, _lock_case, _now, _save_with_history, _sweep
+
+S = RefundCase.Status
+
+
+def refund_case_set_return_address(*, case_id: int, actor: Actor, return_address: str, store_ids=None,
+                                   at=None) -> RefundCase:
+    """The merchant gives the address of a return that was agreed without one; the buyer's
+    ship-back window (7 days, policy) starts now. Only for a case waiting for its address
+    (409 `case_not_awaiting_address`)."""
+    at = _now(at)
+    return_address = (return_address or "").strip()
+    if not return_address:
+        raise DomainError("return_address_required", _("A return address is required."),
+                          fields={"return_address": [str(_("Required."))]})
+    with transaction.atomic():
+        case = _lock_case(case_id, store_ids=store_ids)
+        if not case.return_address_missing:
+            raise StateConflict("case_not_awaiting_address",
+                                _("This case is not waiting for a return address."))
+        case.return_address = return_address
+        case.return_address_set_at = at
+        case.return_ship_deadline = at + dt.timedelta(days=RefundPolicy.current().return_ship_days)
+        _save_with_history(case, actor, "return address set")
+        return case
+
+
+def unconfirmed_returns_due(now):
+    """Shipped returns whose confirmation deadline passed: the sweep refunds them."""
+    return RefundCase.objects.filter(selectors.receipt_confirm_due_q(now))
+
+
+def sweep_unconfirmed_returns(*, now, actor: Actor, result: SweepResult, batch_size: int = 200) -> None:
+    """Timeout sweep step: refund each shipped return the merchant did not confirm in time, in
+    its own transaction; no violation is opened (SPEC decisions)."""
+
+    def refund_unconfirmed(case_id):
+        case = _claim(case_id, selectors.receipt_confirm_due_q(now))
+        if case is None:
+            return False
+        _case_move(case, "refund_unconfirmed_return", actor=actor,
+                   note="merchant did not confirm the returned parcel in time", refunded_at=now)
+        order_record_refund(order_id=case.order_id, amount=case.amount, at=now, reference=f"refund_case:{case.pk}")
+        return True
+
+    _sweep(unconfirmed_returns_due(now), refund_unconfirmed, result, "unconfirmed_returns_refunded", batch_size)

@@ -1,0 +1,57 @@
+"""SPEC decisions: a claw-back is an `incentive_reversal` ledger entry (−), a reinstatement an
+`incentive` (+); claw-backs posted earlier as `adjustment` are reclassified by migration."""
+import importlib
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from logistics.settlement import clawback_sweep
+from merchants.ledger.services import ledger_post
+from merchants.models import LedgerEntry, Violation
+from tests.factories import StoreFactory, ViolationFactory
+from tests.logistics.factories import make_orders
+from tests.logistics.test_settlement import SUNDAY, day, enrolled, settle
+
+pytestmark = pytest.mark.django_db
+migration = importlib.import_module("logistics.migrations.0006_clawbacks_as_incentive_reversal")
+
+
+def kinds(store):
+    return list(LedgerEntry.objects.filter(store=store).order_by("created_at", "id").values_list("kind", "amount"))
+
+
+def test_claw_back_is_an_incentive_reversal_and_reinstatement_an_incentive():
+    store = enrolled(counting_from=SUNDAY)
+    make_orders(store, 300, day(6))
+    settle()
+    violation = ViolationFactory(store=store, kind=Violation.Kind.FAKE_SHIPPING,
+                                 status=Violation.Status.CONFIRMED, occurred_at=day(4))
+    clawback_sweep()
+    Violation.objects.filter(pk=violation.pk).update(status=Violation.Status.REVOKED)
+    clawback_sweep()
+    assert kinds(store) == [("incentive", Decimal("60.00")), ("incentive_reversal", Decimal("-60.00")),
+                            ("incentive", Decimal("60.00"))]
+    assert not LedgerEntry.objects.filter(store=store, kind=LedgerEntry.Kind.ADJUSTMENT).exists()
+
+
+def test_old_claw_back_adjustments_become_incentive_reversals_and_balances_stay():
+    store = StoreFactory()
+    ledger_post(store=store, kind=LedgerEntry.Kind.INCENTIVE, amount=Decimal("60.00"),
+                idempotency_key=f"logistics:{store.pk}:2026-W46")
+    ledger_post(store=store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("-60.00"),
+                idempotency_key=f"logistics:{store.pk}:2026-W46:clawback", memo="claw-back")
+    ledger_post(store=store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("-5.00"),
+                idempotency_key="operator:1", memo="operator correction")
+    assert migration.reclassify(connection) == 1
+    assert kinds(store) == [("incentive", Decimal("60.00")), ("incentive_reversal", Decimal("-60.00")),
+                            ("adjustment", Decimal("-5.00"))]
+    assert sum(amount for _kind, amount in kinds(store)) == Decimal("-5.00")
+
+
+def test_the_append_only_guard_is_back_after_the_reclassification():
+    store = StoreFactory()
+    entry = ledger_post(store=store, kind=LedgerEntry.Kind.TOPUP, amount=Decimal("1.00"), idempotency_key="t:1")
+    migration.reclassify(connection)
+    with pytest.raises(Exception, match="append-only"), transaction.atomic():
+        LedgerEntry.objects.filter(pk=entry.pk).update(amount=Decimal("2.00"))
