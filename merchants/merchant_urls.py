@@ -1,7 +1,9 @@
 """/api/v1/merchant/ routes of the merchants concepts (each view lives in its concept's api.py)."""
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from merchants.applications.api import MerchantCreditApplicationViewSet
+from merchants.credit.insight_api import MerchantCreditAdvice
 from merchants.ledger.api import LedgerEntryViewSet
 from merchants.stores.api import MerchantStoreViewSet
 from merchants.violations.api import MerchantViolationViewSet
@@ -12,4 +14,7 @@ router.register("ledger-entries", LedgerEntryViewSet, basename="ledger-entry")
 router.register("violations", MerchantViolationViewSet, basename="violation")
 router.register("credit-applications", MerchantCreditApplicationViewSet, basename="credit-application")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("stores/<int:pk>/credit-advice/", MerchantCreditAdvice.as_view(), name="store-credit-advice"),
+    *router.urls,
+]

@@ -1,6 +1,13 @@
 """Django loads an app's models from here; each concept keeps its own in its folder."""
 from merchants.applications.models import CreditApplication, CreditApplicationPolicy, Holiday
-from merchants.credit.models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
+from merchants.credit.models import (
+           CreditEvaluation,
+           CreditIndicator,
+           CreditScorePolicy,
+           Dimension,
+           EcoPackaging,
+           StoreMetrics,
+)
 from merchants.ledger.models import LedgerEntry
 from merchants.orders.models import Order
 from merchants.stores.models import Category, Product, Store
@@ -8,4 +15,5 @@ from merchants.violations.models import PenaltyRule, Sanction, Violation
 
 __all__ = ["Category", "CreditApplication", "CreditApplicationPolicy", "CreditEvaluation", "CreditIndicator",
            "CreditScorePolicy", "Dimension", "Holiday", "LedgerEntry", "Order", "PenaltyRule", "Product",
-           "Sanction", "Store", "StoreMetrics", "Violation"]
+           "Sanction", "Store", "StoreMetrics", "Violation",
+           "EcoPackaging"]

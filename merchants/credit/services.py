@@ -31,7 +31,7 @@ from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers
 from merchants.stores.models import Store
 
-from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
+from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -86,11 +86,20 @@ def floor_to_100(value: Decimal) -> Decimal:
     return (Decimal(value) / HUNDRED).to_integral_value(rounding=ROUND_FLOOR) * HUNDRED
 
 
-def base_limit_for(*, sales: Decimal, score: Decimal, policy: CreditScorePolicy | None = None) -> Decimal:
-    """M's sales × (3 + 2·S/100), rounded down to 100 yuan (multiples are policy)."""
+def base_limit_for(*, sales: Decimal, score: Decimal, policy: CreditScorePolicy | None = None,
+                   bonus_rate: Decimal = ZERO) -> Decimal:
+    """M's sales × (3 + 2·S/100), × (1 + eco-packaging bonus) when verified (SPEC §5), then
+    rounded down to 100 yuan (multiples and bonus are policy)."""
     policy = policy or CreditScorePolicy.current()
     multiple = policy.min_multiple + (policy.max_multiple - policy.min_multiple) * Decimal(score) / HUNDRED
-    return max(ZERO, floor_to_100(Decimal(sales) * multiple)).quantize(CENT)
+    return max(ZERO, floor_to_100(Decimal(sales) * multiple * (1 + Decimal(bonus_rate)))).quantize(CENT)
+
+
+def eco_bonus_rates(store_ids: list[int], policy: CreditScorePolicy) -> dict[int, Decimal]:
+    """The eco-packaging bonus each store of a batch gets at evaluation (0 unless verified):
+    one query."""
+    verified = EcoPackaging.objects.filter(store_id__in=store_ids, verified=True).values_list("store_id", flat=True)
+    return {store_id: policy.eco_packaging_bonus_rate for store_id in verified}
 
 
 @dataclass
@@ -183,6 +192,7 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
     now = now or timezone.now()
     indicators = ensure_default_indicators()
     policy = CreditScorePolicy.current()
+    bonus = eco_bonus_rates(store_ids, policy)
     rows = []
     for store_id, (values, sources) in _batch_values(store_ids, month).items():
         result = score_values(values, sources=sources, indicators=indicators, policy=policy)
@@ -192,9 +202,12 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
             sales_source=(CreditEvaluation.SalesSource.INGESTED if sources["monthly_sales"] == "ingested"
                           else CreditEvaluation.SalesSource.ORDERS),
             score=result.score, indicators=result.indicators, missing=result.missing,
-            base_limit=base_limit_for(sales=sales, score=result.score, policy=policy), evaluated_at=now,
+            base_limit=base_limit_for(sales=sales, score=result.score, policy=policy,
+                                      bonus_rate=bonus.get(store_id, ZERO)),
+            eco_bonus_rate=bonus.get(store_id, ZERO), evaluated_at=now,
             **{d: result.dimensions[d] for d in Dimension.values}))
-    fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "evaluated_at",
+    fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "eco_bonus_rate",
+              "evaluated_at",
               *Dimension.values]
     with transaction.atomic():
         CreditEvaluation.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
@@ -244,3 +257,18 @@ def metrics_upsert(*, store: Store, month, values: dict) -> tuple[StoreMetrics, 
         evaluate_stores(store_ids=[store.pk], month=month)
     return metrics, created
 
+
+
+def eco_packaging_set(*, store: Store, verified: bool, user=None, by: str = "") -> EcoPackaging:
+    """Record whether the platform verified the store's degradable packaging (SPEC §5). It
+    counts from the next evaluation: the base limit in force is not touched here."""
+    with transaction.atomic():
+        Store.objects.select_for_update().filter(pk=store.pk).first()  # serialises the first verification
+        eco = EcoPackaging.objects.filter(store=store).first() or EcoPackaging(store=store, verified=not verified)
+        if eco.pk is None or eco.verified != verified:
+            eco.verified = verified
+            eco._change_reason = f"eco-packaging {'verified' if verified else 'withdrawn'}{' by ' + by if by else ''}"
+            if user is not None:
+                eco._history_user = user
+            eco.save()
+    return eco

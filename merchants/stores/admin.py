@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
-from merchants.credit.admin import render_score
+from merchants.credit.admin import render_advice, render_score
+from merchants.credit.advisor import credit_advice
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import evaluate_stores
 from merchants.ledger.admin import LedgerInline
@@ -60,7 +61,8 @@ class StoreAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["members"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "created_at"]
+    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "advice",
+                       "created_at"]
     inlines = [LedgerInline]
 
     def get_queryset(self, request):
@@ -110,6 +112,11 @@ class StoreAdmin(SimpleHistoryAdmin):
         if ev is None:
             return _("not evaluated yet")
         return render_score(ev)
+
+
+    @admin.display(description=_("credit advisor"))
+    def advice(self, obj):
+        return render_advice(credit_advice(store=obj) if obj.pk else None)
 
 
 @admin.register(Product)
