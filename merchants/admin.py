@@ -5,3 +5,4 @@ from merchants.ledger import admin as _ledger  # noqa: F401
 from merchants.orders import admin as _orders  # noqa: F401
 from merchants.stores import admin as _stores  # noqa: F401
 from merchants.violations import admin as _violations  # noqa: F401
+from merchants.violations import appeal_admin as _appeals  # noqa: F401

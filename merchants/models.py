@@ -11,9 +11,9 @@ from merchants.credit.models import (
 from merchants.ledger.models import LedgerEntry
 from merchants.orders.models import Order
 from merchants.stores.models import Category, Product, Store
-from merchants.violations.models import PenaltyRule, Sanction, Violation
+from merchants.violations.models import Appeal, AppealPolicy, PenaltyRule, Sanction, Violation
 
 __all__ = ["Category", "CreditApplication", "CreditApplicationPolicy", "CreditEvaluation", "CreditIndicator",
            "CreditScorePolicy", "Dimension", "Holiday", "LedgerEntry", "Order", "PenaltyRule", "Product",
            "Sanction", "Store", "StoreMetrics", "Violation",
-           "EcoPackaging"]
+           "Appeal", "AppealPolicy", "EcoPackaging"]

@@ -148,6 +148,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "paylater.models.Lifecycle",
         "NegotiationStatusEnum": "refunds.models.Negotiation.Status",
         "RefundTypeEnum": "refunds.models.RefundType",
+        "AppealStatusEnum": "merchants.models.Appeal.Status",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
