@@ -149,6 +149,7 @@ SPECTACULAR_SETTINGS = {
         "NegotiationStatusEnum": "refunds.models.Negotiation.Status",
         "RefundTypeEnum": "refunds.models.RefundType",
         "AppealStatusEnum": "merchants.models.Appeal.Status",
+        "TierEnum": ["0.30", "0.20"],
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
