@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from merchants.applications.api import MerchantCreditApplicationViewSet
 from merchants.credit.insight_api import MerchantCreditAdvice
 from merchants.ledger.api import LedgerEntryViewSet
+from merchants.risk.api import MerchantRiskCheck
 from merchants.stores.api import MerchantStoreViewSet
 from merchants.violations.api import MerchantViolationViewSet
 
@@ -16,5 +17,6 @@ router.register("credit-applications", MerchantCreditApplicationViewSet, basenam
 
 urlpatterns = [
     path("stores/<int:pk>/credit-advice/", MerchantCreditAdvice.as_view(), name="store-credit-advice"),
+    path("stores/<int:pk>/risk-checks/", MerchantRiskCheck.as_view(), name="store-risk-checks"),
     *router.urls,
 ]

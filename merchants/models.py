@@ -10,10 +10,11 @@ from merchants.credit.models import (
 )
 from merchants.ledger.models import LedgerEntry
 from merchants.orders.models import Order
+from merchants.risk.models import RiskCheck, RiskPolicy, StoreRisk
 from merchants.stores.models import Category, Product, Store
 from merchants.violations.models import Appeal, AppealPolicy, PenaltyRule, Sanction, Violation
 
 __all__ = ["Category", "CreditApplication", "CreditApplicationPolicy", "CreditEvaluation", "CreditIndicator",
            "CreditScorePolicy", "Dimension", "Holiday", "LedgerEntry", "Order", "PenaltyRule", "Product",
            "Sanction", "Store", "StoreMetrics", "Violation",
-           "Appeal", "AppealPolicy", "EcoPackaging"]
+           "Appeal", "AppealPolicy", "EcoPackaging", "RiskCheck", "RiskPolicy", "StoreRisk"]

@@ -150,6 +150,7 @@ SPECTACULAR_SETTINGS = {
         "RefundTypeEnum": "refunds.models.RefundType",
         "AppealStatusEnum": "merchants.models.Appeal.Status",
         "TierEnum": ["0.30", "0.20"],
+        "RiskStatusEnum": "merchants.risk.models.RiskStatus",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

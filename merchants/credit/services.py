@@ -185,7 +185,7 @@ def _batch_values(store_ids: list[int], month):
     return out
 
 
-def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEvaluation]:
+def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[CreditEvaluation]:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
     store's base limit from its latest evaluated month."""
@@ -194,7 +194,8 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)
     rows = []
-    for store_id, (values, sources) in _batch_values(store_ids, month).items():
+    batch = values if values is not None else _batch_values(store_ids, month)
+    for store_id, (values, sources) in batch.items():
         result = score_values(values, sources=sources, indicators=indicators, policy=policy)
         sales = money(values["monthly_sales"])
         rows.append(CreditEvaluation(
@@ -219,9 +220,11 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
 
 
 def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
-    """Evaluate every store for a closed month (the job on the 1st; SPEC §1). Returns the
-    number of stores evaluated. Refuses an open month."""
+    """Evaluate every store for a closed month (the job on the 1st; SPEC §1), and run the monthly
+    risk self-check of each batch (SPEC §5). Returns the number of stores evaluated. Refuses an
+    open month."""
     from config.api.errors import DomainError
+    from merchants.risk.services import risk_check_stores  # risk reads credit: imported here, not at the top
 
     now = now or timezone.now()
     if not timeutil.month_is_closed(month, now):
@@ -232,11 +235,17 @@ def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
         ids = list(Store.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             break
+        values = None
         try:
-            evaluate_stores(store_ids=ids, month=month, now=now)
+            values = _batch_values(ids, month)
+            evaluate_stores(store_ids=ids, month=month, now=now, values=values)
             count += len(ids)
         except Exception:
             log.exception("credit evaluation of %s failed for stores %s–%s", month, ids[0], ids[-1])
+        try:  # the monthly risk self-check goes with the evaluation, from the same inputs (SPEC §5)
+            risk_check_stores(store_ids=ids, month=month, now=now, values=values)
+        except Exception:
+            log.exception("risk self-check of %s failed for stores %s–%s", month, ids[0], ids[-1])
         last_id = ids[-1]
     log.info("credit evaluation of %s: %s stores", month, count)
     return count
