@@ -117,10 +117,11 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
             before[store_id] = severity  # ordered by month: this month's row, when there is one, wins
         RiskCheck.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
                                       update_fields=["status", "severity", "points", "checked_at"])
+        from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
+
         for row in rows:
             if row.severity > before.get(row.store_id, 0):
-                event_emit(store_id=row.store_id, type=EVENT,
-                           data={"month": f"{month:%Y-%m}", "status": row.status, "points": row.points})
+                event_emit(store_id=row.store_id, type=EVENT, data=dict(RiskCheckOut(row).data))
     return rows
 
 

@@ -119,6 +119,13 @@ def test_entering_warning_or_breach_emits_one_event_and_staying_emits_none(store
     assert run(OCT, "0.0140") == []  # staying in warning
     assert run(NOV, "0.0200") == [(store.pk, "risk_check.warning", "breach")]
     assert run(NOV, "0.0010") == []  # back to ok
+    with events.captured() as seen:
+        metrics[OCT].dispute_rate = Decimal("0.0300")
+        metrics[OCT].save()
+        check(store, OCT)
+    assert seen[0].data["month"] == "2026-10" and seen[0].data["status"] == "breach"
+    assert {"code": "dispute_rate", "value": "0.0300", "warning_at": "0.0120", "limit_at": "0.0180",
+            "status": "breach"} in seen[0].data["points"]
 
 
 def test_the_monthly_evaluation_and_its_command_run_the_self_check(store):
