@@ -262,8 +262,12 @@ def metrics_upsert(*, store: Store, month, values: dict) -> tuple[StoreMetrics, 
             metrics.save()
     if month == timeutil.previous_month():
         # Ingesting metrics for the latest closed month re-evaluates the store at once, so a
-        # new store need not wait for the 1st (SPEC §1).
-        evaluate_stores(store_ids=[store.pk], month=month)
+        # new store need not wait for the 1st (SPEC §1); its risk self-check goes with it (§5).
+        from merchants.risk.services import risk_check_stores
+
+        values = _batch_values([store.pk], month)
+        evaluate_stores(store_ids=[store.pk], month=month, values=values)
+        risk_check_stores(store_ids=[store.pk], month=month, values=values)
     return metrics, created
 
 

@@ -192,3 +192,12 @@ def test_operators_list_stores_worst_first_with_a_six_month_trend_in_fixed_queri
         assert client.get(url).status_code == 200
     assert len(more) == len(few)
     assert client.get(url, {"risk": "breach"}).content.count(b"0.0200-") >= 1
+
+
+def test_ingesting_metrics_for_the_latest_closed_month_re_checks_the_store(store, platform_api):
+    with time_machine.travel(DEC_2):
+        r = platform_api.post(f"/api/v1/platform/stores/{store.pk}/metrics/",
+                              {"month": "2026-11", "monthly_sales": "1000.00", "dispute_rate": "0.0200"},
+                              format="json")
+    assert r.status_code == 201
+    assert RiskCheck.objects.get(store=store, month=NOV).status == "breach"
