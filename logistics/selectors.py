@@ -80,6 +80,7 @@ class WeekFigures:
     on_time_orders: int
     parcels: int
     disqualified: bool
+    counted: tuple = ()  # per local day, Monday first: 1 when the day counts
 
 
 def _param(value):
@@ -90,7 +91,8 @@ def _param(value):
     return value
 
 
-def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str, dict]:
+def week_figures_sql(monday: dt.date, store_ids: list[int] | None, *,
+                     through: dt.date | None = None) -> tuple[str, dict]:
     """One aggregate statement for a batch of stores (or all enrolled stores when `store_ids` is
     None) that returns, per store: counted days, denominator, on-time orders, picked-up parcels
     and disqualification for the week.
@@ -106,7 +108,9 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str,
     `rules.on_time_q`. Both are rendered into the statement from those definitions. Parcels:
     those orders' official-logistics shipments with a pickup scan, on time or not. Disqualified:
     a fake-transactions or fake-shipping violation that occurred in the week and is confirmed
-    now."""
+    now.
+
+    `through` (week-to-date): days after it have not begun and do not count."""
     days = [monday + dt.timedelta(days=i) for i in DAYS]
     starts = [timeutil.local_midnight(d) for d in days]
     ends = [timeutil.local_midnight(d + dt.timedelta(days=1)) for d in days]
@@ -146,7 +150,8 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None) -> tuple[str,
                     f"e.cancelled_at >= %(e{i})s) THEN 1 ELSE 0 END) AS e{i}" for i in DAYS)
     bal = ", ".join(f"SUM(CASE WHEN l.created_at < %(e{i})s THEN l.amount ELSE 0 END) AS b{i}" for i in DAYS)
     cnt = ", ".join(f"CASE WHEN COALESCE(enr.e{i}, 0) = 1 AND ROUND(COALESCE(bal.b{i}, 0), 2) >= 0 "
-                    f"THEN 1 ELSE 0 END AS k{i}" for i in DAYS)
+                    f"THEN 1 ELSE 0 END AS k{i}" if through is None or days[i] <= through else f"0 AS k{i}"
+                    for i in DAYS)
     day_of = "CASE " + " ".join(f"WHEN o.paid_at < %(e{i})s THEN {i}" for i in range(6)) + " ELSE 6 END"
     counted = "CASE ord.d " + " ".join(f"WHEN {i} THEN c.k{i}" for i in DAYS) + " END"
     ks = ", ".join(f"c.k{i}" for i in DAYS)
@@ -189,15 +194,17 @@ SELECT c.store_id, ({' + '.join(f'c.k{i}' for i in DAYS)}) AS counted_days,
   COALESCE(SUM({counted} * ord.pc), 0) AS parcels,
   CASE WHEN EXISTS (SELECT 1 FROM merchants_violation v WHERE v.store_id = c.store_id
     AND v.kind IN (%(kind_a)s, %(kind_b)s) AND v.status = %(confirmed)s
-    AND v.occurred_at >= %(week_start)s AND v.occurred_at < %(week_end)s) THEN 1 ELSE 0 END AS disqualified
+    AND v.occurred_at >= %(week_start)s AND v.occurred_at < %(week_end)s) THEN 1 ELSE 0 END AS disqualified,
+  {ks}
 FROM cnt c LEFT JOIN ord ON ord.store_id = c.store_id
 GROUP BY c.store_id, {ks}
 ORDER BY c.store_id"""
     return sql, {k: _param(v) for k, v in p.items()}
 
 
-def week_figures(monday: dt.date, store_ids: list[int] | None) -> list[WeekFigures]:
-    sql, params = week_figures_sql(monday, store_ids)
+def week_figures(monday: dt.date, store_ids: list[int] | None, *,
+                 through: dt.date | None = None) -> list[WeekFigures]:
+    sql, params = week_figures_sql(monday, store_ids, through=through)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The planner over-estimates the joined CTEs by orders of magnitude, which switches on
@@ -207,4 +214,5 @@ def week_figures(monday: dt.date, store_ids: list[int] | None) -> list[WeekFigur
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [WeekFigures(store_id=r[0], counted_days=int(r[1]), orders=int(r[2]), on_time_orders=int(r[3]),
-                        parcels=int(r[4]), disqualified=bool(r[5])) for r in rows]
+                        parcels=int(r[4]), disqualified=bool(r[5]), counted=tuple(int(k) for k in r[6:13]))
+            for r in rows]

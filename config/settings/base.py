@@ -148,6 +148,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "paylater.models.Lifecycle",
         "NegotiationStatusEnum": "refunds.models.Negotiation.Status",
         "RefundTypeEnum": "refunds.models.RefundType",
+        "AppealStatusEnum": "merchants.models.Appeal.Status",
+        "TierEnum": ["0.30", "0.20"],
+        "RiskStatusEnum": "merchants.risk.models.RiskStatus",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

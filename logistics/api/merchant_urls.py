@@ -3,6 +3,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .week_to_date import StoreWeekToDate
 
 router = SimpleRouter()
 router.register("logistics/shipments", views.ShipmentViewSet, basename="logistics-shipment")
@@ -12,5 +13,6 @@ urlpatterns = [
     path("logistics/enrollment/", views.EnrollmentView.as_view(), name="logistics-enrollment"),
     path("logistics/enrollment/<int:pk>/cancel/", views.EnrollmentCancel.as_view(),
          name="logistics-enrollment-cancel"),
+    path("stores/<int:pk>/logistics-week-to-date/", StoreWeekToDate.as_view(), name="logistics-week-to-date"),
     *router.urls,
 ]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
 
-from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
+from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 
 @admin.register(StoreMetrics)
@@ -28,11 +28,11 @@ def render_score(ev):
          for name, d in sorted(ev.indicators.items(), key=lambda kv: (kv[1]["dimension"], kv[0]))
          for dim in [kv_dim(d)]))
     return format_html(
-        "<p><b>{}</b> S = {} · {}: {} ({}) · {}: {}</p>"
+        "<p><b>{}</b> S = {} · {}: {} ({}) · {}: {} · {}: {}</p>"
         "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>"
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}: {}</p>",
         ev.month.strftime("%Y-%m"), ev.score, _("sales"), f"{ev.monthly_sales:.2f}", ev.get_sales_source_display(),
-        _("base limit"), f"{ev.base_limit:.2f}",
+        _("base limit"), f"{ev.base_limit:.2f}", _("eco-packaging bonus"), f"{ev.eco_bonus_rate:.2%}",
         _("store health"), ev.store_health, _("capital turnover"), ev.capital_turnover,
         _("risk control"), ev.risk_control, _("market"), ev.market,
         _("dimension"), _("indicator"), _("value"), _("source"), _("score"), rows,
@@ -46,7 +46,7 @@ def kv_dim(detail):
 @admin.register(CreditScorePolicy)
 class CreditScorePolicyAdmin(SingletonPolicyAdmin):
     fields = ["weight_store_health", "weight_capital_turnover", "weight_risk_control", "weight_market",
-              "min_multiple", "max_multiple"]
+              "min_multiple", "max_multiple", "eco_packaging_bonus_rate"]
 
 
 @admin.register(CreditIndicator)
@@ -77,3 +77,30 @@ class CreditEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("breakdown"))
     def breakdown(self, obj):
         return render_score(obj)
+
+
+def render_advice(advice):
+    """The credit advisor (SPEC §5) as a small table, for the store's admin page."""
+    if advice is None:
+        return _("not evaluated yet")
+    rows = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>+{}</td><td>+{}</td></tr>",
+        ((kv_dim(s.__dict__), s.indicator, "—" if s.value is None else s.value, s.target, s.score_gain,
+          f"{s.limit_gain:.2f}") for s in advice.suggestions))
+    return format_html(
+        "<p>{} {} · {}: {} · {}: {}</p>"
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+        _("next evaluation with the same values"), f"{advice.next_base_limit:.2f}",
+        _("eco-packaging verified"), _("yes") if advice.eco_verified else _("no"),
+        _("missing"), ", ".join(advice.missing) or "—",
+        _("dimension"), _("indicator"), _("value"), _("scores 100 at"), _("score gain"), _("limit gain"), rows)
+
+
+@admin.register(EcoPackaging)
+class EcoPackagingAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+    """Set by platform services (POST /platform/stores/{id}/eco-packaging/); audited here."""
+
+    list_display = ["store", "verified", "updated_at"]
+    list_filter = ["verified"]
+    search_fields = ["store__name"]
+    list_select_related = ["store"]

@@ -61,6 +61,8 @@ class ScoreOut(serializers.Serializer):
     score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("Composite score S, 0–100."))
     monthly_sales = MoneyField(positive=False)
     base_limit = MoneyField(positive=False)
+    eco_bonus_rate = serializers.DecimalField(max_digits=5, decimal_places=4, help_text=_(
+        "Eco-packaging bonus applied before rounding down to 100 (0 when not verified)."))
     dimensions = DimensionScoresOut()
     weights = serializers.DictField(child=serializers.IntegerField(), help_text=_("Dimension weights in %."))
     indicators = serializers.DictField(child=IndicatorScoreOut())
@@ -76,7 +78,8 @@ def score_breakdown(evaluation, weights: dict | None = None) -> dict | None:
     weights = CreditScorePolicy.current().weights() if weights is None else weights
     return ScoreOut({
         "month": evaluation.month, "score": evaluation.score, "monthly_sales": evaluation.monthly_sales,
-        "base_limit": evaluation.base_limit, "evaluated_at": evaluation.evaluated_at,
+        "base_limit": evaluation.base_limit, "eco_bonus_rate": evaluation.eco_bonus_rate,
+        "evaluated_at": evaluation.evaluated_at,
         "dimensions": {d: getattr(evaluation, d) for d in DimensionScoresOut().fields},
         "weights": {str(k): v for k, v in weights.items()},
         "indicators": evaluation.indicators, "missing": evaluation.missing}).data

@@ -80,6 +80,11 @@ class CreditScorePolicy(SingletonPolicy):
                                        default=Decimal("3"), validators=[MinValueValidator(0)])
     max_multiple = models.DecimalField(_("limit multiple at S=100"), max_digits=5, decimal_places=2,
                                        default=Decimal("5"), validators=[MinValueValidator(0)])
+    eco_packaging_bonus_rate = models.DecimalField(
+        _("eco-packaging bonus rate"), max_digits=5, decimal_places=4, default=Decimal("0.0050"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A store verified as using degradable packaging gets base limit × (1 + rate), "
+                    "before rounding down to 100 (SPEC §5). 0.0050 = 0.5%."))
     history = HistoricalRecords()
 
     class Meta:
@@ -177,6 +182,8 @@ class CreditEvaluation(models.Model):
                                   help_text=_("Per indicator: value, source and 0–100 score."))
     missing = models.JSONField(_("missing indicators"), default=list)
     base_limit = money_field(_("base limit"))
+    eco_bonus_rate = models.DecimalField(_("eco-packaging bonus rate applied"), max_digits=5, decimal_places=4,
+                                         default=Decimal("0"))
     evaluated_at = models.DateTimeField(_("evaluated at"), default=timezone.now)
 
     class Meta:
@@ -189,3 +196,21 @@ class CreditEvaluation(models.Model):
 
     def __str__(self):
         return f"{self.store} {self.month:%Y-%m}: S={self.score} → {self.base_limit}"
+
+
+class EcoPackaging(models.Model):
+    """A store verified by the platform as using degradable packaging (SPEC §5, eco-packaging
+    bonus). Counts from the next evaluation; every change is audited."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="eco_packaging",
+                                 verbose_name=_("store"))
+    verified = models.BooleanField(_("verified"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("eco-packaging verification")
+        verbose_name_plural = _("eco-packaging verifications")
+
+    def __str__(self):
+        return f"{self.store}: {self.verified}"

@@ -32,7 +32,7 @@ from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers
 from merchants.stores.models import Store
 
-from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, StoreMetrics
+from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -96,11 +96,20 @@ def floor_to_100(value: Decimal) -> Decimal:
     return (Decimal(value) / HUNDRED).to_integral_value(rounding=ROUND_FLOOR) * HUNDRED
 
 
-def base_limit_for(*, sales: Decimal, score: Decimal, policy: CreditScorePolicy | None = None) -> Decimal:
-    """M's sales × (3 + 2·S/100), rounded down to 100 yuan (multiples are policy)."""
+def base_limit_for(*, sales: Decimal, score: Decimal, policy: CreditScorePolicy | None = None,
+                   bonus_rate: Decimal = ZERO) -> Decimal:
+    """M's sales × (3 + 2·S/100), × (1 + eco-packaging bonus) when verified (SPEC §5), then
+    rounded down to 100 yuan (multiples and bonus are policy)."""
     policy = policy or CreditScorePolicy.current()
     multiple = policy.min_multiple + (policy.max_multiple - policy.min_multiple) * Decimal(score) / HUNDRED
-    return money(max(ZERO, floor_to_100(Decimal(sales) * multiple)))
+    return money(max(ZERO, floor_to_100(Decimal(sales) * multiple * (1 + Decimal(bonus_rate)))))
+
+
+def eco_bonus_rates(store_ids: list[int], policy: CreditScorePolicy) -> dict[int, Decimal]:
+    """The eco-packaging bonus each store of a batch gets at evaluation (0 unless verified):
+    one query."""
+    verified = EcoPackaging.objects.filter(store_id__in=store_ids, verified=True).values_list("store_id", flat=True)
+    return {store_id: policy.eco_packaging_bonus_rate for store_id in verified}
 
 
 @dataclass
@@ -186,15 +195,17 @@ def _batch_values(store_ids: list[int], month):
     return out
 
 
-def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEvaluation]:
+def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[CreditEvaluation]:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
     store's base limit from its latest evaluated month."""
     now = now or timezone.now()
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
+    bonus = eco_bonus_rates(store_ids, policy)
     rows = []
-    for store_id, (values, sources) in _batch_values(store_ids, month).items():
+    batch = values if values is not None else _batch_values(store_ids, month)
+    for store_id, (values, sources) in batch.items():
         result = score_values(values, sources=sources, indicators=indicators, policy=policy)
         sales = money(values["monthly_sales"])
         rows.append(CreditEvaluation(
@@ -202,9 +213,12 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
             sales_source=(CreditEvaluation.SalesSource.INGESTED if sources["monthly_sales"] == "ingested"
                           else CreditEvaluation.SalesSource.ORDERS),
             score=result.score, indicators=result.indicators, missing=result.missing,
-            base_limit=base_limit_for(sales=sales, score=result.score, policy=policy), evaluated_at=now,
+            base_limit=base_limit_for(sales=sales, score=result.score, policy=policy,
+                                      bonus_rate=bonus.get(store_id, ZERO)),
+            eco_bonus_rate=bonus.get(store_id, ZERO), evaluated_at=now,
             **{d: result.dimensions[d] for d in Dimension.values}))
-    fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "evaluated_at",
+    fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "eco_bonus_rate",
+              "evaluated_at",
               *Dimension.values]
     with transaction.atomic():
         before = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "base_limit"))
@@ -219,9 +233,11 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> list[CreditEval
 
 
 def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
-    """Evaluate every store for a closed month (the job on the 1st; SPEC §1). Returns the
-    number of stores evaluated. Refuses an open month."""
+    """Evaluate every store for a closed month (the job on the 1st; SPEC §1), and run the monthly
+    risk self-check of each batch (SPEC §5). Returns the number of stores evaluated. Refuses an
+    open month."""
     from config.api.errors import DomainError
+    from merchants.risk.services import risk_check_stores  # risk reads credit: imported here, not at the top
 
     now = now or timezone.now()
     if not timeutil.month_is_closed(month, now):
@@ -232,11 +248,17 @@ def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
         ids = list(Store.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             break
+        values = None
         try:
-            evaluate_stores(store_ids=ids, month=month, now=now)
+            values = _batch_values(ids, month)
+            evaluate_stores(store_ids=ids, month=month, now=now, values=values)
             count += len(ids)
         except Exception:
             log.exception("credit evaluation of %s failed for stores %s–%s", month, ids[0], ids[-1])
+        try:  # the monthly risk self-check goes with the evaluation, from the same inputs (SPEC §5)
+            risk_check_stores(store_ids=ids, month=month, now=now, values=values)
+        except Exception:
+            log.exception("risk self-check of %s failed for stores %s–%s", month, ids[0], ids[-1])
         last_id = ids[-1]
     log.info("credit evaluation of %s: %s stores", month, count)
     return count
@@ -253,7 +275,26 @@ def metrics_upsert(*, store: Store, month, values: dict) -> tuple[StoreMetrics, 
             metrics.save()
     if month == timeutil.previous_month():
         # Ingesting metrics for the latest closed month re-evaluates the store at once, so a
-        # new store need not wait for the 1st (SPEC §1).
-        evaluate_stores(store_ids=[store.pk], month=month)
+        # new store need not wait for the 1st (SPEC §1); its risk self-check goes with it (§5).
+        from merchants.risk.services import risk_check_stores
+
+        values = _batch_values([store.pk], month)
+        evaluate_stores(store_ids=[store.pk], month=month, values=values)
+        risk_check_stores(store_ids=[store.pk], month=month, values=values)
     return metrics, created
 
+
+
+def eco_packaging_set(*, store: Store, verified: bool, user=None, by: str = "") -> EcoPackaging:
+    """Record whether the platform verified the store's degradable packaging (SPEC §5). It
+    counts from the next evaluation: the base limit in force is not touched here."""
+    with transaction.atomic():
+        Store.objects.select_for_update().filter(pk=store.pk).first()  # serialises the first verification
+        eco = EcoPackaging.objects.filter(store=store).first() or EcoPackaging(store=store, verified=not verified)
+        if eco.pk is None or eco.verified != verified:
+            eco.verified = verified
+            eco._change_reason = f"eco-packaging {'verified' if verified else 'withdrawn'}{' by ' + by if by else ''}"
+            if user is not None:
+                eco._history_user = user
+            eco.save()
+    return eco

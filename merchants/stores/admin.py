@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from merchants.admin_base import HistoryAdmin, ReasonForm, form_action
-from merchants.credit.admin import render_score
+from merchants.credit.admin import render_advice, render_score
+from merchants.credit.advisor import credit_advice
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import evaluate_stores
 from merchants.ledger.admin import LedgerInline
@@ -79,7 +80,8 @@ class StoreAdmin(HistoryAdmin):
     filter_horizontal = ["members"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "created_at"]
+    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "advice",
+                       "created_at"]
     inlines = [LedgerInline]
 
     def get_queryset(self, request):
@@ -154,6 +156,11 @@ class StoreAdmin(HistoryAdmin):
         if ev is None:
             return _("not evaluated yet")
         return render_score(ev)
+
+
+    @admin.display(description=_("credit advisor"))
+    def advice(self, obj):
+        return render_advice(credit_advice(store=obj) if obj.pk else None)
 
 
 @admin.register(Product)

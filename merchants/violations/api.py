@@ -2,13 +2,17 @@
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from config.api.fields import AwareDateTimeField, MoneyField
+from config.api.views import errors
 from merchants.stores.tenancy import MerchantReadOnlyViewSet
 
-from .models import Violation
+from .appeals import appeal_submit
+from .models import Appeal, Violation
 
 
 class PenaltyOut(serializers.Serializer):
@@ -24,17 +28,43 @@ class PenaltyOut(serializers.Serializer):
     reversed = serializers.BooleanField(help_text=_("True once the violation was revoked and all of it reversed."))
 
 
+class AppealIn(serializers.Serializer):
+    statement = serializers.CharField(max_length=5000, trim_whitespace=True)
+
+
+class AppealCreatedOut(serializers.ModelSerializer):
+    submitted_at = AwareDateTimeField()
+
+    class Meta:
+        model = Appeal
+        fields = ["id", "violation", "status", "statement", "submitted_at"]
+
+
+class AppealOut(AppealCreatedOut):
+    decided_at = AwareDateTimeField(allow_null=True)
+
+    class Meta(AppealCreatedOut.Meta):
+        fields = [*AppealCreatedOut.Meta.fields, "decision_note", "decided_at"]
+
+
 class ViolationOut(serializers.ModelSerializer):
     occurred_at = AwareDateTimeField()
     confirmed_at = AwareDateTimeField(allow_null=True)
     revoked_at = AwareDateTimeField(allow_null=True)
     created_at = AwareDateTimeField()
     penalty = serializers.SerializerMethodField()
+    appeal = serializers.SerializerMethodField()
 
     class Meta:
         model = Violation
         fields = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "revoked_at", "revoke_reason",
-                  "reference", "detail", "created_at", "penalty"]
+                  "reference", "detail", "created_at", "penalty", "appeal"]
+
+    @extend_schema_field(AppealOut(allow_null=True))
+    def get_appeal(self, violation):
+        """The merchant's appeal (SPEC §5), or null."""
+        appeal = getattr(violation, "appeal", None)
+        return AppealOut(appeal).data if appeal is not None else None
 
     @extend_schema_field(PenaltyOut(allow_null=True))
     def get_penalty(self, violation):
@@ -53,5 +83,18 @@ class MerchantViolationViewSet(MerchantReadOnlyViewSet):
     """The caller's stores' violations with the penalty applied (read-only)."""
 
     serializer_class = ViolationOut
-    queryset = Violation.objects.order_by("-occurred_at", "-id")
+    queryset = Violation.objects.select_related("appeal").order_by("-occurred_at", "-id")
     filterset_fields = ["store", "kind", "status"]
+
+    @extend_schema(request=AppealIn, responses={
+        201: AppealCreatedOut, **errors(400, 401, 403, 404, _409="appeal_window_closed, appeal_exists, "
+                                                                 "invalid_state (not confirmed)")},
+        summary="Appeal a confirmed violation, once, within the window (SPEC §5)")
+    @action(detail=True, methods=["post"], url_path="appeal")
+    def appeal(self, request, pk=None):
+        violation = self.get_object()
+        data = AppealIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = appeal_submit(violation_id=violation.pk, statement=data.validated_data["statement"],
+                               user=request.user)
+        return Response(AppealCreatedOut(appeal).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config.money import money_field
+from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 
 
@@ -139,3 +140,53 @@ class PenaltyRule(models.Model):
     def for_kind(cls, kind: str) -> "PenaltyRule":
         """The saved rule for `kind`, or its defaults in memory (unsaved): reading never writes."""
         return cls.objects.filter(kind=kind).first() or cls(kind=kind, **cls.DEFAULTS.get(kind, {}))
+
+
+class AppealPolicy(SingletonPolicy):
+    """Appeals on confirmed violations (SPEC §5): the merchant appeals once, within N days of
+    confirmation (policy, 7 by default)."""
+
+    window_days = models.PositiveSmallIntegerField(
+        _("appeal window (days after confirmation)"), default=7, validators=[MinValueValidator(1)],
+        help_text=_("Half-open: an appeal at or after confirmation + N × 24 hours is refused."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appeal policy")
+        verbose_name_plural = _("appeal policy")
+
+
+class Appeal(models.Model):
+    """A merchant's appeal (申诉) on a confirmed violation (SPEC §5): at most one per violation;
+    operators uphold it or overturn it (which revokes the violation)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        UPHELD = "upheld", _("upheld")
+        OVERTURNED = "overturned", _("overturned")
+
+    # The allowed moves; `merchants.violations.appeals._transition` is the one place that applies them.
+    TRANSITIONS = {
+        Status.PENDING: {Status.UPHELD, Status.OVERTURNED},
+        Status.UPHELD: set(),
+        Status.OVERTURNED: set(),
+    }
+
+    violation = models.OneToOneField(Violation, on_delete=models.PROTECT, related_name="appeal",
+                                     verbose_name=_("violation"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("store"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    statement = models.TextField(_("statement"))
+    submitted_at = models.DateTimeField(_("submitted at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="appeal_status_submitted")]
+
+    def __str__(self):
+        return f"{_('appeal')} #{self.pk} · {self.violation}"

@@ -143,6 +143,31 @@ def credit_indicators():
     return list(merchants.CreditIndicator.objects.all())
 
 
+def appeals(n):
+    """Pending appeals on confirmed violations of different stores."""
+    now = timezone.now()
+
+    def make(_i):
+        violation = ViolationFactory(status=merchants.Violation.Status.CONFIRMED, confirmed_at=now)
+        return merchants.Appeal.objects.create(violation=violation, store=violation.store, statement="not us",
+                                               submitted_at=now)
+    return _each(n, make)
+
+
+def risk_checks(n):
+    """Breaches of different stores, two months each (the store list shows the trend)."""
+    points = [{"code": "dispute_rate", "value": "0.0300", "warning_at": "0.0120", "limit_at": "0.0180",
+               "status": "breach"}]
+
+    def make(_i):
+        store = StoreFactory()
+        merchants.RiskCheck.objects.create(store=store, month=dt.date(2026, 9, 1), status="warning", severity=1,
+                                           points=points)
+        return merchants.RiskCheck.objects.create(store=store, month=dt.date(2026, 10, 1), status="breach",
+                                                  severity=2, points=points)
+    return _each(n, make)
+
+
 def webhook_endpoints(n):
     from merchants.webhooks.services import SUBSCRIBABLE, endpoint_create
 
@@ -165,6 +190,11 @@ def webhook_deliveries(n):
 
 
 BUILDERS = {
+    merchants.Appeal: appeals,
+    merchants.RiskCheck: lambda n: [c for c in risk_checks(n)],
+    merchants.StoreRisk: lambda n: [merchants.StoreRisk.objects.get(pk=c.store_id) for c in risk_checks(n)],
+    merchants.EcoPackaging: lambda n: _each(n, lambda _i: merchants.EcoPackaging.objects.create(
+        store=StoreFactory(), verified=True)),
     merchants.WebhookEndpoint: webhook_endpoints,
     merchants.WebhookDelivery: webhook_deliveries,
     # Django and django-celery-beat

@@ -29,7 +29,8 @@ ALLOWED = {
     "merchants.CreditIndicator": (False, True, False), "merchants.PenaltyRule": (False, True, False),
     "merchants.Holiday": (True, True, True), "paylater.PaylaterPolicy": (False, True, False),
     "paylater.FeeRate": (True, True, True), "refunds.RefundPolicy": (False, True, False),
-    "logistics.LogisticsPolicy": (False, True, False), "logistics.IncentiveTier": (True, True, True),
+    "logistics.LogisticsPolicy": (False, True, False), "merchants.AppealPolicy": (False, True, False),
+    "merchants.RiskPolicy": (False, True, False), "logistics.IncentiveTier": (True, True, True),
     # catalogue and profiles (no money, no status)
     "merchants.Category": (True, True, False), "merchants.Product": (True, True, False),
     "merchants.Store": (False, True, False), "logistics.LogisticsProfile": (True, True, True),
@@ -37,13 +38,17 @@ ALLOWED = {
     # decisions go through actions (confirmation forms calling services)
     "merchants.CreditApplication": (False, True, False),  # the list (for its actions); each page read-only
     "merchants.Violation": (True, True, False),
-    "merchants.WebhookEndpoint": (False, True, False), "paylater.Activity": (False, True, False),
+    "merchants.WebhookEndpoint": (False, True, False),
+    "merchants.Appeal": (False, True, False),  # uphold / overturn actions; the page is read-only
+    "paylater.Activity": (False, True, False),
     "paylater.ActivityItem": (False, True, False), "paylater.Enrollment": (False, True, False),
     "paylater.InvoiceRequest": (False, True, False), "refunds.RefundCase": (False, True, False),
     # records the system writes: read-only
     "merchants.Order": (False, False, False), "merchants.LedgerEntry": (False, False, False),
     "merchants.CreditEvaluation": (False, False, False), "merchants.StoreMetrics": (False, False, False),
-    "merchants.WebhookDelivery": (False, False, False), "paylater.FeeStatement": (False, True, False),
+    "merchants.WebhookDelivery": (False, False, False), "merchants.RiskCheck": (False, False, False),
+    "merchants.StoreRisk": (False, False, False),
+    "merchants.EcoPackaging": (False, False, False), "paylater.FeeStatement": (False, True, False),
     "refunds.StoreRefundKpi": (False, False, False), "logistics.AdCreditGrant": (False, False, False),
     "logistics.Enrollment": (False, False, False), "logistics.SettlementRun": (False, False, False),
     "logistics.Shipment": (False, False, False), "logistics.WeeklyResult": (False, False, False),

@@ -1,0 +1,147 @@
+"""Benchmark of the monthly risk self-check (SPEC §5) against the credit evaluation it runs with.
+
+Generates N stores in PostgreSQL with set-based inserts (generate_series): three months of
+ingested metrics each (random rates, DSR, hours, days), a base limit, and platform advances
+(unrecovered for a fifth of the stores). Then measures in one run, batch by batch as the monthly
+job goes:
+  * the credit evaluation of every store for the month (`evaluate_stores` per batch);
+  * the risk self-check of the same stores (`risk_check_stores` per batch, reading its inputs
+    itself, so the ratio is the worst case; the monthly job hands it the evaluation's inputs);
+and prints the self-check's time as a ratio to the evaluation's, and the queries per batch of
+each (the same for every batch: one set-based pass, not per-store queries).
+
+    .venv/bin/python bench/risk_check.py                  # defaults: 10,000 stores, batches of 500
+
+It uses its own database (default ops_bench_risk, created if missing; its tables are TRUNCATEd).
+"""
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+MONTH = dt.date(2026, 10, 1)
+
+
+def generate(*, stores: int, month: dt.date = MONTH) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from config import timeutil
+    from merchants.models import Category
+
+    start, end = timeutil.month_bounds(month)
+    with connection.cursor() as c:
+        c.execute("TRUNCATE merchants_store RESTART IDENTITY CASCADE")
+    user, _ = get_user_model().objects.get_or_create(username="bench-owner")
+    category, _ = Category.objects.get_or_create(name="bench", parent=None)
+    params = {"n": stores, "uid": user.pk, "cid": category.pk, "start": start, "month": month}
+    statements = [
+        """INSERT INTO merchants_store (name, owner_id, main_category_id, city, grade, status, wallet_upgraded,
+             base_limit, created_at)
+           SELECT 'bench ' || g, %(uid)s, %(cid)s, '武汉', 'B', 'active', true, 1000 + (g %% 50) * 1000, now()
+           FROM generate_series(1, %(n)s) g""",
+        """INSERT INTO merchants_product (store_id, title, category_id, price, listed, created_at)
+           SELECT id, 'bench product', %(cid)s, 10, true, now() FROM merchants_store""",
+        """INSERT INTO merchants_storemetrics (store_id, month, monthly_sales, dsr_score, repeat_rate, on_time_rate,
+             collection_cycle_days, inventory_turnover_days, net_cash_flow, dispute_rate, return_rate,
+             complaint_response_hours, category_rank_percentile, top_products_share, marketing_participation,
+             updated_at)
+           SELECT s.id, (%(month)s::date - (k * interval '1 month'))::date, 1000 + random() * 50000,
+             round((3.8 + random() * 1.2)::numeric, 2), random() * 0.4, 0.6 + random() * 0.4, 5 + random() * 60,
+             10 + random() * 50, random() * 2000 - 500, random() * 0.03, random() * 0.2, random() * 60,
+             random() * 0.6, random() * 0.8, random(), now()
+           FROM merchants_store s CROSS JOIN generate_series(0, 2) k""",
+        """INSERT INTO merchants_order (store_id, product_id, buyer_id, amount, paid_at, channel, payment_method,
+             status, fee, refunded_amount, created_at, advanced_at, advance_recovered_at)
+           SELECT s.id, s.id, 'b' || s.id || '-' || k, 50 + random() * 500,
+             %(start)s::timestamptz + k * interval '1 day', 'taote', 'paylater', 'advanced', 0, 0, now(),
+             %(start)s::timestamptz + k * interval '1 day',
+             CASE WHEN s.id %% 5 = 0 THEN NULL
+                  ELSE %(start)s::timestamptz + k * interval '1 day' + interval '3 days' END
+           FROM merchants_store s CROSS JOIN generate_series(1, 4) k""",
+        "ANALYZE",
+    ]
+    with connection.cursor() as c:
+        for sql in statements:
+            c.execute(sql, params)
+
+
+def _batches(batch_size: int) -> list[list[int]]:
+    from merchants.models import Store
+
+    ids = list(Store.objects.order_by("pk").values_list("pk", flat=True))
+    return [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)]
+
+
+def _timed(fn, batches) -> tuple[float, list[int]]:
+    """Run fn on every batch; the time and the number of queries of each batch."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    started = time.perf_counter()
+    for ids in batches:
+        with CaptureQueriesContext(connection) as ctx:
+            fn(ids)
+        counts.append(len(ctx))
+    return time.perf_counter() - started, counts
+
+
+def run(*, stores: int, batch_size: int = 500, out=print) -> dict:
+    from merchants.credit.services import ensure_default_indicators, evaluate_stores
+    from merchants.models import CreditEvaluation, RiskCheck, RiskPolicy
+    from merchants.risk.services import risk_check_stores
+
+    out(f"risk self-check benchmark ({stores:,} stores, month {MONTH:%Y-%m}, batch size {batch_size})")
+    started = time.perf_counter()
+    generate(stores=stores)
+    ensure_default_indicators()
+    RiskPolicy.current()
+    out(f"  generated in {time.perf_counter() - started:.1f} s")
+    batches = _batches(batch_size)
+    now = dt.datetime(2026, 11, 2, 2, tzinfo=dt.timezone.utc)
+    evaluation, eval_queries = _timed(lambda ids: evaluate_stores(store_ids=ids, month=MONTH, now=now), batches)
+    check, check_queries = _timed(lambda ids: risk_check_stores(store_ids=ids, month=MONTH, now=now), batches)
+    assert CreditEvaluation.objects.filter(month=MONTH).count() == stores
+    assert RiskCheck.objects.filter(month=MONTH).count() == stores
+    statuses = {s: RiskCheck.objects.filter(month=MONTH, status=s).count() for s in ("ok", "warning", "breach")}
+    out(f"  credit evaluation {evaluation:7.2f} s ({len(batches)} batches, queries per batch "
+        f"{min(eval_queries)}–{max(eval_queries)})")
+    out(f"  risk self-check   {check:7.2f} s ({len(batches)} batches, queries per batch "
+        f"{min(check_queries)}–{max(check_queries)}) · {statuses}")
+    ratio = check / evaluation
+    out(f"risk self-check / credit evaluation: {ratio:.2f}×")
+    return {"ratio": ratio, "evaluation": evaluation, "check": check, "eval_queries": eval_queries,
+            "check_queries": check_queries}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_risk"))
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith("postgres"):
+        parser.error("the benchmark needs PostgreSQL")
+    sys.path.insert(0, str(BASE))
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from bench.settlement import _create_database
+
+    _create_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    run(stores=args.stores, batch_size=args.batch_size)
+
+
+if __name__ == "__main__":
+    main()

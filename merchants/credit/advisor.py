@@ -1,0 +1,76 @@
+"""Credit advisor (SPEC §5): for a store's latest evaluation, what each indicator would add to
+the score and the limit if it reached the value that scores 100, the others unchanged.
+
+It re-scores the evaluation's own values with the evaluation's functions (`score_values`,
+`base_limit_for`, each indicator's `scale`), never a copy of the formula, under today's policy
+and today's eco-packaging status, i.e. exactly what the next evaluation would compute. A pure
+read: nothing here writes."""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from config.money import ZERO, money
+
+from .models import CreditEvaluation, CreditScorePolicy, EcoPackaging
+from .selectors import latest_evaluation
+from .services import base_limit_for, credit_indicators, score_values
+
+
+@dataclass
+class Suggestion:
+    indicator: str
+    dimension: str
+    value: Decimal | None
+    target: Decimal
+    score_gain: Decimal
+    limit_gain: Decimal
+
+
+@dataclass
+class Advice:
+    evaluation: CreditEvaluation
+    month: object
+    score: Decimal
+    base_limit: Decimal
+    eco_verified: bool
+    bonus_rate: Decimal
+    next_base_limit: Decimal
+    missing: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+
+
+def evaluation_values(evaluation: CreditEvaluation) -> dict:
+    """The indicator values an evaluation scored (name → Decimal or None)."""
+    return {name: (Decimal(d["value"]) if d.get("value") is not None else None)
+            for name, d in evaluation.indicators.items()}
+
+
+def credit_advice(*, store, evaluation: CreditEvaluation | None = None) -> Advice | None:
+    """Suggestions sorted by limit gained (then score gained); None before the first evaluation."""
+    evaluation = evaluation or latest_evaluation(store=store)
+    if evaluation is None:
+        return None
+    indicators = credit_indicators()
+    policy = CreditScorePolicy.current()
+    verified = EcoPackaging.objects.filter(store_id=evaluation.store_id, verified=True).exists()
+    bonus = policy.eco_packaging_bonus_rate if verified else ZERO
+    values = evaluation_values(evaluation)
+    sales = evaluation.monthly_sales
+
+    def outcome(trial: dict):
+        result = score_values(trial, indicators=indicators, policy=policy)
+        return result.score, base_limit_for(sales=sales, score=result.score, policy=policy, bonus_rate=bonus)
+
+    now_score, now_limit = outcome(values)
+    suggestions = []
+    for ind in indicators:
+        value = values.get(ind.name)
+        if value is not None and ind.scale(value) == 100:
+            continue
+        score, limit = outcome({**values, ind.name: ind.full_at})
+        suggestions.append(Suggestion(indicator=ind.name, dimension=ind.dimension, value=value,
+                                      target=ind.full_at, score_gain=money(score - now_score),
+                                      limit_gain=money(limit - now_limit)))
+    suggestions.sort(key=lambda s: (-s.limit_gain, -s.score_gain, s.indicator))
+    return Advice(evaluation=evaluation, month=evaluation.month, score=evaluation.score,
+                  base_limit=evaluation.base_limit, eco_verified=verified, bonus_rate=policy.eco_packaging_bonus_rate,
+                  next_base_limit=now_limit, missing=list(evaluation.missing), suggestions=suggestions)

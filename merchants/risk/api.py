@@ -1,0 +1,45 @@
+"""GET /merchant/stores/{id}/risk-checks/?month=YYYY-MM (SPEC §5, monthly risk self-check)."""
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+from config.api.fields import AwareDateTimeField, MonthField
+from config.api.views import errors
+from merchants.stores.tenancy import MerchantGenericView
+
+from .models import RiskStatus
+from .selectors import risk_check_for
+
+
+class RiskPointOut(serializers.Serializer):
+    code = serializers.CharField()
+    value = serializers.CharField(allow_null=True, help_text=_("Null when the data is missing."))
+    warning_at = serializers.CharField()
+    limit_at = serializers.CharField()
+    status = serializers.ChoiceField(choices=RiskStatus.choices)
+
+
+class RiskCheckOut(serializers.Serializer):
+    month = MonthField()
+    status = serializers.ChoiceField(choices=RiskStatus.choices, help_text=_("The worst point's status."))
+    points = RiskPointOut(many=True)
+    checked_at = AwareDateTimeField()
+
+
+class RiskCheckQuery(serializers.Serializer):
+    month = MonthField(required=False)
+
+
+class MerchantRiskCheck(MerchantGenericView):
+    @extend_schema(parameters=[OpenApiParameter("month", str, description=_("YYYY-MM; the latest when omitted"))],
+                   responses={200: RiskCheckOut, **errors(400, 401, 403, 404)},
+                   summary="The store's monthly risk self-check (SPEC §5)")
+    def get(self, request, pk):
+        store = self.get_own_store(pk)
+        query = RiskCheckQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        check = risk_check_for(store_id=store.pk, month=query.validated_data.get("month"))
+        if check is None:
+            raise exceptions.NotFound(_("No risk self-check for this month yet."))
+        return Response(RiskCheckOut(check).data)
