@@ -125,6 +125,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "DEFAULT_METADATA_CLASS": "config.api.metadata.Metadata",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.MerchantTokenBudget",
+                                 "config.api.throttling.PlatformTokenBudget",
+                                 "config.api.throttling.AnonymousBudget"],
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": None,
@@ -143,6 +147,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": True},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api.schema.add_common_error_responses"],
     # The TokenAuth security scheme comes from config.api.auth.ApiTokenScheme.
     # Stable names for choice sets that share a field name ("status", "type") across apps.
     "ENUM_NAME_OVERRIDES": {
@@ -154,6 +160,16 @@ SPECTACULAR_SETTINGS = {
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 IDEMPOTENCY_WAIT_SECONDS = 10
+# Request budgets (config/api/throttling.py): per merchant token, per platform token, and per
+# client IP for requests without a valid token. "<n>/<s|min|hour|day>".
+API_THROTTLE_RATES = {
+    "merchant": os.environ.get("API_THROTTLE_MERCHANT_RATE", "1200/min"),
+    "platform": os.environ.get("API_THROTTLE_PLATFORM_RATE", "6000/min"),
+    "anon": os.environ.get("API_THROTTLE_ANON_RATE", "60/min"),
+}
+# Reverse proxies in front of the web processes that append to X-Forwarded-For (0: clients
+# connect directly, REMOTE_ADDR is theirs). Used for per-IP throttling and admin lockout.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
@@ -174,6 +190,17 @@ else:
     # Redis re-delivers unacked tasks after the visibility timeout; we never use long
     # countdowns (deadlines live in the database), so the default hour is ample.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# --- cache: shared by every web process (throttling history) ------------------------------
+# CACHE_URL, else the Redis broker's URL; with neither, a folder under VAR_DIR, which every
+# process on this host shares.
+CACHE_URL = os.environ.get("CACHE_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "merchant-ops"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10000}}}
+
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
