@@ -57,11 +57,32 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _RangedIsoDateTimeField
 
 
+class _StrictBooleanField(forms.Field):
+    default_error_messages = {"invalid": _("Use true or false.")}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """`true`/`false` (or 1/0); anything else is 400 instead of being silently ignored."""
+
+    field_class = _StrictBooleanField
+
+
 FILTER_DEFAULTS = deepcopy(FILTER_FOR_DBFIELD_DEFAULTS)
 FILTER_DEFAULTS.update({
     models.ForeignKey: {"filter_class": IdFilter},
     models.OneToOneField: {"filter_class": IdFilter},
     models.DateTimeField: {"filter_class": IsoDateTimeFilter},
+    models.BooleanField: {"filter_class": BooleanFilter},
 })
 
 

@@ -6,6 +6,8 @@ Rates are settings (`API_THROTTLE_RATES`, from the environment); the history liv
 VAR_DIR). DRF checks throttles only after authentication and permissions, so a caller with a
 bad token or none at all would never be counted: the authenticator spends the budget first
 (`spend`), and DRF's own check then sees the same decision instead of counting twice."""
+import ipaddress
+
 from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
@@ -13,15 +15,20 @@ from rest_framework.throttling import SimpleRateThrottle
 from config.models import ApiToken
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
     """REMOTE_ADDR, or behind `TRUSTED_PROXY_COUNT` proxies the address the nearest of them saw
-    (counted from the right of X-Forwarded-For, which a client can prepend to but not trim)."""
+    (counted from the right of X-Forwarded-For, which a client can prepend to but not trim).
+    None when neither is a valid IP address (also used by django-axes, which stores it)."""
     meta = request.META
     count = settings.TRUSTED_PROXY_COUNT
     forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if count and forwarded:
-        return forwarded[-min(count, len(forwarded))]
-    return meta.get("REMOTE_ADDR", "") or "unknown"
+    candidates = [forwarded[-min(count, len(forwarded))]] if count and forwarded else []
+    for candidate in [*candidates, meta.get("REMOTE_ADDR") or ""]:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 class _Budget(SimpleRateThrottle):
@@ -85,7 +92,7 @@ class AnonymousBudget(_Budget):
     def get_cache_key(self, request, view):
         if self._token(request) is not None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
 
 
 BUDGETS = (MerchantTokenBudget, PlatformTokenBudget, AnonymousBudget)

@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from config import timeutil
-from config.api.filters import FilterSet, IsoDateTimeFilter
+from config.api.filters import BooleanFilter, FilterSet, IsoDateTimeFilter
 from config.api.views import PlatformGenericView, errors
 from logistics import services
 from logistics.models import Enrollment, LogisticsPolicy, Shipment, WeeklyResult
@@ -107,7 +107,7 @@ class EnrollmentCancel(MerchantGenericView):
 
 
 class ShipmentFilter(FilterSet):
-    awaiting_pickup = filters.BooleanFilter(field_name="picked_up_at", lookup_expr="isnull")
+    awaiting_pickup = BooleanFilter(field_name="picked_up_at", lookup_expr="isnull")
     shipped_after = IsoDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
     shipped_before = IsoDateTimeFilter(field_name="shipped_at", lookup_expr="lt")
 

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config import timeutil
-from config.api.filters import FilterSet, IdFilter
+from config.api.filters import BooleanFilter, FilterSet, IdFilter
 from config.api.views import PlatformGenericView, errors
 from merchants.models import Order, Product
 from merchants.stores.api import MerchantProductViewSet
@@ -172,7 +172,7 @@ class PaylaterOrderViewSet(MerchantReadOnlyViewSet):
 
 
 class EligibilityFilter(FilterSet):
-    paylater_eligible = django_filters.BooleanFilter(
+    paylater_eligible = BooleanFilter(
         help_text=_("Only products that can (true) or cannot (false) join a pay-later activity now."))
 
     class Meta:

@@ -57,3 +57,12 @@ def test_fewer_failures_than_the_limit_do_not_lock(client, operator, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert login(client, "guess").status_code == 200
     assert login(client, "the-right-password-42").status_code == 302
+
+
+@pytest.mark.parametrize("meta", [{"REMOTE_ADDR": ""}, {"REMOTE_ADDR": "not-an-ip"},
+                                  {"HTTP_X_FORWARDED_FOR": "spoofed, also-not-an-ip"}])
+def test_a_missing_or_malformed_client_address_still_gets_a_login_page_not_an_error(client, operator, settings,
+                                                                                       meta):
+    settings.TRUSTED_PROXY_COUNT = 1
+    r = client.post(LOGIN, {"username": "operator", "password": "guess"}, **meta)
+    assert r.status_code == 200

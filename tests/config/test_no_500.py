@@ -202,3 +202,22 @@ def test_a_filter_value_that_does_not_parse_is_400(world, query):
                 else "/api/v1/merchant/violations/"):
         r = world["merchant"].get(url, query)
         assert r.status_code == 400 and r.json()["code"] == "invalid", (url, query, r.content[:200])
+
+
+@pytest.mark.parametrize("url", ["/api/v1/merchant/products/?listed=maybe",
+                                 "/api/v1/merchant/products/?paylater_eligible=yes-please",
+                                 "/api/v1/merchant/logistics/shipments/?awaiting_pickup=2",
+                                 "/api/v1/merchant/logistics/shipments/?shipped_after=0001-01-01T00:00:00",
+                                 "/api/v1/merchant/ledger-entries/?kind=junk"])
+def test_a_boolean_choice_or_timestamp_filter_that_does_not_parse_is_400_not_ignored(world, url):
+    r = world["merchant"].get(url)
+    assert r.status_code == 400 and r.json()["code"] == "invalid", r.content[:200]
+
+
+def test_boolean_filters_take_true_and_false(world):
+    from merchants.models import Product
+
+    Product.objects.filter(pk=world["ids"][1]).update(listed=False)
+    listed = world["merchant"].get("/api/v1/merchant/products/?listed=true").json()
+    unlisted = world["merchant"].get("/api/v1/merchant/products/?listed=false").json()
+    assert listed["count"] == 0 and [p["id"] for p in unlisted["results"]] == [world["ids"][1]]
