@@ -1,47 +1,11 @@
-"""Protection at rest for sensitive numbers (licence, ID, bank account — SPEC §1).
-
-Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256). The key is derived from
-`settings.FIELD_ENCRYPTION_KEY`, or from `SECRET_KEY` when that is empty, so rotating
-SECRET_KEY without setting FIELD_ENCRYPTION_KEY makes old values unreadable: production
-should set FIELD_ENCRYPTION_KEY explicitly. Outside the model the numbers are only shown
-through `mask()`."""
-import base64
-import hashlib
-
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
+"""The encrypted model field for sensitive numbers (licence, ID, bank account — SPEC §1).
+The Fernet helpers live in `config.crypto`; the field stays here because migrations name it
+by this path (`merchants.crypto.EncryptedCharField`)."""
 from django.db import models
 
-PREFIX = "fernet:"
+from config.crypto import PREFIX, decrypt, encrypt, mask
 
-
-def _fernet() -> Fernet:
-    secret = settings.FIELD_ENCRYPTION_KEY or settings.SECRET_KEY
-    digest = hashlib.sha256(b"merchants.field-encryption:" + secret.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def encrypt(value: str) -> str:
-    return PREFIX + _fernet().encrypt(value.encode()).decode()
-
-
-def decrypt(token: str) -> str:
-    if not token.startswith(PREFIX):
-        return token
-    try:
-        return _fernet().decrypt(token[len(PREFIX):].encode()).decode()
-    except InvalidToken:
-        return ""
-
-
-def mask(value: str | None, keep: int = 4) -> str:
-    """`91420100MA4K…` → `**************7X2Q`: only the last `keep` characters show."""
-    if not value:
-        return ""
-    value = str(value)
-    if len(value) <= keep:
-        return "*" * len(value)
-    return "*" * (len(value) - keep) + value[-keep:]
+__all__ = ["EncryptedCharField", "decrypt", "encrypt", "mask"]
 
 
 class EncryptedCharField(models.TextField):

@@ -5,11 +5,25 @@ from rest_framework import authentication, exceptions
 
 from config.models import ApiToken, hash_token
 
+from .throttling import spend
+
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`; the key is looked up by its hash."""
 
     keyword = "Token"
+
+    def authenticate(self, request):
+        # Spend the request budget before anything can refuse the request, so that bad or
+        # missing tokens are throttled too (config.api.throttling).
+
+        try:
+            user_auth = super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            spend(request, None)
+            raise
+        spend(request, user_auth[1] if user_auth else None)
+        return user_auth
 
     def authenticate_credentials(self, key):
         token = (ApiToken.objects.select_related("user")

@@ -1,5 +1,6 @@
 """One error type for the domain and one JSON error format for the API:
 `{"code": "<snake_case>", "detail": "<text>", "fields": {...}}`."""
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -100,3 +101,38 @@ def json_404(request, exception=None):
 
 def json_500(request):
     return JsonResponse(error_body("server_error", _("Internal error; it has been logged.")), status=500)
+
+
+_STATUS_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+                 405: "method_not_allowed", 406: "not_acceptable", 413: "request_too_large",
+                 415: "unsupported_media_type", 429: "throttled", 500: "server_error"}
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiErrorMiddleware:
+    """Under /api/ every error is the JSON error shape, whoever produced it: Django's own 400
+    (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE), its DEBUG 404/500 pages, a CSRF 403. A
+    body announced larger than the limit is refused with 413 before anything reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            return JsonResponse(error_body("request_too_large", _("The request body is too large.")), status=413)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            code = _STATUS_CODES.get(response.status_code, "error")
+            replacement = JsonResponse(error_body(code, response.reason_phrase), status=response.status_code)
+            for header in _KEPT_HEADERS:
+                if header in response:
+                    replacement[header] = response[header]
+            return replacement
+        return response

@@ -1,7 +1,14 @@
-"""Serializer fields for the API conventions: money, aware timestamps, months, weeks."""
+"""Serializer fields for the API conventions: money, aware timestamps, months, weeks.
+
+Input is strict so that nothing odd reaches the services: decimals are ASCII digits (no
+exponent, no full-width digits), and every date, timestamp, month and week lies in
+[EARLIEST, LATEST) — far outside it no business rule applies and date arithmetic overflows."""
 import datetime as dt
+import math
+import re
 from decimal import Decimal
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -9,9 +16,45 @@ from rest_framework import serializers
 
 from config import timeutil
 
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 1, 1)
+RANGE_TEXT = f"from {EARLIEST.isoformat()} (inclusive) to {LATEST.isoformat()} (exclusive)"
+_ASCII_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?", re.ASCII)
 
-class MoneyField(serializers.DecimalField):
-    """CNY: accepted as a string or number with at most 2 decimals, output as "199.00"."""
+
+class StrictDecimalField(serializers.DecimalField):
+    """A JSON number or a string of ASCII digits with an optional sign and decimal point.
+    Exponents ("1e5"), full-width digits ("１２"), NaN and booleans are refused."""
+
+    default_error_messages = {"invalid": _("A valid number is required: ASCII digits, no exponent.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, float):
+            if not math.isfinite(data) or "e" in repr(data):
+                self.fail("invalid")
+        elif isinstance(data, str):
+            if len(data) > 100 or not _ASCII_DECIMAL.fullmatch(data.strip()):
+                self.fail("invalid")
+        elif not isinstance(data, (int, Decimal)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.IntegerField):
+    """An object id in a query or body: a whole number from 1 to 2**63 - 1 (a larger one would
+    overflow the database's integer, so it is refused like any other malformed id)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2 ** 63 - 1)
+        super().__init__(**kwargs)
+
+
+class MoneyField(StrictDecimalField):
+    """CNY: accepted as a string of ASCII digits or a JSON number with at most 2 decimals (no
+    exponent), output as "199.00"."""
 
     def __init__(self, *, positive=True, **kwargs):
         kwargs.setdefault("max_digits", 14)
@@ -20,13 +63,8 @@ class MoneyField(serializers.DecimalField):
             kwargs.setdefault("min_value", Decimal("0.01"))
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
-
-class RateField(serializers.DecimalField):
+class RateField(StrictDecimalField):
     """A fraction 0–1, output with 4 decimals."""
 
     def __init__(self, **kwargs):
@@ -37,10 +75,19 @@ class RateField(serializers.DecimalField):
         super().__init__(**kwargs)
 
 
+def _in_range(day: dt.date) -> bool:
+    return EARLIEST <= day < LATEST
+
+
+@extend_schema_field({"type": "string", "format": "date-time",
+                      "description": f"ISO 8601 with a UTC offset, {RANGE_TEXT}."})
 class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an offset; a naive timestamp is refused instead of guessed."""
 
-    default_error_messages = {"naive": _("Timestamp must carry a UTC offset, e.g. 2026-11-20T10:00:00+08:00.")}
+    default_error_messages = {
+        "naive": _("Timestamp must carry a UTC offset, e.g. 2026-11-20T10:00:00+08:00."),
+        "out_of_range": _("Timestamp must lie between 2000-01-01 and 2100-01-01."),
+    }
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
@@ -50,7 +97,16 @@ class AwareDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value):
         if isinstance(value, dt.datetime) and timezone.is_naive(value):
             self.fail("naive")
-        return super().to_internal_value(value)
+        if isinstance(value, str) and len(value) > 64:
+            self.fail("invalid", format="ISO 8601")
+        try:
+            parsed = super().to_internal_value(value)
+            in_range = _in_range(parsed.astimezone(dt.timezone.utc).date())
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            self.fail("out_of_range")
+        return parsed
 
     def to_representation(self, value):
         if value is None:
@@ -58,34 +114,68 @@ class AwareDateTimeField(serializers.DateTimeField):
         return timezone.localtime(value, timeutil.platform_tz()).isoformat()
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
+@extend_schema_field({"type": "string", "format": "date", "description": f"YYYY-MM-DD, {RANGE_TEXT}."})
+class DateField(serializers.DateField):
+    """A local calendar date `YYYY-MM-DD` within the supported range."""
+
+    default_error_messages = {"out_of_range": _("Date must lie between 2000-01-01 and 2100-01-01.")}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value) > 32:
+            self.fail("invalid", format="YYYY-MM-DD")
+        day = super().to_internal_value(value)
+        if not _in_range(day):
+            self.fail("out_of_range")
+        return day
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10",
+                      "description": f"A month YYYY-MM, {RANGE_TEXT}."})
 class MonthField(serializers.Field):
     """`YYYY-MM` ↔ the first day of that month (a date)."""
 
-    default_error_messages = {"invalid": _("Month must look like 2026-10.")}
+    default_error_messages = {"invalid": _("Month must look like 2026-10."),
+                              "out_of_range": _("Month must lie between 2000-01 and 2099-12.")}
 
     def to_internal_value(self, data):
         try:
-            return timeutil.parse_month(str(data))
+            month = timeutil.parse_month(str(data)[:32])
         except ValueError:
             self.fail("invalid")
+        if not _in_range(month):
+            self.fail("out_of_range")
+        return month
 
     def to_representation(self, value):
         return value.strftime("%Y-%m")
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47"})
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47",
+                      "description": f"An ISO week YYYY-Www, {RANGE_TEXT}."})
 class WeekField(serializers.Field):
     """ISO week `YYYY-Www` ↔ the Monday that starts it (a date)."""
 
-    default_error_messages = {"invalid": _("Week must look like 2026-W47.")}
+    default_error_messages = {"invalid": _("Week must look like 2026-W47."),
+                              "out_of_range": _("Week must lie between 2000-W01 and 2099-W53.")}
 
     def to_internal_value(self, data):
         try:
-            return timeutil.parse_week(str(data))
+            monday = timeutil.parse_week(str(data)[:32])
         except ValueError:
             self.fail("invalid")
+        if not _in_range(monday):
+            self.fail("out_of_range")
+        return monday
 
     def to_representation(self, value):
         return timeutil.week_name(value)
 
+
+
+# For a ModelSerializer that takes input: `serializer_field_mapping = STRICT_FIELD_MAPPING`.
+STRICT_FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.DecimalField: StrictDecimalField,
+    models.DateTimeField: AwareDateTimeField,
+    models.DateField: DateField,
+}

@@ -6,6 +6,11 @@ stored and replayed for the same key and body. A different body → 409
 `idempotency_key_reused`; a duplicate that arrives while the first is still running waits
 for it, then replays, or answers 409 `idempotency_request_in_progress`. A 5xx deletes the
 row so the client may retry. Rows older than the TTL are purged by a periodic task.
+
+Nothing is replayed to a caller the view itself would turn away: the token is authenticated
+(a revoked one replays nothing) and the view's permissions are checked before any lookup;
+a refused request goes on to the view, which answers 401/403, and is not recorded. Stored
+bodies are encrypted at rest (a store creation's response carries the owner's token).
 """
 import hashlib
 import json
@@ -15,26 +20,63 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
 
+from config.crypto import decrypt_bytes, encrypt_bytes
 from config.models import IdempotencyRecord, hash_token
 
+from .auth import ApiTokenAuthentication
 from .errors import error_body
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+PURPOSE = "config.idempotency-response"
+
+
+def _view_would_serve(request) -> bool:
+    """Authenticate the caller and run the permission checks of the view the path resolves
+    to, as DRF will; False when the view would refuse the caller."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    view_class = getattr(match.func, "cls", None)
+    if view_class is None:
+        return False
+    drf_request = Request(request, authenticators=[ApiTokenAuthentication()])
+    try:
+        if drf_request.user is None:
+            return False
+        view = view_class(**getattr(match.func, "initkwargs", {}))
+        actions = getattr(match.func, "actions", None)
+        if actions:
+            view.action_map = actions
+            view.action = actions.get(request.method.lower())
+        view.args, view.kwargs, view.request, view.format_kwarg = match.args, match.kwargs, drf_request, None
+        view.check_permissions(drf_request)
+    except APIException:
+        return False
+    return True
 
 
 def _body_hash(raw: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         canonical = raw
     return hashlib.sha256(canonical).hexdigest()
 
 
 def _replay(record) -> HttpResponse:
-    response = HttpResponse(bytes(record.response_body or b""), status=record.status_code,
+    body = decrypt_bytes(record.response_body, purpose=PURPOSE) if record.response_body else b""
+    if body is None:  # stored under another encryption key
+        return JsonResponse(error_body("idempotency_replay_unavailable",
+                                       _("The first response can no longer be replayed; use a new key.")),
+                            status=409)
+    response = HttpResponse(body, status=record.status_code,
                             content_type=record.content_type or "application/json")
     response["Idempotent-Replayed"] = "true"
     return response
@@ -52,8 +94,8 @@ class IdempotencyMiddleware:
             return JsonResponse(error_body("invalid", _("Idempotency-Key is longer than 255 characters.")),
                                 status=400)
         auth = request.META.get("HTTP_AUTHORIZATION", "")
-        if not auth:
-            return self.get_response(request)  # unauthenticated: nothing to scope it to
+        if not auth or not _view_would_serve(request):
+            return self.get_response(request)  # the view answers 401/403/404; nothing to scope or replay
         scope = hash_token(auth)
         body_hash = _body_hash(request.body)
         ident = {"scope": scope, "path": request.path[:300], "key": key}
@@ -74,7 +116,8 @@ class IdempotencyMiddleware:
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
         IdempotencyRecord.objects.filter(pk=record.pk).update(
-            completed=True, status_code=response.status_code, response_body=response.content,
+            completed=True, status_code=response.status_code,
+            response_body=encrypt_bytes(response.content, purpose=PURPOSE),
             content_type=response.get("Content-Type", "application/json"))
         return response
 

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
+    "axes",
     "config.apps.CoreConfig",
     "merchants",
     "paylater",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.api.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -54,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.api.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +94,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL; on SQLite they are plain indexes, as intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Admin login lockout (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
+# from one client address, that pair is refused for ADMIN_LOCKOUT_MINUTES (operators can also
+# unlock it under Access attempts). The API uses tokens and its own throttling instead.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("ADMIN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ADMIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "config.api.throttling.client_ip"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -118,11 +133,16 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["config.api.auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.IsMerchant"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "config.api.metadata.Metadata",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.MerchantTokenBudget",
+                                 "config.api.throttling.PlatformTokenBudget",
+                                 "config.api.throttling.AnonymousBudget"],
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": None,
@@ -141,6 +161,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": True},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api.schema.add_common_error_responses"],
     # The TokenAuth security scheme comes from config.api.auth.ApiTokenScheme.
     # Stable names for choice sets that share a field name ("status", "type") across apps.
     "ENUM_NAME_OVERRIDES": {
@@ -161,6 +183,16 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
 WEBHOOKS_TIMEOUT_SECONDS = 10
 # Deliveries one worker task sends to one endpoint before it gives the others a turn.
 WEBHOOKS_BATCH_SIZE = 50
+# Request budgets (config/api/throttling.py): per merchant token, per platform token, and per
+# client IP for requests without a valid token. "<n>/<s|min|hour|day>".
+API_THROTTLE_RATES = {
+    "merchant": os.environ.get("API_THROTTLE_MERCHANT_RATE", "1200/min"),
+    "platform": os.environ.get("API_THROTTLE_PLATFORM_RATE", "6000/min"),
+    "anon": os.environ.get("API_THROTTLE_ANON_RATE", "60/min"),
+}
+# Reverse proxies in front of the web processes that append to X-Forwarded-For (0: clients
+# connect directly, REMOTE_ADDR is theirs). Used for per-IP throttling and admin lockout.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
@@ -181,6 +213,17 @@ else:
     # Redis re-delivers unacked tasks after the visibility timeout; we never use long
     # countdowns (deadlines live in the database), so the default hour is ample.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# --- cache: shared by every web process (throttling history) ------------------------------
+# CACHE_URL, else the Redis broker's URL; with neither, a folder under VAR_DIR, which every
+# process on this host shares.
+CACHE_URL = os.environ.get("CACHE_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "merchant-ops"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10000}}}
+
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -5,6 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from config import timeutil
+from config.api.filters import BooleanFilter, FilterSet, IsoDateTimeFilter
 from config.api.views import PlatformGenericView, errors
 from logistics import selectors, services
 from logistics.models import Enrollment, LogisticsPolicy, Shipment, WeeklyResult
@@ -61,7 +62,7 @@ class PlatformPickupByTracking(PlatformGenericView):
 
 
 # --- merchant clients ----------------------------------------------------------------------------
-class EnrollmentFilter(filters.FilterSet):
+class EnrollmentFilter(FilterSet):
     class Meta:
         model = Enrollment
         fields = ["store", "status"]
@@ -104,10 +105,10 @@ class EnrollmentCancel(MerchantGenericView):
         return Response(s.LogisticsEnrollmentOut(enrollment).data)
 
 
-class ShipmentFilter(filters.FilterSet):
-    awaiting_pickup = filters.BooleanFilter(field_name="picked_up_at", lookup_expr="isnull")
-    shipped_after = filters.IsoDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
-    shipped_before = filters.IsoDateTimeFilter(field_name="shipped_at", lookup_expr="lt")
+class ShipmentFilter(FilterSet):
+    awaiting_pickup = BooleanFilter(field_name="picked_up_at", lookup_expr="isnull")
+    shipped_after = IsoDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
+    shipped_before = IsoDateTimeFilter(field_name="shipped_at", lookup_expr="lt")
 
     class Meta:
         model = Shipment
@@ -137,7 +138,7 @@ class ShipmentViewSet(MerchantReadOnlyViewSet):
         return Response(s.LogisticsShipmentOut(shipment).data, status=status.HTTP_201_CREATED)
 
 
-class WeeklyResultFilter(filters.FilterSet):
+class WeeklyResultFilter(FilterSet):
     week = filters.CharFilter(method="filter_week", help_text="ISO week, e.g. 2026-W47")
 
     class Meta:

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.crypto import mask
 from config.money import money_field
-from merchants.crypto import EncryptedCharField, mask
+from merchants.crypto import EncryptedCharField
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from config.api.fields import AwareDateTimeField, MoneyField, MonthField, RateField
+from config.api.fields import STRICT_FIELD_MAPPING, AwareDateTimeField, MoneyField, MonthField, RateField
 from config.api.views import PlatformGenericView, errors
 from merchants.stores.models import Store
 
@@ -14,6 +14,7 @@ from .services import metrics_upsert
 
 
 class MetricsIn(serializers.ModelSerializer):
+    serializer_field_mapping = STRICT_FIELD_MAPPING
     month = MonthField()
     monthly_sales = MoneyField(positive=False, min_value=0, required=False, allow_null=True)
     net_cash_flow = MoneyField(positive=False, required=False, allow_null=True)

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config import timeutil
+from config.api.filters import BooleanFilter, FilterSet, IdFilter
 from config.api.views import PlatformGenericView, errors
 from merchants.models import Order, Product
 from merchants.stores.api import MerchantProductViewSet
@@ -101,9 +102,9 @@ class EnrollmentView(MerchantGenericView):
 
 
 # --- merchant: activities ---------------------------------------------------------------------
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=Lifecycle.choices, help_text=_("Derived status."))
-    store = django_filters.NumberFilter()
+    store = IdFilter()
 
 
 @extend_schema_view(list=extend_schema(responses={200: s.ActivityOut(many=True), **errors(400, 401, 403)}),
@@ -170,8 +171,8 @@ class PaylaterOrderViewSet(MerchantReadOnlyViewSet):
     filterset_fields = ["store", "status", "product"]
 
 
-class EligibilityFilter(django_filters.FilterSet):
-    paylater_eligible = django_filters.BooleanFilter(
+class EligibilityFilter(FilterSet):
+    paylater_eligible = BooleanFilter(
         help_text=_("Only products that can (true) or cannot (false) join a pay-later activity now."))
 
     class Meta:
@@ -191,7 +192,7 @@ class EligibleProductViewSet(MerchantProductViewSet):
 
 
 # --- merchant: fee statements -------------------------------------------------------------------
-class FeeStatementFilter(django_filters.FilterSet):
+class FeeStatementFilter(FilterSet):
     month = django_filters.CharFilter(method="filter_month", help_text=_("A month like 2026-10."))
 
     class Meta:

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField, MoneyField, RateField
+from config.api.fields import AwareDateTimeField, DateField, IdField, MoneyField, RateField
 from merchants.models import Order
 
 from ..models import Negotiation, RefundCase, RefundReason, RefundRules, RefundType
@@ -113,7 +113,7 @@ class ReturnShippedIn(serializers.Serializer):
 
 
 class MetricsQuery(serializers.Serializer):
-    as_of = serializers.DateField(required=False)
+    as_of = DateField(required=False)
 
 
 class NegotiationQuery(serializers.Serializer):
@@ -123,7 +123,7 @@ class NegotiationQuery(serializers.Serializer):
 
 class CaseListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=RefundCase.Status.choices, required=False)
-    store = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)
 
 
 class BuyerNegotiationOut(NegotiationOut):

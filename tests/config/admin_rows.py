@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_celery_beat.models import (
@@ -143,6 +144,15 @@ def credit_indicators():
     return list(merchants.CreditIndicator.objects.all())
 
 
+def axes_rows(model, n):
+    """django-axes' login records (attempts, failures, logins) from different addresses."""
+    common = dict(user_agent="Mozilla/5.0", http_accept="text/html", path_info="/admin/login/",
+                  attempt_time=timezone.now())
+    extra = dict(get_data="", post_data="", failures_since_start=3) if model is AccessAttempt else {}
+    return _each(n, lambda i: model.objects.create(username=f"op{model.objects.count()}",
+                                                   ip_address=f"10.0.{i // 250}.{i % 250 + 1}", **common, **extra))
+
+
 def appeals(n):
     """Pending appeals on confirmed violations of different stores."""
     now = timezone.now()
@@ -190,6 +200,9 @@ def webhook_deliveries(n):
 
 
 BUILDERS = {
+    AccessAttempt: lambda n: axes_rows(AccessAttempt, n),
+    AccessFailureLog: lambda n: axes_rows(AccessFailureLog, n),
+    AccessLog: lambda n: axes_rows(AccessLog, n),
     merchants.Appeal: appeals,
     merchants.RiskCheck: lambda n: [c for c in risk_checks(n)],
     merchants.StoreRisk: lambda n: [merchants.StoreRisk.objects.get(pk=c.store_id) for c in risk_checks(n)],

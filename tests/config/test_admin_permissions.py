@@ -19,6 +19,9 @@ ALLOWED = {
     "auth.Group": (True, True, True), "auth.User": (True, True, True),
     "core.ApiToken": (False, True, False),  # revoke only
     "core.Heartbeat": (False, False, False),
+    # django-axes: login attempts are records of fact; deleting them unlocks a locked-out pair
+    "axes.AccessAttempt": (False, True, True), "axes.AccessFailureLog": (False, True, True),
+    "axes.AccessLog": (False, True, True),
     "django_celery_beat.ClockedSchedule": (True, True, True),
     "django_celery_beat.CrontabSchedule": (True, True, True),
     "django_celery_beat.IntervalSchedule": (True, True, True),

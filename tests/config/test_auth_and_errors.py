@@ -73,14 +73,18 @@ def test_malformed_json_is_400_parse_error(platform_api):
     assert r.json()["code"] == "parse_error"
 
 
-def test_pagination_caps_page_size_at_100(merchant_api, store):
+def test_page_size_is_50_by_default_at_most_100_and_400_outside_1_to_100(merchant_api, store):
     from merchants.models import Product
 
     category = CategoryFactory()
     Product.objects.bulk_create([Product(store=store, title=f"p{i}", category=category, price=1) for i in range(120)])
-    body = merchant_api.get("/api/v1/merchant/products/?page_size=500").json()
+    body = merchant_api.get("/api/v1/merchant/products/?page_size=100").json()
     assert body["count"] == 120 and len(body["results"]) == 100
     assert len(merchant_api.get("/api/v1/merchant/products/").json()["results"]) == 50
+    for junk in ("500", "0", "-1", "abc", "1.5", "１２", ""):
+        r = merchant_api.get("/api/v1/merchant/products/", {"page_size": junk})
+        assert r.status_code == 400, junk
+        assert r.json()["code"] == "invalid" and "page_size" in r.json()["fields"]
 
 
 def test_store_of_another_merchant_is_404_not_403(merchant_api, other_store):

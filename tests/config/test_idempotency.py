@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from config.api.idempotency import purge_expired
-from config.models import IdempotencyRecord
+from config.models import ApiToken, IdempotencyRecord, hash_token
 from merchants.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,61 @@ def test_concurrent_duplicates_never_act_twice(threads):
     assert LedgerEntry.objects.filter(store=store).count() == 1
     assert set(statuses) <= {201, 409}
     assert statuses.count(201) >= 1
+
+
+def test_a_revoked_token_replays_nothing(store):
+    from tests.conftest import Api
+    from tests.factories import platform_token
+
+    key = platform_token("payment-service")
+    client = Api().with_token(key)
+    assert topup(client, store, "10.00", "before-revocation").status_code == 201
+    ApiToken.objects.filter(key_hash=hash_token(key)).update(revoked_at=timezone.now())
+    replay = topup(client, store, "10.00", "before-revocation")
+    assert replay.status_code == 401 and replay.json()["code"] == "authentication_failed"
+    assert "Idempotent-Replayed" not in replay
+    assert LedgerEntry.objects.filter(store=store).count() == 1
+
+
+def test_a_deactivated_user_replays_nothing(store):
+    from tests.conftest import Api
+    from tests.factories import platform_token
+
+    key = platform_token("payment-service")
+    client = Api().with_token(key)
+    assert topup(client, store, "10.00", "before-deactivation").status_code == 201
+    ApiToken.objects.get(key_hash=hash_token(key)).user.__class__.objects.filter(
+        api_tokens__key_hash=hash_token(key)).update(is_active=False)
+    assert topup(client, store, "10.00", "before-deactivation").status_code == 401
+
+
+def test_a_caller_the_view_refuses_gets_its_403_and_no_record(merchant_api, store):
+    r = topup(merchant_api, store, "10.00", "not-for-merchants")
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert not IdempotencyRecord.objects.exists()
+    assert not LedgerEntry.objects.filter(store=store).exists()
+
+
+def test_the_owner_token_in_a_stored_response_is_not_kept_in_plaintext(platform_api):
+    from django.db import connection
+
+    from tests.factories import CategoryFactory
+
+    body = {"name": "S", "owner_username": "alice", "category": CategoryFactory().pk, "city": "Wuhan"}
+    first = platform_api.post("/api/v1/platform/stores/", body, format="json", HTTP_IDEMPOTENCY_KEY="new-store")
+    owner_token = first.json()["owner_token"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT response_body FROM core_idempotencyrecord")
+        (stored,) = cursor.fetchone()
+    assert owner_token.encode() not in bytes(stored) and b"owner_token" not in bytes(stored)
+    replay = platform_api.post("/api/v1/platform/stores/", body, format="json", HTTP_IDEMPOTENCY_KEY="new-store")
+    assert replay["Idempotent-Replayed"] == "true" and replay.json() == first.json()
+    assert ApiToken.objects.filter(key_hash=hash_token(owner_token), revoked_at=None).exists()
+
+
+def test_a_response_stored_under_another_key_is_not_replayed_but_not_acted_again(platform_api, store, settings):
+    topup(platform_api, store, "10.00", "rotated")
+    settings.FIELD_ENCRYPTION_KEY = "another-key"
+    r = topup(platform_api, store, "10.00", "rotated")
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_replay_unavailable"
+    assert LedgerEntry.objects.filter(store=store).count() == 1

@@ -26,3 +26,28 @@ def test_production_starts_with_a_secret_key():
 def test_platform_time_zone_is_shanghai_and_storage_is_utc(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ is True
     assert {code for code, _ in settings.LANGUAGES} == {"zh-hans", "en"}
+
+
+def _manage_in_production(args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update(env_extra, DJANGO_SETTINGS_MODULE="config.settings.production",
+               DJANGO_SECRET_KEY="k7#Qz-" + "x9Lp2vRt" * 7)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_is_clean_in_production_settings():
+    result = _manage_in_production(["check", "--deploy", "--fail-level", "WARNING"], {})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_https_hardening_follows_the_environment():
+    code = ("from django.conf import settings as s; "
+            "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)")
+    default = _manage_in_production(["shell", "-c", code], {})
+    assert default.stdout.splitlines()[-1].split() == ["True", str(365 * 24 * 3600), "True", "True"]
+    relaxed = _manage_in_production(["shell", "-c", code], {"SECURE_SSL_REDIRECT": "off", "SECURE_HSTS_SECONDS": "0",
+                                                            "SECURE_COOKIES": "off"})
+    assert relaxed.stdout.splitlines()[-1].split() == ["False", "0", "False", "False"]
+    warned = _manage_in_production(["check", "--deploy", "--fail-level", "WARNING"], {"SECURE_SSL_REDIRECT": "off"})
+    assert warned.returncode != 0 and "W008" in warned.stderr + warned.stdout
