@@ -18,7 +18,8 @@ from merchants.orders.services import order_record_refund
 
 from . import selectors
 from .models import RefundCase, RefundPolicy
-from .services import Actor, SweepResult, _case_move, _claim, _lock_case, _now, _save_with_history, _sweep
+from .services.core import Actor, _case_move, _lock_case, _now, _save_with_history
+from .services.timeouts import SweepResult, _claim, _sweep
 
 S = RefundCase.Status
 
