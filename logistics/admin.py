@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -202,11 +202,35 @@ class SettleWeekForm(forms.Form):
             raise forms.ValidationError(_("Week must look like 2026-W47."))
 
 
+STUCK_AFTER = dt.timedelta(minutes=30)
+
+
+def needs_attention_q(now) -> Q:
+    """Failed runs, and runs started over 30 minutes ago with no batch finished in the last 30."""
+    cutoff = now - STUCK_AFTER
+    recent = SettlementBatch.objects.filter(run=OuterRef("pk"), finished_at__gt=cutoff)
+    return Q(status=SettlementRun.Status.FAILED) | (
+        Q(status=SettlementRun.Status.RUNNING, started_at__lte=cutoff) & ~Exists(recent))
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("failed or stuck (no progress for 30 min)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(needs_attention_q(timezone.now()))
+        return queryset
+
+
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
                     "total", "clawbacks", "has_errors", "triggered_by"]
-    list_filter = ["status", "week"]
+    list_filter = ["status", AttentionFilter, "week"]
     date_hierarchy = "started_at"
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]

@@ -12,3 +12,8 @@ class MerchantsConfig(AppConfig):
         from merchants.demo import seed
 
         registry.provide_demo(seed)
+        from merchants import cockpit_items
+
+        registry.provide_cockpit(worklist=cockpit_items.worklist, charts=[
+            ("merchants.view_violation", cockpit_items.violations_by_kind),
+            ("merchants.view_order", cockpit_items.exposure_against_limits)])

@@ -1,6 +1,8 @@
 """Operators' screens: refund cases (filters, negotiation clock, history, judgement), the refund
 policy, stores' automation rules, and the stores' refund KPIs. Every change goes through the
 services, so the history names the operator."""
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
@@ -52,6 +54,28 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+DUE_SOON_HOURS = 6
+
+
+def due_soon_q(now) -> Q:
+    """Pending cases whose merchant decision deadline falls within the next 6 hours."""
+    return Q(status=S.PENDING, merchant_deadline__gt=now,
+             merchant_deadline__lte=now + dt.timedelta(hours=DUE_SOON_HOURS))
+
+
+class DueSoonFilter(admin.SimpleListFilter):
+    title = _("merchant decision due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("6h", _("within 6 hours"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "6h":
+            return queryset.filter(due_soon_q(timezone.now()))
+        return queryset
+
+
 class HasNegotiationFilter(admin.SimpleListFilter):
     title = _("negotiation")
     parameter_name = "negotiation"
@@ -94,7 +118,7 @@ class NegotiationInline(admin.StackedInline):
 class RefundCaseAdmin(HistoryAdmin):
     list_display = ["id", "store", "order_id", "type", "reason", "amount", "status", "opened_at",
                     "merchant_deadline", "clock", "negotiation_state", "judgement"]
-    list_filter = ["status", "type", "reason", OverdueFilter, HasNegotiationFilter, "judgement",
+    list_filter = ["status", "type", "reason", DueSoonFilter, OverdueFilter, HasNegotiationFilter, "judgement",
                    ("store", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["store", "negotiation"]
     search_fields = ["=id", "=order__id", "buyer_id", "store__name"]
