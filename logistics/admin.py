@@ -60,7 +60,10 @@ class EnrollmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     date_hierarchy = "joined_at"
     actions = ["cancel"]
 
-    @admin.action(description=_("Cancel the selected enrollments"))
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("logistics.change_enrollment")
+
+    @admin.action(description=_("Cancel the selected enrollments"), permissions=["cancel"])
     def cancel(self, request, queryset):
         done = 0
         for enrollment in queryset.filter(status=Enrollment.Status.ACTIVE):
@@ -281,7 +284,11 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
                    "title": _("Settle a week")}
         return TemplateResponse(request, "admin/logistics/settlementrun/settle_week.html", context)
 
-    @admin.action(description=_("Settle the selected runs' weeks again (stores not yet settled)"))
+    def has_settle_permission(self, request):
+        return request.user.has_perm("logistics.add_settlementrun")
+
+    @admin.action(description=_("Settle the selected runs' weeks again (stores not yet settled)"),
+                  permissions=["settle"])
     def settle_again(self, request, queryset):
         for week in sorted(set(queryset.values_list("week", flat=True))):
             self._start(request, week)

@@ -129,7 +129,7 @@ class ActivityAdmin(HistoryAdmin):
     def item_count(self, obj):
         return obj._items
 
-    @admin.action(description=_("End the selected activities (and all their items)"))
+    @admin.action(description=_("End the selected activities (and all their items)"), permissions=["change"])
     def end_activities(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_end(
             activity_id=pk, reason=f"operator {request.user}: ended activity"), _("activities"))
@@ -161,7 +161,7 @@ class ActivityItemAdmin(HistoryAdmin):
     def derived_status(self, obj):
         return Lifecycle(obj.status).label
 
-    @admin.action(description=_("End the selected items"))
+    @admin.action(description=_("End the selected items"), permissions=["change"])
     def end_items(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_item_end(
             item_id=pk, reason=f"operator {request.user}: ended item"), _("items"))
@@ -256,7 +256,7 @@ class InvoiceRequestAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Mark issued (enter the invoice numbers)"))
+    @admin.action(description=_("Mark issued (enter the invoice numbers)"), permissions=["change"])
     def mark_issued(self, request, queryset):
         invoices = list(queryset.filter(status=InvoiceRequest.Status.REQUESTED).select_related("statement__store"))
         if "apply" in request.POST:

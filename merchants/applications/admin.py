@@ -102,7 +102,7 @@ class CreditApplicationAdmin(HistoryAdmin):
                            f"{obj.increase * policy.activation_step1_rate:.2f}",
                            f"{obj.increase * policy.activation_step2_rate:.2f}")
 
-    @admin.action(description=_("Approve (granted limit)…"))
+    @admin.action(description=_("Approve (granted limit)…"), permissions=["change"])
     def approve(self, request, queryset):
         return form_action(self, request, queryset, form_class=ApproveForm, title=_("Approve applications"),
                            submit_label=_("Approve"),
@@ -110,7 +110,7 @@ class CreditApplicationAdmin(HistoryAdmin):
                                application_id=a.pk, granted_limit=d["granted_limit"] or a.suggested_limit,
                                note=d["note"], user=request.user))
 
-    @admin.action(description=_("Reject (reason)…"))
+    @admin.action(description=_("Reject (reason)…"), permissions=["change"])
     def reject(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Reject applications"),
                            submit_label=_("Reject"),

@@ -82,7 +82,7 @@ class StoreAdmin(HistoryAdmin):
 
     actions = ["reevaluate_credit"]
 
-    @admin.action(description=_("Re-evaluate credit for the last closed month"))
+    @admin.action(description=_("Re-evaluate credit for the last closed month"), permissions=["change"])
     def reevaluate_credit(self, request, queryset):
         month = timeutil.previous_month()
         ids = list(queryset.values_list("pk", flat=True))

@@ -59,17 +59,17 @@ class ViolationAdmin(HistoryAdmin):
             return "—"
         return format_html_join(" · ", "{}: {}", ((k, v) for k, v in obj.penalty.items() if v not in (None, "")))
 
-    @admin.action(description=_("Confirm (apply the penalty)"))
+    @admin.action(description=_("Confirm (apply the penalty)"), permissions=["change"])
     def confirm(self, request, queryset):
         run_service(self, request, queryset,
                     lambda v: violation_confirm(violation_id=v.pk, user=request.user))
 
-    @admin.action(description=_("Dismiss (apply nothing)"))
+    @admin.action(description=_("Dismiss (apply nothing)"), permissions=["change"])
     def dismiss(self, request, queryset):
         run_service(self, request, queryset,
                     lambda v: violation_dismiss(violation_id=v.pk, user=request.user))
 
-    @admin.action(description=_("Revoke (reverse the penalty)…"))
+    @admin.action(description=_("Revoke (reverse the penalty)…"), permissions=["change"])
     def revoke(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Revoke violations"),
                            submit_label=_("Revoke"),
