@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_format import money_column, percent_column
 from merchants.models import Order
 
 from .models import (
@@ -176,8 +177,10 @@ class ResultWeekFilter(admin.SimpleListFilter):
 
 @admin.register(WeeklyResult)
 class WeeklyResultAdmin(ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ["store", "week_name", "counted_days", "orders", "on_time_orders", "daily_average",
-                    "on_time_rate", "tier", "parcels", "amount", "payout", "status", "clawed_back_at"]
+    list_display = ["store", "week_name", "counted_days", "orders", "daily_average", "on_time", "tier", "parcels",
+                    "amount_shown", "payout", "status"]
+    on_time = percent_column("on_time_rate", _("on-time rate"))
+    amount_shown = money_column("amount", _("amount"))
     list_filter = [ResultWeekFilter, "tier", DisqualifiedFilter, "status", "payout"]
     search_fields = ["store__name"]
     list_select_related = ["store"]

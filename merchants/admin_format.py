@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,3 +45,24 @@ def duration(hours) -> str:
     if minutes < 60:
         return _("%(m)d min") % {"m": minutes}
     return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
+def _column(field, description, render):
+    def column(modeladmin, obj):
+        return render(getattr(obj, field))
+
+    column.__name__ = f"{field}_shown"
+    return admin.display(description=description, ordering=field)(column)
+
+
+def money_column(field: str, description):
+    """A list column showing a money field as ¥134,100.00 (sortable by the field)."""
+    return _column(field, description, yuan)
+
+
+def percent_column(field: str, description):
+    return _column(field, description, percent)
+
+
+def time_column(field: str, description):
+    return _column(field, description, local_time)

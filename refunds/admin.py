@@ -2,6 +2,7 @@
 policy, stores' automation rules, and the stores' refund KPIs. Every change goes through the
 services, so the history names the operator."""
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
+from merchants.admin_format import duration, money_column, percent, time_column, yuan
 
 from . import selectors, services
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi
@@ -21,15 +23,11 @@ from .services import Actor
 S = RefundCase.Status
 
 
-def _local(value):
-    return timezone.localtime(value, timeutil.platform_tz()).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
 def _time_left(deadline, now):
     seconds = int((deadline - now).total_seconds())
     if seconds <= 0:
         return format_html('<span style="color:#b00">{}</span>', _("overdue"))
-    return _("%(h)dh %(m)02dm left") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
+    return _("%(duration)s left") % {"duration": duration(Decimal(seconds) / 3600)}
 
 
 def overdue_q(now) -> Q:
@@ -116,8 +114,11 @@ class NegotiationInline(admin.StackedInline):
 
 @admin.register(RefundCase)
 class RefundCaseAdmin(HistoryAdmin):
-    list_display = ["id", "store", "order_id", "type", "reason", "amount", "status", "opened_at",
-                    "merchant_deadline", "clock", "negotiation_state", "judgement"]
+    list_display = ["id", "store", "type", "reason", "amount_shown", "status", "opened", "deadline", "clock",
+                    "negotiation_state", "judgement"]
+    amount_shown = money_column("amount", _("amount"))
+    opened = time_column("opened_at", _("opened at"))
+    deadline = time_column("merchant_deadline", _("merchant decision deadline"))
     list_filter = ["status", "type", "reason", DueSoonFilter, OverdueFilter, HasNegotiationFilter, "judgement",
                    ("store", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["store", "negotiation"]
@@ -165,7 +166,7 @@ class RefundCaseAdmin(HistoryAdmin):
         except Negotiation.DoesNotExist:
             return "—"
         if negotiation.status == Negotiation.Status.OPEN:
-            return format_html("{} {} · {}", negotiation.get_type_display(), negotiation.amount,
+            return format_html("{} {} · {}", negotiation.get_type_display(), yuan(negotiation.amount),
                                _time_left(negotiation.expires_at, timezone.now()))
         return negotiation.get_status_display()
 
@@ -256,7 +257,7 @@ class StoreRefundKpiAdmin(admin.ModelAdmin):
 
     def _kpi(self, obj, name):
         value = selectors.kpis_from_row(obj)[name]
-        return "—" if value is None else value
+        return duration(value) if name.endswith("_hours") else percent(value)
 
     @admin.display(description=_("orders paid (30 days)"), ordering="kpi_orders_paid")
     def orders_paid(self, obj):

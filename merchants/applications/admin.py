@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReasonForm, SingletonPolicyAdmin, form_action
+from merchants.admin_format import local_time, money_column, time_column
 
 from .models import CreditApplication, CreditApplicationPolicy, Holiday
 from .selectors import activation_volume
@@ -41,8 +42,8 @@ class ApproveForm(forms.Form):
 
 @admin.register(CreditApplication)
 class CreditApplicationAdmin(HistoryAdmin):
-    list_display = ["id", "store", "status", "requested_limit", "recommendation", "suggested_limit",
-                    "submitted_at", "due", "granted_limit", "step1_at", "step2_at"]
+    list_display = ["id", "store", "status", "requested", "recommendation", "suggested", "submitted", "due",
+                    "granted"]
     list_filter = ["status", OverdueFilter, "recommendation"]
     search_fields = ["store__name", "=id"]
     list_select_related = ["store"]
@@ -64,6 +65,11 @@ class CreditApplicationAdmin(HistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)  # actions only
 
+    requested = money_column("requested_limit", _("requested limit"))
+    suggested = money_column("suggested_limit", _("suggested limit"))
+    granted = money_column("granted_limit", _("granted limit"))
+    submitted = time_column("submitted_at", _("submitted at"))
+
     @admin.display(description=_("business licence"))
     def licence(self, obj):
         return obj.business_license_masked
@@ -78,7 +84,7 @@ class CreditApplicationAdmin(HistoryAdmin):
 
     @admin.display(description=_("review due"), ordering="due_at")
     def due(self, obj):
-        text = timezone.localtime(obj.due_at).strftime("%Y-%m-%d %H:%M")
+        text = local_time(obj.due_at)
         if obj.status == CreditApplication.Status.PENDING and obj.due_at <= timezone.now():
             return format_html('<strong style="color:#fff;background:#b00;padding:0 4px">{} {}</strong>',
                                _("OVERDUE"), text)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from merchants.admin_base import HistoryAdmin
+from merchants.admin_format import local_time, money_column, yuan
 from merchants.credit.admin import render_score
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import evaluate_stores
@@ -64,8 +65,9 @@ class StoreAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit",
+    list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit_shown",
                     "balance", "restrictions"]
+    base_limit_shown = money_column("base_limit", _("base credit limit"))
     list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category"]
     search_fields = ["name", "city", "owner__username"]
     autocomplete_fields = ["owner", "main_category"]
@@ -102,7 +104,7 @@ class StoreAdmin(HistoryAdmin):
     def balance(self, obj):
         value = obj.wallet_balance
         colour = "#b00" if value < 0 else "inherit"
-        return format_html('<span style="color:{}">{}</span>', colour, f"{value:.2f}")
+        return format_html('<span style="color:{}">{}</span>', colour, yuan(value))
 
     @admin.display(description=_("credit"))
     def credit_summary(self, obj):
@@ -111,10 +113,9 @@ class StoreAdmin(HistoryAdmin):
         c = store_credit(store=obj)
         return format_html(
             "{}: {} · {}: {} · {}: {} · {}: {} · {}: {}",
-            _("base"), f"{c.base_limit:.2f}", _("effective"), f"{c.effective_limit:.2f}",
-            _("exposure"), f"{c.exposure:.2f}", _("available"), f"{c.available:.2f}",
-            _("frozen until"), timezone.localtime(c.frozen_until).strftime("%Y-%m-%d %H:%M") if c.frozen_until
-            else "—")
+            _("base"), yuan(c.base_limit), _("effective"), yuan(c.effective_limit),
+            _("exposure"), yuan(c.exposure), _("available"), yuan(c.available),
+            _("frozen until"), local_time(c.frozen_until))
 
     @admin.display(description=_("credit score (latest evaluation)"))
     def score_breakdown(self, obj):

@@ -3,6 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+from merchants.admin_format import money_column, time_column
 
 from .models import PenaltyRule, Sanction, Violation
 from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
@@ -17,7 +18,7 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Violation)
 class ViolationAdmin(HistoryAdmin):
-    list_display = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "fine_amount", "detected_by"]
+    list_display = ["id", "store", "kind", "status", "occurred", "confirmed", "fine", "detected_by"]
     list_filter = ["kind", "status"]
     search_fields = ["store__name", "reference", "detail"]
     autocomplete_fields = ["store"]
@@ -28,6 +29,9 @@ class ViolationAdmin(HistoryAdmin):
     fields = ["store", "kind", "occurred_at", "reference", "detail", *readonly_fields]
     inlines = [SanctionInline]
     actions = ["confirm", "dismiss", "revoke"]
+    occurred = time_column("occurred_at", _("occurred at"))
+    confirmed = time_column("confirmed_at", _("confirmed at"))
+    fine = money_column("fine_amount", _("fine"))
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.pk:  # what was found is fixed once opened; decisions go through actions

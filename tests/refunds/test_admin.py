@@ -62,7 +62,7 @@ def test_case_page_shows_the_negotiation_clock_and_history(clock, admin_client, 
     case = make_cases(store, 2)[1]
     r = admin_client.get(f"/admin/refunds/refundcase/{case.pk}/change/")
     assert r.status_code == 200
-    assert "36h 00m left" in r.content.decode()
+    assert "36 h 0 min left" in r.content.decode()
     r = admin_client.get(f"/admin/refunds/refundcase/{case.pk}/history/")
     assert r.status_code == 200 and "buyer:" in r.content.decode()
 
