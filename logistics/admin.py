@@ -177,7 +177,7 @@ class ResultWeekFilter(admin.SimpleListFilter):
 
 @admin.register(WeeklyResult)
 class WeeklyResultAdmin(ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ["store", "week_name", "counted_days", "orders", "daily_average", "on_time", "tier", "parcels",
+    list_display = ["store", "week_name", "daily_average", "on_time", "tier", "parcels",
                     "amount_shown", "payout", "status"]
     on_time = percent_column("on_time_rate", _("on-time rate"))
     amount_shown = money_column("amount", _("amount"))

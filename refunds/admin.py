@@ -114,7 +114,7 @@ class NegotiationInline(admin.StackedInline):
 
 @admin.register(RefundCase)
 class RefundCaseAdmin(HistoryAdmin):
-    list_display = ["id", "store", "type", "reason", "amount_shown", "status", "opened", "deadline", "clock",
+    list_display = ["id", "store", "type", "reason", "amount_shown", "status", "deadline", "clock",
                     "negotiation_state", "judgement"]
     amount_shown = money_column("amount", _("amount"))
     opened = time_column("opened_at", _("opened at"))

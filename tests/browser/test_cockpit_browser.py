@@ -3,6 +3,7 @@ each as the role that does it, and saves a screenshot of every step under artifa
 import datetime as dt
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -80,10 +81,13 @@ def run_action(page, url, pk, action):
     page.click("#changelist-form button[name=index]")
 
 
-def test_credit_reviewer_approves_an_application(as_role, live_server):
-    application = CreditApplicationFactory()
+def test_credit_reviewer_approves_an_application_from_its_page(as_role, live_server):
+    application = CreditApplicationFactory(operating_data=[
+        {"month": f"2026-{m:02d}", "monthly_sales": "120000.00", "dsr_score": "4.8", "score": 80} for m in (8, 9, 10)])
     page = as_role(roles.CREDIT_REVIEWER)
-    run_action(page, f"{live_server.url}/admin/merchants/creditapplication/", application.pk, "approve")
+    page.goto(f"{live_server.url}/admin/merchants/creditapplication/{application.pk}/change/")
+    shot(page, "0-application-page")
+    page.click("button.decision-approve")
     page.fill("#id_note", "checked the three months")
     shot(page, "1-approve-application-form")
     page.click("form input[type=submit][value=Approve]")
@@ -94,11 +98,15 @@ def test_credit_reviewer_approves_an_application(as_role, live_server):
 
 
 def test_risk_officer_confirms_a_violation(as_role, live_server):
-    violation = ViolationFactory(store=StoreFactory())
+    violation = ViolationFactory(store=StoreFactory(base_limit=Decimal("100000.00")))
     page = as_role(roles.RISK_OFFICER)
     run_action(page, f"{live_server.url}/admin/merchants/violation/", violation.pk, "confirm")
+    page.fill("#id_note", "order data checked")
+    shot(page, "3-confirm-violation-form")
+    page.click("form input[type=submit][value=Confirm]")
     page.wait_for_selector(".messagelist .success")
-    shot(page, "3-confirm-violation-done")
+    shot(page, "4-confirm-violation-done")
+    assert "fine ¥" in page.locator(".messagelist .success").inner_text()
     violation.refresh_from_db()
     assert violation.status == Violation.Status.CONFIRMED
 
@@ -115,7 +123,7 @@ def test_after_sales_judge_judges_an_escalated_case(as_role, live_server):
     run_action(page, f"{live_server.url}/admin/refunds/refundcase/?status__exact=escalated", case.pk,
                "judge_seller_responsible")
     page.wait_for_selector(".messagelist .success")
-    shot(page, "4-judge-escalated-case-done")
+    shot(page, "5-judge-escalated-case-done")
     case.refresh_from_db()
     assert case.judgement == RefundCase.Judgement.SELLER
 
@@ -125,10 +133,10 @@ def test_finance_settles_a_week(as_role, live_server):
 
     page = as_role(roles.FINANCE)
     page.goto(f"{live_server.url}/admin/logistics/settlementrun/settle-week/")
-    shot(page, "5-settle-week-form")
+    shot(page, "6-settle-week-form")
     page.click("#content form input[type=submit]")
     page.wait_for_selector(".messagelist li")
-    shot(page, "6-settle-week-done")
+    shot(page, "7-settle-week-done")
     assert SettlementRun.objects.count() == 1
 
 
@@ -138,6 +146,34 @@ def test_the_first_page_opens_in_chinese_and_in_english(as_role, live_server, la
     page.select_option("#language-select", language)
     page.wait_for_load_state("load")
     page.wait_for_selector(f"html[lang='{language}']")
-    shot(page, f"7-first-page-{language}")
+    shot(page, f"8-first-page-{language}")
     assert heading in page.locator("#user-tools").text_content()
     assert page.locator(".cockpit-counts li").count() >= 8
+
+
+MAIN_LISTS = ["merchants/store", "merchants/creditapplication", "merchants/violation", "refunds/refundcase",
+              "logistics/weeklyresult"]
+
+
+def test_the_main_lists_fit_a_1366_px_screen(as_role, live_server):
+    from logistics.models import WeeklyResult
+    from tests.refunds.factories import open_case
+
+    store = StoreFactory(name="杭州某某数码专营店", base_limit=Decimal("134100.00"))
+    CreditApplicationFactory(store=store)
+    ViolationFactory(store=store)
+    open_case(store, amount="24.50")
+    WeeklyResult.objects.create(store=store, week=dt.date(2026, 11, 9), counted_days=7, orders=700,
+                                on_time_orders=600, on_time_rate=Decimal("0.8567"), daily_average=Decimal("100"),
+                                tier=Decimal("0.30"), parcels=700, amount=Decimal("1234.50"),
+                                status=WeeklyResult.Status.PAID)
+    page, overflows = as_role(roles.AUDITOR), {}
+    for name in MAIN_LISTS:
+        page.goto(f"{live_server.url}/admin/{name}/")
+        shot(page, f"9-list-{name.replace('/', '-')}")
+        # the page itself, and the results table (the admin lets it scroll inside its own box)
+        overflow = page.evaluate("""Math.max(
+            document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            ...[...document.querySelectorAll('#changelist .results')].map(e => e.scrollWidth - e.clientWidth))""")
+        overflows[name] = overflow
+    assert all(v <= 0 for v in overflows.values()), overflows

@@ -78,7 +78,7 @@ def test_risk_officer_opens_and_decides_violations_only():
 def test_risk_officer_confirms_a_violation():
     violation = ViolationFactory()
     client = client_for(roles.RISK_OFFICER)
-    client.post(VIOLATIONS, {"action": "confirm", "_selected_action": [violation.pk]})
+    client.post(VIOLATIONS, {"action": "confirm", "_selected_action": [violation.pk], "apply": "1"})
     violation.refresh_from_db()
     assert violation.status == Violation.Status.CONFIRMED
 
@@ -113,7 +113,7 @@ def test_auditor_reads_every_list_and_can_do_nothing():
 def test_auditor_cannot_confirm_a_violation_by_posting_the_action():
     violation = ViolationFactory()
     client = client_for(roles.AUDITOR)
-    client.post(VIOLATIONS, {"action": "confirm", "_selected_action": [violation.pk]})
+    client.post(VIOLATIONS, {"action": "confirm", "_selected_action": [violation.pk], "apply": "1"})
     violation.refresh_from_db()
     assert violation.status == Violation.Status.PENDING_REVIEW
 
