@@ -5,17 +5,17 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from config.api.errors import DomainError
-from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
+from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin, form_action
 from merchants.admin_format import duration, money_column, percent, time_column, yuan
 
+from . import admin_facts as judge_facts
 from . import selectors, services
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi
 from .services import Actor
@@ -87,6 +87,11 @@ class HasNegotiationFilter(admin.SimpleListFilter):
         if self.value() in Negotiation.Status.values:
             return queryset.filter(negotiation__status=self.value())
         return queryset
+
+
+class JudgeForm(forms.Form):
+    note = forms.CharField(label=_("note (kept in the case history)"), required=False, max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NegotiationInline(admin.StackedInline):
@@ -170,26 +175,25 @@ class RefundCaseAdmin(HistoryAdmin):
                                _time_left(negotiation.expires_at, timezone.now()))
         return negotiation.get_status_display()
 
-    def _judge(self, request, queryset, seller_responsible: bool):
-        done = 0
-        for case_id in queryset.values_list("pk", flat=True):
-            try:
-                services.refund_case_judge(case_id=case_id, actor=Actor.operator(request.user),
-                                           seller_responsible=seller_responsible)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"#{case_id}: {exc.detail}", messages.ERROR)
-        if done:
-            self.message_user(request, _("%(n)d case(s) judged.") % {"n": done}, messages.SUCCESS)
+    def _judge(self, request, queryset, seller_responsible: bool, title, submit_label):
+        """A confirmation page with each case's facts and a note; the message names the effect."""
+        return form_action(self, request, queryset.select_related("store", "order"), form_class=JudgeForm,
+                           title=title, submit_label=submit_label, facts=judge_facts.case_facts,
+                           effect=judge_facts.judged_effect,
+                           apply=lambda case, d: services.refund_case_judge(
+                               case_id=case.pk, actor=Actor.operator(request.user), note=d["note"],
+                               seller_responsible=seller_responsible))
 
-    @admin.action(description=_("Judge escalated cases: seller responsible (refund forced)"),
+    @admin.action(description=_("Judge escalated cases: seller responsible (refund forced)…"),
                   permissions=["change"])
     def judge_seller_responsible(self, request, queryset):
-        self._judge(request, queryset, True)
+        return self._judge(request, queryset, True, _("Judge: seller responsible (refund forced)"),
+                           _("Seller responsible: refund"))
 
-    @admin.action(description=_("Judge escalated cases: buyer responsible (close)"), permissions=["change"])
+    @admin.action(description=_("Judge escalated cases: buyer responsible (close)…"), permissions=["change"])
     def judge_buyer_responsible(self, request, queryset):
-        self._judge(request, queryset, False)
+        return self._judge(request, queryset, False, _("Judge: buyer responsible (close)"),
+                           _("Buyer responsible: close"))
 
 
 @admin.register(RefundPolicy)

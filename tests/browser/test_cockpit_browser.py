@@ -122,6 +122,9 @@ def test_after_sales_judge_judges_an_escalated_case(as_role, live_server):
     page = as_role(roles.AFTER_SALES_JUDGE)
     run_action(page, f"{live_server.url}/admin/refunds/refundcase/?status__exact=escalated", case.pk,
                "judge_seller_responsible")
+    page.fill("#id_note", "photos show the damage")
+    shot(page, "5-judge-escalated-case-form")
+    page.click("#content form input[type=submit]")
     page.wait_for_selector(".messagelist .success")
     shot(page, "5-judge-escalated-case-done")
     case.refresh_from_db()
