@@ -95,6 +95,7 @@ def test_finance_settles_weeks_and_issues_invoices():
     assert status(client, SETTLE_WEEK) == 200
     assert actions(client, INVOICES) == {"mark_issued"}
     assert actions(client, "/admin/logistics/settlementrun/") == {"settle_again"}
+    assert b"settle-week/" in client.get("/admin/logistics/settlementrun/").content
     assert status(client, LEDGER) == 200
     assert status(client, "/admin/paylater/feestatement/") == 200
     for url in (APPLICATIONS, VIOLATIONS, REFUND_CASES, USERS):
@@ -106,6 +107,7 @@ def test_auditor_reads_every_list_and_can_do_nothing():
     for url in (APPLICATIONS, VIOLATIONS, REFUND_CASES, INVOICES, LEDGER, STORES,
                 "/admin/logistics/settlementrun/", "/admin/logistics/weeklyresult/"):
         assert actions(client, url) == set(), url
+    assert b"settle-week/" not in client.get("/admin/logistics/settlementrun/").content
     for url in (SETTLE_WEEK, f"{VIOLATIONS}add/", USERS):
         assert status(client, url) == 403, url
 
