@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
-from merchants.admin_format import money_column, percent_column
+from merchants.admin_format import money_column, percent_column, yuan
 from merchants.models import Order
 
 from .models import (
@@ -272,8 +272,16 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         except DomainError as exc:
             self.message_user(request, exc.detail, messages.ERROR)
             return None
-        self.message_user(request, _("Settlement of %(week)s started: run %(id)s, %(n)s batches. Reload to follow "
-                                     "its progress.") % {"week": run.week_name, "id": run.pk, "n": run.batches_total})
+        if run.status == SettlementRun.Status.RUNNING:
+            self.message_user(request, _("Settlement of %(week)s started: run %(id)s, %(n)s batches. Reload to "
+                                         "follow its progress.")
+                              % {"week": run.week_name, "id": run.pk, "n": run.batches_total})
+        else:  # the workers were quick (or there was nothing to settle)
+            self.message_user(request, _("Settlement of %(week)s %(status)s: %(stores)s stores, %(parcels)s parcels, "
+                                         "%(total)s paid.")
+                              % {"week": run.week_name, "status": run.get_status_display(), "stores": run.stores,
+                                 "parcels": run.parcels, "total": yuan(run.total)},
+                              messages.SUCCESS if run.status == SettlementRun.Status.SUCCEEDED else messages.WARNING)
         return run
 
     def settle_week_view(self, request):

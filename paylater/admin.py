@@ -10,6 +10,7 @@ from import_export.admin import ExportMixin
 
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
+from merchants.admin_format import yuan
 from merchants.models import Category
 
 from . import selectors, services
@@ -262,15 +263,17 @@ class InvoiceRequestAdmin(HistoryAdmin):
         if "apply" in request.POST:
             forms_ = [(inv, IssueForm(request.POST, prefix=str(inv.pk))) for inv in invoices]
             if all(form.is_valid() for _inv, form in forms_):
-                issued = 0
                 for inv, form in forms_:
+                    number = form.cleaned_data["invoice_number"]
                     try:
                         services.invoice_mark_issued(invoice_id=inv.pk, user=request.user, at=timezone.now(),
-                                                     invoice_number=form.cleaned_data["invoice_number"])
-                        issued += 1
+                                                     invoice_number=number)
                     except DomainError as exc:
                         self.message_user(request, f"{inv}: {exc.detail}", messages.WARNING)
-                self.message_user(request, _("%(n)d invoices marked issued.") % {"n": issued}, messages.SUCCESS)
+                        continue
+                    self.message_user(request, _("%(statement)s: invoice %(number)s issued for %(fee)s")
+                                      % {"statement": inv.statement, "number": number,
+                                         "fee": yuan(inv.statement.fee_total)}, messages.SUCCESS)
                 return None
         else:
             forms_ = [(inv, IssueForm(prefix=str(inv.pk))) for inv in invoices]

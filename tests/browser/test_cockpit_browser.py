@@ -141,6 +141,7 @@ def test_finance_settles_a_week(as_role, live_server):
     page.wait_for_selector(".messagelist li")
     shot(page, "7-settle-week-done")
     assert SettlementRun.objects.count() == 1
+    assert "paid" in page.locator(".messagelist li").first.inner_text()
 
 
 @pytest.mark.parametrize("language, heading", [("zh-hans", "欢迎"), ("en", "Welcome")])
