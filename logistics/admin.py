@@ -234,8 +234,9 @@ class AttentionFilter(admin.SimpleListFilter):
 
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
-                    "total", "clawbacks", "has_errors", "triggered_by"]
+    list_display = ["id", "week_name", "status", "progress", "started_at", "stores", "parcels", "total_shown",
+                    "clawbacks", "has_errors"]
+    total_shown = money_column("total", _("total paid"))
     list_filter = ["status", AttentionFilter, "week"]
     date_hierarchy = "started_at"
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
