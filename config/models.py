@@ -60,6 +60,9 @@ class IdempotencyRecord(models.Model):
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
 
+    def __str__(self):
+        return f"{self.path} · {self.key}"
+
 
 class Heartbeat(models.Model):
     """Last time the worker ran, and beat published, the heartbeat task (for /healthz)."""
@@ -70,3 +73,6 @@ class Heartbeat(models.Model):
     class Meta:
         verbose_name = _("heartbeat")
         verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return self.name

@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_format import money_column, percent_column, yuan
 
 from .models import (
     AdCreditGrant,
@@ -61,7 +62,10 @@ class EnrollmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     date_hierarchy = "joined_at"
     actions = ["cancel"]
 
-    @admin.action(description=_("Cancel the selected enrollments"))
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("logistics.change_enrollment")
+
+    @admin.action(description=_("Cancel the selected enrollments"), permissions=["cancel"])
     def cancel(self, request, queryset):
         done = 0
         for enrollment in queryset.filter(status=Enrollment.Status.ACTIVE):
@@ -173,8 +177,10 @@ class ResultWeekFilter(admin.SimpleListFilter):
 
 @admin.register(WeeklyResult)
 class WeeklyResultAdmin(ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ["store", "week_name", "counted_days", "orders", "on_time_orders", "daily_average",
-                    "on_time_rate", "tier", "parcels", "amount", "payout", "status", "clawed_back_at"]
+    list_display = ["store", "week_name", "daily_average", "on_time", "tier", "parcels",
+                    "amount_shown", "payout", "status"]
+    on_time = percent_column("on_time_rate", _("on-time rate"))
+    amount_shown = money_column("amount", _("amount"))
     list_filter = [ResultWeekFilter, "tier", DisqualifiedFilter, "status", "payout"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
@@ -202,11 +208,36 @@ class SettleWeekForm(forms.Form):
             raise forms.ValidationError(_("Week must look like 2026-W47."))
 
 
+STUCK_AFTER = dt.timedelta(minutes=30)
+
+
+def needs_attention_q(now) -> Q:
+    """Failed runs, and runs started over 30 minutes ago with no batch finished in the last 30."""
+    cutoff = now - STUCK_AFTER
+    recent = SettlementBatch.objects.filter(run=OuterRef("pk"), finished_at__gt=cutoff)
+    return Q(status=SettlementRun.Status.FAILED) | (
+        Q(status=SettlementRun.Status.RUNNING, started_at__lte=cutoff) & ~Exists(recent))
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("failed or stuck (no progress for 30 min)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(needs_attention_q(timezone.now()))
+        return queryset
+
+
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
-                    "total", "clawbacks", "has_errors", "triggered_by"]
-    list_filter = ["status", "week"]
+    list_display = ["id", "week_name", "status", "progress", "started_at", "stores", "parcels", "total_shown",
+                    "clawbacks", "has_errors"]
+    total_shown = money_column("total", _("total paid"))
+    list_filter = ["status", AttentionFilter, "week"]
     date_hierarchy = "started_at"
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
@@ -242,8 +273,16 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         except DomainError as exc:
             self.message_user(request, exc.detail, messages.ERROR)
             return None
-        self.message_user(request, _("Settlement of %(week)s started: run %(id)s, %(n)s batches. Reload to follow "
-                                     "its progress.") % {"week": run.week_name, "id": run.pk, "n": run.batches_total})
+        if run.status == SettlementRun.Status.RUNNING:
+            self.message_user(request, _("Settlement of %(week)s started: run %(id)s, %(n)s batches. Reload to "
+                                         "follow its progress.")
+                              % {"week": run.week_name, "id": run.pk, "n": run.batches_total})
+        else:  # the workers were quick (or there was nothing to settle)
+            self.message_user(request, _("Settlement of %(week)s %(status)s: %(stores)s stores, %(parcels)s parcels, "
+                                         "%(total)s paid.")
+                              % {"week": run.week_name, "status": run.get_status_display(), "stores": run.stores,
+                                 "parcels": run.parcels, "total": yuan(run.total)},
+                              messages.SUCCESS if run.status == SettlementRun.Status.SUCCEEDED else messages.WARNING)
         return run
 
     def settle_week_view(self, request):
@@ -257,7 +296,11 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
                    "title": _("Settle a week")}
         return TemplateResponse(request, "admin/logistics/settlementrun/settle_week.html", context)
 
-    @admin.action(description=_("Settle the selected runs' weeks again (stores not yet settled)"))
+    def has_settle_permission(self, request):
+        return request.user.has_perm("logistics.add_settlementrun")
+
+    @admin.action(description=_("Settle the selected runs' weeks again (stores not yet settled)"),
+                  permissions=["settle"])
     def settle_again(self, request, queryset):
         for week in sorted(set(queryset.values_list("week", flat=True))):
             self._start(request, week)

@@ -16,3 +16,7 @@ class LogisticsConfig(AppConfig):
         registry.provide_credit_metrics(credit_metrics)
         registry.provide_order_shipped_at(order_shipped_at)
         registry.provide_demo(seed)
+        from logistics import cockpit
+
+        registry.provide_cockpit(worklist=cockpit.worklist,
+                                 charts=[("logistics.view_weeklyresult", cockpit.incentives_per_week)])

@@ -246,6 +246,9 @@ class SettlementBatch(models.Model):
         ordering = ["run", "number"]
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="logistics_batch_once_per_run")]
 
+    def __str__(self):
+        return f"{self.run_id}/{self.number} · {self.get_status_display()}"
+
 
 class WeeklyResult(models.Model):
     """A store's evaluation and settlement for one Mon–Sun week: exactly one per store and week."""
@@ -318,3 +321,6 @@ class AdCreditGrant(models.Model):
             models.UniqueConstraint(fields=["store", "week"], name="logistics_one_ad_grant_per_store_week"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="logistics_ad_grant_amount_gt_0"),
         ]
+
+    def __str__(self):
+        return f"#{self.store_id} · {timeutil.week_name(self.week)} · {self.amount}"

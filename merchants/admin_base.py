@@ -69,22 +69,32 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-def form_action(modeladmin, request, queryset, *, form_class, title, submit_label, apply):
-    """An admin action with an intermediate form (reason, granted limit…). `apply(obj, data)`
-    calls a service; a refusal on one object is reported and the others continue."""
+def form_action(modeladmin, request, queryset, *, form_class, title, submit_label, apply, facts=None,
+                effect=None):
+    """An admin action with a confirmation page (reason, granted limit…). `apply(obj, data)`
+    calls a service; a refusal on one object is reported and the others continue.
+
+    `facts(obj)` → HTML shown for each object on the confirmation page (what the operator needs
+    to decide); `effect(result)` → what the service did, named in the result message (e.g.
+    "fine ¥100,750.00 posted; grade B → C")."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         done = 0
         for obj in queryset:
             try:
-                apply(obj, form.cleaned_data)
+                result = apply(obj, form.cleaned_data)
                 done += 1
             except DomainError as exc:
                 modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
-        if done:
+                continue
+            if effect:
+                modeladmin.message_user(request, f"{obj}: {effect(result)}", messages.SUCCESS)
+        if done and not effect:
             modeladmin.message_user(request, _("%(n)s done.") % {"n": done}, messages.SUCCESS)
         return None
-    context = {**modeladmin.admin_site.each_context(request), "title": title, "objects": list(queryset),
+    objects = list(queryset)
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "objects": objects,
+               "rows": [(obj, facts(obj) if facts else "") for obj in objects],
                "form": form, "opts": modeladmin.model._meta, "submit_label": submit_label,
                "action": request.POST.get("action")}
     return TemplateResponse(request, "admin/merchants/action_form.html", context)

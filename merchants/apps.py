@@ -16,3 +16,8 @@ class MerchantsConfig(AppConfig):
         registry.provide_demo(seed)
         # after the whole `migrate` (every app's tables exist), not per app
         post_migrate.connect(create_default_rows, sender=self, dispatch_uid="merchants.create_default_rows")
+        from merchants import cockpit_items
+
+        registry.provide_cockpit(worklist=cockpit_items.worklist, charts=[
+            ("merchants.view_violation", cockpit_items.violations_by_kind),
+            ("merchants.view_order", cockpit_items.exposure_against_limits)])

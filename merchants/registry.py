@@ -10,7 +10,9 @@ at start-up, so the edge is an import a reader and a tool can follow:
   the rates the platform computes itself for the credit score (ours win over ingested ones);
 - `order_shipped_at`: `logistics.selectors.order_shipped_at`, so refunds know "a shipment on
   record wins over the flag the platform sends";
-- `demo_seeders`: each app's `demo.seed`, for `manage.py seed_demo`.
+- `demo_seeders`: each app's `demo.seed`, for `manage.py seed_demo`;
+- `cockpit_worklists` / `cockpit_charts`: each app's items and charts on the operators' first
+  page (`merchants.cockpit`).
 """
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,6 +25,8 @@ class Hooks:
     credit_metrics: list[Callable] = field(default_factory=list)
     order_shipped_at: Callable | None = None
     demo_seeders: list[Callable] = field(default_factory=list)
+    cockpit_worklists: list[Callable] = field(default_factory=list)
+    cockpit_charts: list[tuple[str, Callable]] = field(default_factory=list)
 
 
 _hooks = Hooks()
@@ -50,6 +54,15 @@ def provide_demo(fn: Callable) -> None:
         _hooks.demo_seeders.append(fn)
 
 
+def provide_cockpit(*, worklist: Callable | None = None, charts: list[tuple[str, Callable]] = ()) -> None:
+    """worklist() → [cockpit.WorkItem]; charts: [(view permission, build() → cockpit.Chart)]."""
+    if worklist and worklist not in _hooks.cockpit_worklists:
+        _hooks.cockpit_worklists.append(worklist)
+    for chart in charts:
+        if chart not in _hooks.cockpit_charts:
+            _hooks.cockpit_charts.append(chart)
+
+
 def paylater_orders() -> Callable | None:
     return _hooks.paylater_orders
 
@@ -65,6 +78,14 @@ def order_shipped_at(order_id: int):
 
 def demo_seeders() -> list[Callable]:
     return list(_hooks.demo_seeders)
+
+
+def cockpit_worklists() -> list[Callable]:
+    return list(_hooks.cockpit_worklists)
+
+
+def cockpit_charts() -> list[tuple[str, Callable]]:
+    return list(_hooks.cockpit_charts)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from import_export.admin import ExportMixin
 
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
+from merchants.admin_format import yuan
 from merchants.models import Category
 
 from . import selectors, services
@@ -129,7 +130,7 @@ class ActivityAdmin(HistoryAdmin):
     def item_count(self, obj):
         return obj._items
 
-    @admin.action(description=_("End the selected activities (and all their items)"))
+    @admin.action(description=_("End the selected activities (and all their items)"), permissions=["change"])
     def end_activities(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_end(
             activity_id=pk, reason=f"operator {request.user}: ended activity"), _("activities"))
@@ -161,7 +162,7 @@ class ActivityItemAdmin(HistoryAdmin):
     def derived_status(self, obj):
         return Lifecycle(obj.status).label
 
-    @admin.action(description=_("End the selected items"))
+    @admin.action(description=_("End the selected items"), permissions=["change"])
     def end_items(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_item_end(
             item_id=pk, reason=f"operator {request.user}: ended item"), _("items"))
@@ -256,21 +257,23 @@ class InvoiceRequestAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Mark issued (enter the invoice numbers)"))
+    @admin.action(description=_("Mark issued (enter the invoice numbers)"), permissions=["change"])
     def mark_issued(self, request, queryset):
         invoices = list(queryset.filter(status=InvoiceRequest.Status.REQUESTED).select_related("statement__store"))
         if "apply" in request.POST:
             forms_ = [(inv, IssueForm(request.POST, prefix=str(inv.pk))) for inv in invoices]
             if all(form.is_valid() for _inv, form in forms_):
-                issued = 0
                 for inv, form in forms_:
+                    number = form.cleaned_data["invoice_number"]
                     try:
                         services.invoice_mark_issued(invoice_id=inv.pk, user=request.user, at=timezone.now(),
-                                                     invoice_number=form.cleaned_data["invoice_number"])
-                        issued += 1
+                                                     invoice_number=number)
                     except DomainError as exc:
                         self.message_user(request, f"{inv}: {exc.detail}", messages.WARNING)
-                self.message_user(request, _("%(n)d invoices marked issued.") % {"n": issued}, messages.SUCCESS)
+                        continue
+                    self.message_user(request, _("%(statement)s: invoice %(number)s issued for %(fee)s")
+                                      % {"statement": inv.statement, "number": number,
+                                         "fee": yuan(inv.statement.fee_total)}, messages.SUCCESS)
                 return None
         else:
             forms_ = [(inv, IssueForm(prefix=str(inv.pk))) for inv in invoices]

@@ -15,3 +15,6 @@ class PaylaterConfig(AppConfig):
 
         registry.provide_paylater_orders(paylater_order_accept)
         registry.provide_demo(seed)
+        from paylater import cockpit
+
+        registry.provide_cockpit(worklist=cockpit.worklist)

@@ -1,16 +1,21 @@
 """Operators' screens: refund cases (filters, negotiation clock, history, judgement), the refund
 policy, stores' automation rules, and the stores' refund KPIs. Every change goes through the
 services, so the history names the operator."""
+import datetime as dt
+from decimal import Decimal
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from config.api.errors import DomainError
-from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
+from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin, form_action
+from merchants.admin_format import duration, money_column, percent, time_column, yuan
 
+from . import admin_facts as judge_facts
 from . import selectors, services
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .services import Actor
@@ -18,15 +23,11 @@ from .services import Actor
 S = RefundCase.Status
 
 
-def _local(value):
-    return timezone.localtime(value, timeutil.platform_tz()).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
 def _time_left(deadline, now):
     seconds = int((deadline - now).total_seconds())
     if seconds <= 0:
         return format_html('<span style="color:#b00">{}</span>', _("overdue"))
-    return _("%(h)dh %(m)02dm left") % {"h": seconds // 3600, "m": seconds % 3600 // 60}
+    return _("%(duration)s left") % {"duration": duration(Decimal(seconds) / 3600)}
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -59,6 +60,28 @@ class WaitingForReturnAddressFilter(admin.SimpleListFilter):
         return queryset
 
 
+DUE_SOON_HOURS = 6
+
+
+def due_soon_q(now) -> Q:
+    """Pending cases whose merchant decision deadline falls within the next 6 hours."""
+    return Q(status=S.PENDING, merchant_deadline__gt=now,
+             merchant_deadline__lte=now + dt.timedelta(hours=DUE_SOON_HOURS))
+
+
+class DueSoonFilter(admin.SimpleListFilter):
+    title = _("merchant decision due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("6h", _("within 6 hours"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "6h":
+            return queryset.filter(due_soon_q(timezone.now()))
+        return queryset
+
+
 class HasNegotiationFilter(admin.SimpleListFilter):
     title = _("negotiation")
     parameter_name = "negotiation"
@@ -72,6 +95,11 @@ class HasNegotiationFilter(admin.SimpleListFilter):
         if self.value() in Negotiation.Status.values:
             return queryset.filter(negotiation__status=self.value())
         return queryset
+
+
+class JudgeForm(forms.Form):
+    note = forms.CharField(label=_("note (kept in the case history)"), required=False, max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NegotiationInline(admin.StackedInline):
@@ -99,10 +127,13 @@ class NegotiationInline(admin.StackedInline):
 
 @admin.register(RefundCase)
 class RefundCaseAdmin(HistoryAdmin):
-    list_display = ["id", "store", "order_id", "type", "reason", "amount", "status", "opened_at",
-                    "merchant_deadline", "clock", "negotiation_state", "judgement"]
-    list_filter = ["status", "type", "reason", OverdueFilter, WaitingForReturnAddressFilter, HasNegotiationFilter,
-                   "judgement",
+    list_display = ["id", "store", "type", "reason", "amount_shown", "status", "deadline", "clock",
+                    "negotiation_state", "judgement"]
+    amount_shown = money_column("amount", _("amount"))
+    opened = time_column("opened_at", _("opened at"))
+    deadline = time_column("merchant_deadline", _("merchant decision deadline"))
+    list_filter = ["status", "type", "reason", DueSoonFilter, OverdueFilter, WaitingForReturnAddressFilter,
+                   HasNegotiationFilter, "judgement",
                    ("store", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["store", "negotiation"]
     search_fields = ["=id", "=order__id", "buyer_id", "store__name"]
@@ -154,30 +185,29 @@ class RefundCaseAdmin(HistoryAdmin):
         except Negotiation.DoesNotExist:
             return "—"
         if negotiation.status == Negotiation.Status.OPEN:
-            return format_html("{} {} · {}", negotiation.get_type_display(), negotiation.amount,
+            return format_html("{} {} · {}", negotiation.get_type_display(), yuan(negotiation.amount),
                                _time_left(negotiation.expires_at, timezone.now()))
         return negotiation.get_status_display()
 
-    def _judge(self, request, queryset, seller_responsible: bool):
-        done = 0
-        for case_id in queryset.values_list("pk", flat=True):
-            try:
-                services.refund_case_judge(case_id=case_id, actor=Actor.operator(request.user),
-                                           seller_responsible=seller_responsible)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"#{case_id}: {exc.detail}", messages.ERROR)
-        if done:
-            self.message_user(request, _("%(n)d case(s) judged.") % {"n": done}, messages.SUCCESS)
+    def _judge(self, request, queryset, seller_responsible: bool, title, submit_label):
+        """A confirmation page with each case's facts and a note; the message names the effect."""
+        return form_action(self, request, queryset.select_related("store", "order"), form_class=JudgeForm,
+                           title=title, submit_label=submit_label, facts=judge_facts.case_facts,
+                           effect=judge_facts.judged_effect,
+                           apply=lambda case, d: services.refund_case_judge(
+                               case_id=case.pk, actor=Actor.operator(request.user), note=d["note"],
+                               seller_responsible=seller_responsible))
 
-    @admin.action(description=_("Judge escalated cases: seller responsible (refund forced)"),
+    @admin.action(description=_("Judge escalated cases: seller responsible (refund forced)…"),
                   permissions=["change"])
     def judge_seller_responsible(self, request, queryset):
-        self._judge(request, queryset, True)
+        return self._judge(request, queryset, True, _("Judge: seller responsible (refund forced)"),
+                           _("Seller responsible: refund"))
 
-    @admin.action(description=_("Judge escalated cases: buyer responsible (close)"), permissions=["change"])
+    @admin.action(description=_("Judge escalated cases: buyer responsible (close)…"), permissions=["change"])
     def judge_buyer_responsible(self, request, queryset):
-        self._judge(request, queryset, False)
+        return self._judge(request, queryset, False, _("Judge: buyer responsible (close)"),
+                           _("Buyer responsible: close"))
 
 
 @admin.register(RefundPolicy)
@@ -245,7 +275,7 @@ class StoreRefundKpiAdmin(admin.ModelAdmin):
 
     def _kpi(self, obj, name):
         value = selectors.kpis_from_row(obj)[name]
-        return "—" if value is None else value
+        return duration(value) if name.endswith("_hours") else percent(value)
 
     @admin.display(description=_("orders paid (30 days)"), ordering="kpi_orders_paid")
     def orders_paid(self, obj):

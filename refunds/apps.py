@@ -15,3 +15,6 @@ class RefundsConfig(AppConfig):
 
         registry.provide_credit_metrics(credit_metrics)
         registry.provide_demo(seed)
+        from refunds import cockpit
+
+        registry.provide_cockpit(worklist=cockpit.worklist, charts=[("refunds.view_refundcase", cockpit.refund_kpis)])

@@ -87,28 +87,35 @@ def _duration(qs):
                     output_field=DurationField())
 
 
+def kpi_case_q(*, start: dt.datetime, end: dt.datetime, reasons: list[str]) -> dict[str, Q]:
+    """Which cases each KPI counts over [start, end) (SPEC decisions, KPI windows): the
+    product-experience rate counts cases *opened* in the window (first on their order, a policy
+    reason); the completion hours cases *refunded* in it (wherever they were opened, never
+    escalated, by final type); the dispute rate cases *judged* seller-responsible in it. One
+    definition for the per-store KPIs and the platform's."""
+    completed = Q(status=RefundCase.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end,
+                  escalated_at__isnull=True)
+    return {"experience": Q(opened_at__gte=start, opened_at__lt=end, first_on_order=True, reason__in=reasons),
+            "refund_only": completed & Q(type=RefundType.REFUND_ONLY),
+            "returns": completed & Q(type=RefundType.RETURN_REFUND),
+            "seller": Q(judgement=RefundCase.Judgement.SELLER, judged_at__gte=start, judged_at__lt=end)}
+
+
 def kpi_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str]) -> dict:
-    """Annotations for a Store queryset: the KPI numerators and denominators for [start, end).
-    SPEC decisions (KPI windows): the product-experience rate counts cases *opened* in the window,
-    the completion hours cases *refunded* in it (by `refunded_at`, wherever they were opened), the
-    dispute rate cases *judged* seller-responsible in it; orders by `paid_at`."""
+    """Annotations for a Store queryset: the KPI numerators and denominators for [start, end)
+    (cases by `kpi_case_q`, orders by `paid_at`)."""
     cases = RefundCase.objects.filter(store=OuterRef("pk"))
-    opened = cases.filter(opened_at__gte=start, opened_at__lt=end)
+    q = kpi_case_q(start=start, end=end, reasons=reasons)
     orders = Order.objects.filter(store=OuterRef("pk"), paid_at__gte=start, paid_at__lt=end)
-    # Self-completed: refunded within the window, never escalated; by the final type.
-    completed = cases.filter(status=RefundCase.Status.REFUNDED, refunded_at__gte=start, refunded_at__lt=end,
-                             escalated_at__isnull=True)
-    refund_only = completed.filter(type=RefundType.REFUND_ONLY)
-    returns = completed.filter(type=RefundType.RETURN_REFUND)
-    judged = cases.filter(judgement=RefundCase.Judgement.SELLER, judged_at__gte=start, judged_at__lt=end)
+    refund_only, returns = cases.filter(q["refund_only"]), cases.filter(q["returns"])
     return {
         "kpi_orders_paid": _count(orders),
-        "kpi_experience_cases": _count(opened.filter(first_on_order=True, reason__in=reasons)),
+        "kpi_experience_cases": _count(cases.filter(q["experience"])),
         "kpi_refund_only_count": _count(refund_only),
         "kpi_refund_only_duration": _duration(refund_only),
         "kpi_return_count": _count(returns),
         "kpi_return_duration": _duration(returns),
-        "kpi_seller_responsible": _count(judged),
+        "kpi_seller_responsible": _count(cases.filter(q["seller"])),
     }
 
 

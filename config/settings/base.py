@@ -119,6 +119,8 @@ USE_TZ = True
 # The platform time zone: every calendar rule (cut-offs, weeks, months, working days).
 TIME_ZONE = os.environ.get("PLATFORM_TIME_ZONE", "Asia/Shanghai")
 PLATFORM_TIME_ZONE = TIME_ZONE
+# One date/time format in both languages (2026-11-20 10:00), history diffs included.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

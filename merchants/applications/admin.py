@@ -3,11 +3,13 @@ import datetime as dt
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReasonForm, SingletonPolicyAdmin, form_action
+from merchants.admin_format import local_time, money_column, time_column
 
+from . import admin_facts as facts
 from .models import CreditApplication, CreditApplicationPolicy, Holiday
 from .selectors import activation_volume
 from .services import application_approve, application_reject
@@ -41,8 +43,8 @@ class ApproveForm(forms.Form):
 
 @admin.register(CreditApplication)
 class CreditApplicationAdmin(HistoryAdmin):
-    list_display = ["id", "store", "status", "requested_limit", "recommendation", "suggested_limit",
-                    "submitted_at", "due", "granted_limit", "step1_at", "step2_at"]
+    list_display = ["id", "store", "status", "requested", "recommendation", "suggested", "submitted", "due",
+                    "granted"]
     list_filter = ["status", OverdueFilter, "recommendation"]
     search_fields = ["store__name", "=id"]
     list_select_related = ["store"]
@@ -55,14 +57,28 @@ class CreditApplicationAdmin(HistoryAdmin):
     readonly_fields = fields
     actions = ["approve", "reject"]
 
+    change_form_template = "admin/merchants/creditapplication/change_form.html"
+
     def has_add_permission(self, request):
         return False  # merchants apply through the API
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page of one application offers its decisions (each opens the confirmation page)."""
+        pending = self.model.objects.filter(pk=object_id, status=CreditApplication.Status.PENDING).exists()
+        return super().change_view(request, object_id, form_url, {
+            **(extra_context or {}), "can_decide": pending and self.has_change_permission(request),
+            "decisions": [("approve", _("Approve…")), ("reject", _("Reject…"))]})
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)  # actions only
+
+    requested = money_column("requested_limit", _("requested limit"))
+    suggested = money_column("suggested_limit", _("suggested limit"))
+    granted = money_column("granted_limit", _("granted limit"))
+    submitted = time_column("submitted_at", _("submitted at"))
 
     @admin.display(description=_("business licence"))
     def licence(self, obj):
@@ -78,7 +94,7 @@ class CreditApplicationAdmin(HistoryAdmin):
 
     @admin.display(description=_("review due"), ordering="due_at")
     def due(self, obj):
-        text = timezone.localtime(obj.due_at).strftime("%Y-%m-%d %H:%M")
+        text = local_time(obj.due_at)
         if obj.status == CreditApplication.Status.PENDING and obj.due_at <= timezone.now():
             return format_html('<strong style="color:#fff;background:#b00;padding:0 4px">{} {}</strong>',
                                _("OVERDUE"), text)
@@ -86,11 +102,7 @@ class CreditApplicationAdmin(HistoryAdmin):
 
     @admin.display(description=_("last 3 months"))
     def operating_data_table(self, obj):
-        return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-                           _("month"), _("sales"), _("DSR"), _("score"),
-                           format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                            ((r["month"], r["monthly_sales"], r["dsr_score"] or "—",
-                                              r["score"] or "—") for r in obj.operating_data)))
+        return facts.operating_data_table(obj)
 
     @admin.display(description=_("activation"))
     def activation(self, obj):
@@ -102,18 +114,20 @@ class CreditApplicationAdmin(HistoryAdmin):
                            f"{obj.increase * policy.activation_step1_rate:.2f}",
                            f"{obj.increase * policy.activation_step2_rate:.2f}")
 
-    @admin.action(description=_("Approve (granted limit)…"))
+    @admin.action(description=_("Approve (granted limit)…"), permissions=["change"])
     def approve(self, request, queryset):
-        return form_action(self, request, queryset, form_class=ApproveForm, title=_("Approve applications"),
-                           submit_label=_("Approve"),
+        return form_action(self, request, queryset.select_related("store"), form_class=ApproveForm,
+                           title=_("Approve applications"), submit_label=_("Approve"), facts=facts.decision_facts,
+                           effect=facts.approved_effect,
                            apply=lambda a, d: application_approve(
                                application_id=a.pk, granted_limit=d["granted_limit"] or a.suggested_limit,
                                note=d["note"], user=request.user))
 
-    @admin.action(description=_("Reject (reason)…"))
+    @admin.action(description=_("Reject (reason)…"), permissions=["change"])
     def reject(self, request, queryset):
-        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Reject applications"),
-                           submit_label=_("Reject"),
+        return form_action(self, request, queryset.select_related("store"), form_class=ReasonForm,
+                           title=_("Reject applications"), submit_label=_("Reject"), facts=facts.decision_facts,
+                           effect=facts.rejected_effect,
                            apply=lambda a, d: application_reject(application_id=a.pk, reason=d["reason"],
                                                                  user=request.user))
 

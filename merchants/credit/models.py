@@ -56,6 +56,9 @@ class StoreMetrics(models.Model):
             return None
         return rate(self.buyers, self.uv)
 
+    def __str__(self):
+        return f"#{self.store_id} · {self.month:%Y-%m}"
+
 
 class Dimension(models.TextChoices):
     STORE_HEALTH = "store_health", _("store health")

@@ -1,13 +1,14 @@
 """Operators' view of the monthly risk self-check (SPEC §5): stores by worst status with the trend
 of the last 6 months (one query for the page, one for the trends), and the policy."""
 from django.contrib import admin
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
 
 from .models import RiskCheck, RiskPolicy, RiskStatus, StoreRisk
+from .selectors import stores_by_latest_risk
 
 COLOURS = {RiskStatus.OK: "#2a2", RiskStatus.WARNING: "#d80", RiskStatus.BREACH: "#c00"}
 TREND_MONTHS = 6
@@ -40,15 +41,10 @@ class StoreRiskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return ["-latest_severity", "name"]
 
     def get_queryset(self, request):
-        latest = RiskCheck.objects.filter(store=OuterRef("pk")).order_by("-month")
         recent = RiskCheck.objects.order_by("-month").only("store_id", "month", "status", "points")
         # not super(): it orders by get_ordering() before the annotations exist
-        return (self.model._default_manager.get_queryset()
-                .annotate(latest_severity=Subquery(latest.values("severity")[:1]),
-                          latest_status=Subquery(latest.values("status")[:1]),
-                          latest_month=Subquery(latest.values("month")[:1]))
-                .filter(latest_status__isnull=False)
-                .prefetch_related(Prefetch("risk_checks", queryset=recent, to_attr="recent_checks")))
+        return stores_by_latest_risk().prefetch_related(
+            Prefetch("risk_checks", queryset=recent, to_attr="recent_checks"))
 
     @admin.display(description=_("month"), ordering="latest_month")
     def latest_month(self, obj):

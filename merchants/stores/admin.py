@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
 from merchants.admin_base import HistoryAdmin, ReasonForm, form_action
+from merchants.admin_format import local_time, money_column, yuan
 from merchants.credit.admin import render_advice, render_score
 from merchants.credit.advisor import credit_advice
 from merchants.credit.selectors import latest_evaluation, store_credit
@@ -72,8 +73,9 @@ class StoreAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit",
+    list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit_shown",
                     "balance", "restrictions"]
+    base_limit_shown = money_column("base_limit", _("base credit limit"))
     list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category"]
     search_fields = ["name", "city", "owner__username"]
     autocomplete_fields = ["owner", "main_category"]
@@ -97,26 +99,26 @@ class StoreAdmin(HistoryAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return fields + (["grade", "status"] if obj is not None else ["status"])
 
-    @admin.action(description=_("Suspend (reason)…"))
+    @admin.action(description=_("Suspend (reason)…"), permissions=["change"])
     def suspend(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Suspend stores"),
                            submit_label=_("Suspend"),
                            apply=lambda s, d: store_suspend(store_id=s.pk, reason=d["reason"], user=request.user))
 
-    @admin.action(description=_("Reactivate (reason)…"))
+    @admin.action(description=_("Reactivate (reason)…"), permissions=["change"])
     def reactivate(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Reactivate stores"),
                            submit_label=_("Reactivate"),
                            apply=lambda s, d: store_reactivate(store_id=s.pk, reason=d["reason"], user=request.user))
 
-    @admin.action(description=_("Set grade (reason)…"))
+    @admin.action(description=_("Set grade (reason)…"), permissions=["change"])
     def set_grade(self, request, queryset):
         return form_action(self, request, queryset, form_class=GradeForm, title=_("Set store grade"),
                            submit_label=_("Set grade"),
                            apply=lambda s, d: store_grade_set(store_id=s.pk, grade=d["grade"], reason=d["reason"],
                                                               user=request.user))
 
-    @admin.action(description=_("Re-evaluate credit for the last closed month"))
+    @admin.action(description=_("Re-evaluate credit for the last closed month"), permissions=["change"])
     def reevaluate_credit(self, request, queryset):
         month = timeutil.previous_month()
         ids = list(queryset.values_list("pk", flat=True))
@@ -136,7 +138,7 @@ class StoreAdmin(HistoryAdmin):
     def balance(self, obj):
         value = obj.wallet_balance
         colour = "#b00" if value < 0 else "inherit"
-        return format_html('<span style="color:{}">{}</span>', colour, f"{value:.2f}")
+        return format_html('<span style="color:{}">{}</span>', colour, yuan(value))
 
     @admin.display(description=_("credit"))
     def credit_summary(self, obj):
@@ -145,10 +147,9 @@ class StoreAdmin(HistoryAdmin):
         c = store_credit(store=obj)
         return format_html(
             "{}: {} · {}: {} · {}: {} · {}: {} · {}: {}",
-            _("base"), f"{c.base_limit:.2f}", _("effective"), f"{c.effective_limit:.2f}",
-            _("exposure"), f"{c.exposure:.2f}", _("available"), f"{c.available:.2f}",
-            _("frozen until"), timezone.localtime(c.frozen_until).strftime("%Y-%m-%d %H:%M") if c.frozen_until
-            else "—")
+            _("base"), yuan(c.base_limit), _("effective"), yuan(c.effective_limit),
+            _("exposure"), yuan(c.exposure), _("available"), yuan(c.available),
+            _("frozen until"), local_time(c.frozen_until))
 
     @admin.display(description=_("credit score (latest evaluation)"))
     def score_breakdown(self, obj):

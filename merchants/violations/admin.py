@@ -1,11 +1,19 @@
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action
+from merchants.admin_format import money_column, time_column
 
+from . import admin_facts as facts
 from .models import PenaltyRule, Sanction, Violation
 from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("note"), required=False, max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -17,7 +25,7 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Violation)
 class ViolationAdmin(HistoryAdmin):
-    list_display = ["id", "store", "kind", "status", "occurred_at", "confirmed_at", "fine_amount", "detected_by"]
+    list_display = ["id", "store", "kind", "status", "occurred", "confirmed", "fine"]
     list_filter = ["kind", "status"]
     search_fields = ["store__name", "reference", "detail"]
     autocomplete_fields = ["store"]
@@ -28,6 +36,9 @@ class ViolationAdmin(HistoryAdmin):
     fields = ["store", "kind", "occurred_at", "reference", "detail", *readonly_fields]
     inlines = [SanctionInline]
     actions = ["confirm", "dismiss", "revoke"]
+    occurred = time_column("occurred_at", _("occurred at"))
+    confirmed = time_column("confirmed_at", _("confirmed at"))
+    fine = money_column("fine_amount", _("fine"))
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.pk:  # what was found is fixed once opened; decisions go through actions
@@ -59,20 +70,25 @@ class ViolationAdmin(HistoryAdmin):
             return "—"
         return format_html_join(" · ", "{}: {}", ((k, v) for k, v in obj.penalty.items() if v not in (None, "")))
 
-    @admin.action(description=_("Confirm (apply the penalty)"))
+    @admin.action(description=_("Confirm (apply the penalty)…"), permissions=["change"])
     def confirm(self, request, queryset):
-        run_service(self, request, queryset,
-                    lambda v: violation_confirm(violation_id=v.pk, user=request.user))
+        return form_action(self, request, queryset.select_related("store"), form_class=NoteForm,
+                           title=_("Confirm violations"), submit_label=_("Confirm"), facts=facts.preview_facts,
+                           effect=facts.confirmed_effect,
+                           apply=lambda v, d: violation_confirm(violation_id=v.pk, user=request.user, note=d["note"]))
 
-    @admin.action(description=_("Dismiss (apply nothing)"))
+    @admin.action(description=_("Dismiss (apply nothing)…"), permissions=["change"])
     def dismiss(self, request, queryset):
-        run_service(self, request, queryset,
-                    lambda v: violation_dismiss(violation_id=v.pk, user=request.user))
+        return form_action(self, request, queryset.select_related("store"), form_class=NoteForm,
+                           title=_("Dismiss violations"), submit_label=_("Dismiss"), facts=facts.preview_facts,
+                           effect=facts.dismissed_effect,
+                           apply=lambda v, d: violation_dismiss(violation_id=v.pk, user=request.user, note=d["note"]))
 
-    @admin.action(description=_("Revoke (reverse the penalty)…"))
+    @admin.action(description=_("Revoke (reverse the penalty)…"), permissions=["change"])
     def revoke(self, request, queryset):
-        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Revoke violations"),
-                           submit_label=_("Revoke"),
+        return form_action(self, request, queryset.select_related("store"), form_class=ReasonForm,
+                           title=_("Revoke violations"), submit_label=_("Revoke"), facts=facts.applied_facts,
+                           effect=facts.revoked_effect,
                            apply=lambda v, d: violation_revoke(violation_id=v.pk, reason=d["reason"],
                                                                user=request.user))
 

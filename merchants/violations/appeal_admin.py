@@ -24,13 +24,13 @@ class AppealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         # The actions need the change permission; the form itself stays read-only.
         return request.user.has_perm("merchants.change_appeal")
 
-    @admin.action(description=_("Uphold (the violation stands)…"))
+    @admin.action(description=_("Uphold (the violation stands)…"), permissions=["change"])
     def uphold(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Uphold appeals"),
                            submit_label=_("Uphold"),
                            apply=lambda a, d: appeal_uphold(appeal_id=a.pk, reason=d["reason"], user=request.user))
 
-    @admin.action(description=_("Overturn (revoke the violation)…"))
+    @admin.action(description=_("Overturn (revoke the violation)…"), permissions=["change"])
     def overturn(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm,
                            title=_("Overturn appeals: the violations are revoked"), submit_label=_("Overturn"),

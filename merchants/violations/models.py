@@ -96,6 +96,9 @@ class Sanction(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
                                               name="sanction_ends_after_start")]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} · #{self.store_id} · {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"
+
 
 class PenaltyRule(models.Model):
     """The penalty a confirmed violation of one kind applies (SPEC §1 table), editable."""

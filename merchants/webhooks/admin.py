@@ -31,7 +31,7 @@ class WebhookEndpointAdmin(HistoryAdmin):
     def event_list(self, obj):
         return ", ".join(obj.events)
 
-    @admin.action(description=_("Disable (reason)…"))
+    @admin.action(description=_("Disable (reason)…"), permissions=["change"])
     def disable(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Disable webhook endpoints"),
                            submit_label=_("Disable"),
@@ -56,7 +56,10 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [AttemptInline]
     actions = ["replay"]
 
-    @admin.action(description=_("Replay (same webhook-id)"))
+    def has_replay_permission(self, request):
+        return request.user.has_perm("merchants.change_webhookdelivery")
+
+    @admin.action(description=_("Replay (same webhook-id)"), permissions=["replay"])
     def replay(self, request, queryset):
         run_service(self, request, queryset, lambda d: delivery_replay(delivery=d))
         deliver_soon()

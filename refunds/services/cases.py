@@ -189,19 +189,22 @@ def refund_case_escalate(*, case_id: int, actor: Actor, at=None) -> RefundCase:
         return _case_move(case, "escalate", actor=actor, note="escalated", escalated_at=at)
 
 
-def refund_case_judge(*, case_id: int, actor: Actor, seller_responsible: bool, at=None) -> RefundCase:
+def refund_case_judge(*, case_id: int, actor: Actor, seller_responsible: bool, at=None, note: str = "") -> RefundCase:
     """Seller-responsible forces the refund of the case amount (no return is required at this
-    point); buyer-responsible closes the case."""
+    point); buyer-responsible closes the case. The operator's note goes into the history."""
     at = _now(at)
+    note = (note or "").strip()
     with transaction.atomic():
         case = _lock_case(case_id)
         if seller_responsible:
-            _case_move(case, "judge_seller_responsible", actor=actor, note="judged seller-responsible", refunded_at=at,
+            _case_move(case, "judge_seller_responsible", actor=actor,
+                       note="judged seller-responsible" + (f": {note}" if note else ""), refunded_at=at,
                        judgement=RefundCase.Judgement.SELLER, judged_at=at)
             order_record_refund(order_id=case.order_id, amount=case.amount, at=at,
                                 reference=f"refund_case:{case.pk}")
             return case
-        return _case_move(case, "judge_buyer_responsible", actor=actor, note="judged buyer-responsible", closed_at=at,
+        return _case_move(case, "judge_buyer_responsible", actor=actor,
+                          note="judged buyer-responsible" + (f": {note}" if note else ""), closed_at=at,
                           judgement=RefundCase.Judgement.BUYER, judged_at=at)
 
 

@@ -20,14 +20,19 @@ def admin_client(client):
     return client
 
 
-def test_confirm_action_applies_the_penalty_and_records_the_operator(admin_client):
+def test_confirm_action_shows_the_penalty_then_applies_it_and_records_the_operator(admin_client):
     store = StoreFactory(base_limit=Decimal("10000.00"))
     v = ViolationFactory(store=store, kind=Violation.Kind.EXCESS_ADVANCE)
-    r = admin_client.post("/admin/merchants/violation/", {"action": "confirm", "_selected_action": [v.pk]})
-    assert r.status_code == 302
+    page = admin_client.post("/admin/merchants/violation/", {"action": "confirm", "_selected_action": [v.pk]})
+    assert page.status_code == 200 and "¥3,000.00" in page.content.decode()
+    assert Violation.objects.get(pk=v.pk).status == "pending_review"
+    r = admin_client.post("/admin/merchants/violation/", {"action": "confirm", "_selected_action": [v.pk],
+                                                           "apply": "1", "note": "ledger checked"}, follow=True)
     v.refresh_from_db()
-    assert v.status == "confirmed" and v.fine_amount == Decimal("3000.00")
+    assert v.status == "confirmed" and v.fine_amount == Decimal("3000.00") and v.decision_note == "ledger checked"
     assert v.history.order_by("-history_id").first().history_user.username == "op"
+    message = str(list(r.context["messages"])[0])
+    assert "fine ¥3,000.00 posted" in message and "credit frozen until" in message
 
 
 def test_revoke_action_asks_for_a_reason_then_reverses(admin_client):
@@ -44,13 +49,14 @@ def test_revoke_action_asks_for_a_reason_then_reverses(admin_client):
     assert done.status_code == 302
     v.refresh_from_db()
     assert v.status == "revoked" and v.revoke_reason == "wrong store"
+    assert "fine ¥3,000.00 refunded" in str(list(admin_client.get("/admin/").context["messages"])[0])
     assert LedgerEntry.objects.filter(store=store, kind="fine_reversal").count() == 1
 
 
 def test_dismiss_action_refuses_a_decided_violation_without_crashing(admin_client):
     v = violation_confirm(violation_id=ViolationFactory(kind=Violation.Kind.FAKE_SHIPPING).pk)
-    r = admin_client.post("/admin/merchants/violation/", {"action": "dismiss", "_selected_action": [v.pk]},
-                          follow=True)
+    r = admin_client.post("/admin/merchants/violation/", {"action": "dismiss", "_selected_action": [v.pk],
+                                                           "apply": "1"}, follow=True)
     assert r.status_code == 200 and Violation.objects.get(pk=v.pk).status == "confirmed"
 
 

@@ -75,6 +75,8 @@ def test_mark_issued_action_asks_for_numbers_then_issues(admin_client):
     assert done.status_code == 302
     invoice.refresh_from_db()
     assert (invoice.status, invoice.invoice_number) == ("issued", "No.0042")
+    message = str(list(admin_client.get("/admin/").context["messages"])[0])
+    assert f"invoice No.0042 issued for ¥{invoice.statement.fee_total:,.2f}" in message
 
 
 def test_statements_export_as_csv(admin_client):

@@ -62,7 +62,7 @@ def test_case_page_shows_the_negotiation_clock_and_history(clock, admin_client, 
     case = make_cases(store, 2)[1]
     r = admin_client.get(f"/admin/refunds/refundcase/{case.pk}/change/")
     assert r.status_code == 200
-    assert "36h 00m left" in r.content.decode()
+    assert "36 h 0 min left" in r.content.decode()
     r = admin_client.get(f"/admin/refunds/refundcase/{case.pk}/history/")
     assert r.status_code == 200 and "buyer:" in r.content.decode()
 
@@ -72,9 +72,15 @@ def test_operator_judges_an_escalated_case_seller_responsible_from_the_list(cloc
     services.refund_case_reject(case_id=case.pk, actor=Actor.merchant(store.owner), reason="no")
     services.refund_case_escalate(case_id=case.pk, actor=Actor.buyer(case.buyer_id))
     pending = open_case(store, type="refund_only", amount="5.00")
+    page = admin_client.post("/admin/refunds/refundcase/", {
+        "action": "judge_seller_responsible", "_selected_action": [case.pk, pending.pk]})
+    assert page.status_code == 200 and "¥15.00" in page.content.decode() and "no" in page.content.decode()
+    assert RefundCase.objects.get(pk=case.pk).status == RefundCase.Status.ESCALATED  # nothing until confirmed
     r = admin_client.post("/admin/refunds/refundcase/", {
-        "action": "judge_seller_responsible", "_selected_action": [case.pk, pending.pk]}, follow=True)
+        "action": "judge_seller_responsible", "_selected_action": [case.pk, pending.pk], "apply": "1",
+        "note": ""}, follow=True)
     assert r.status_code == 200
+    assert any("refund ¥15.00 forced" in str(m) for m in r.context["messages"])
     case.refresh_from_db()
     assert case.status == RefundCase.Status.REFUNDED and case.judgement == "seller_responsible"
     assert Order.objects.get(pk=case.order_id).refunded_amount == Decimal("15.00")

@@ -1,0 +1,82 @@
+"""Benchmark of the operators' first page (SPEC "Operators' cockpit"): its queries and time on
+the demo data and on the large data set of bench/settlement.py (stores, a week of shipments,
+its settlement). The page must cost the same number of queries whatever the data size.
+
+    .venv/bin/python bench/cockpit.py                          # demo, then 2,000 stores / 200,000 shipments
+    .venv/bin/python bench/cockpit.py --stores 5000 --shipments 1000000
+
+It uses its own database (default ops_bench_cockpit, created if missing, its tables TRUNCATEd).
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+
+
+def first_page(label: str, out=print) -> tuple[int, float]:
+    """(queries, seconds) of GET /admin/ as a superuser, after one warm-up request."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    user = get_user_model().objects.filter(username="bench-operator").first() or \
+        get_user_model().objects.create_superuser("bench-operator", "bench@example.com", "x")
+    client = Client()
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get("/admin/")
+        took = time.perf_counter() - started
+    assert response.status_code == 200
+    out(f"  {label:<48} {len(queries):>3} queries · {took * 1000:7.1f} ms")
+    return len(queries), took
+
+
+def run(*, stores: int, shipments: int, out=print) -> dict:
+    from django.core.management import call_command
+
+    from bench import settlement
+
+    out("operators' first page (GET /admin/, superuser)")
+    call_command("seed_demo", verbosity=0)
+    demo = first_page("demo data (seed_demo)", out)
+    settlement.generate(stores=stores, shipments=shipments)
+    settlement.settle()
+    big = first_page(f"{stores:,} stores, {shipments:,} shipments, settled", out)
+    return {"demo_queries": demo[0], "big_queries": big[0], "demo_seconds": demo[1], "big_seconds": big[1]}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=2000)
+    parser.add_argument("--shipments", type=int, default=200_000)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_cockpit"))
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith("postgres"):
+        parser.error("the benchmark needs PostgreSQL")
+    sys.path.insert(0, str(BASE))
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from bench.settlement import _create_database
+
+    _create_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    summary = run(stores=args.stores, shipments=args.shipments)
+    if summary["big_queries"] != summary["demo_queries"]:
+        sys.exit("the first page's query count grew with the data")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Figures read at a glance (SPEC "Operators' cockpit"): money as ¥134,100.00, rates as
+percentages, local time in one format, durations as "33 h 55 min", and no "… object (4)"."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from logistics.models import WeeklyResult
+from merchants.admin_format import duration, local_time, percent, yuan
+from merchants.violations.services import violation_confirm
+from tests.factories import StoreFactory, ViolationFactory
+from tests.merchants.factories import CreditApplicationFactory
+from tests.refunds.factories import open_case
+
+OUR_APPS = ["core", "merchants", "paylater", "refunds", "logistics"]
+
+
+def test_money_reads_as_yuan_with_thousands_and_two_places():
+    assert yuan(Decimal("134100")) == "¥134,100.00"
+    assert yuan(Decimal("-24.505")) == "-¥24.51"
+    assert yuan(None) == "—"
+
+
+def test_a_rate_reads_as_a_percentage():
+    assert percent(Decimal("0.8567")) == "85.67%"
+    assert percent(None) == "—"
+
+
+def test_a_time_reads_in_platform_local_time_in_one_format():
+    assert local_time(dt.datetime(2026, 11, 20, 2, 5, tzinfo=dt.UTC)) == "2026-11-20 10:05"
+
+
+def test_a_duration_reads_in_hours_and_minutes():
+    assert duration(Decimal("33.9167")) == "33 h 55 min"
+    assert duration(Decimal("0.5")) == "30 min"
+
+
+@pytest.mark.parametrize("model", [m for m in apps.get_models() if m._meta.app_label in OUR_APPS
+                                   and not m.__name__.startswith("Historical")], ids=lambda m: m._meta.label)
+def test_every_model_names_its_rows(model):
+    assert model.__str__ is not models.Model.__str__, f"{model._meta.label} would show as '… object (4)'"
+
+
+@pytest.mark.django_db
+def test_main_lists_show_yuan_percentages_and_local_times(admin_client):
+    store = StoreFactory(base_limit=Decimal("134100.00"))
+    CreditApplicationFactory(store=store, requested_limit=Decimal("200000.00"),
+                             submitted_at=dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
+    violation_confirm(violation_id=ViolationFactory(store=store).pk, user=None)
+    open_case(store, amount="24.50")
+    WeeklyResult.objects.create(store=store, week=dt.date(2026, 11, 9), counted_days=7, orders=70,
+                                on_time_orders=60, on_time_rate=Decimal("0.8567"), parcels=70,
+                                amount=Decimal("1234.50"), status=WeeklyResult.Status.PAID)
+    expected = {"/admin/merchants/store/": "¥134,100.00",
+                "/admin/merchants/creditapplication/": "¥200,000.00",
+                "/admin/merchants/violation/": "¥",
+                "/admin/refunds/refundcase/": "¥24.50",
+                "/admin/logistics/weeklyresult/": "85.67%"}
+    for url, figure in expected.items():
+        html = admin_client.get(url).content.decode()
+        assert figure in html, url
+        assert "object (" not in html, url
+    assert "2026-11-20 10:00" in admin_client.get("/admin/merchants/creditapplication/").content.decode()
+    assert "¥1,234.50" in admin_client.get("/admin/logistics/weeklyresult/").content.decode()
