@@ -76,7 +76,16 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent, health-checked connections, bounded by the number of threads that can hold one:
+#   connections ≤ WEB_CONCURRENCY × WEB_THREADS   (gunicorn gthread workers: one per pool thread)
+#                + WORKER_CONCURRENCY              (Celery prefork children: one each)
+#                + 1                                (beat) + 1 per management command running
+# With the defaults 2 × 4 + 2 + 1 = 11; keep the total under PostgreSQL's max_connections (100)
+# when scaling out (every host and process counts). CONN_MAX_AGE only reuses a thread's own
+# connection; it never creates more. CONN_HEALTH_CHECKS drops a connection the server closed.
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
+                                              conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # web + worker + beat share one file: wait for locks, take the write lock up front,
     # and use WAL so readers never block the writer (STACK-NOTES).
