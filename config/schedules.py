@@ -14,6 +14,7 @@ PERIODIC_JOBS = {
     "generate fee statements": ("paylater.tasks.generate_fee_statements", {"crontab": "0 2 1 * *"}),
     "settle logistics incentives": ("logistics.tasks.settle_week", {"crontab": "0 2 * * 2"}),
     "logistics incentive claw-backs": ("logistics.tasks.sweep_clawbacks", {"crontab": "*/15 * * * *"}),
+    "settlement watchdog": ("logistics.tasks.settlement_watchdog", {"every_seconds": 300}),
 }
 
 

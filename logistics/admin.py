@@ -3,13 +3,14 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from config import timeutil
@@ -28,6 +29,7 @@ from .models import (
     Shipment,
     WeeklyResult,
 )
+from .recovery import stuck_runs
 from .services import enrollment_cancel
 from .settlement import previous_week, settlement_start
 
@@ -188,7 +190,7 @@ class WeeklyResultAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 class SettlementBatchInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SettlementBatch
-    fields = ["number", "status", "stores", "parcels", "total", "finished_at", "error"]
+    fields = ["number", "status", "stores", "parcels", "total", "dispatched_at", "dispatches", "finished_at", "error"]
     readonly_fields = fields
     extra = 0
 
@@ -203,11 +205,22 @@ class SettleWeekForm(forms.Form):
             raise forms.ValidationError(_("Week must look like 2026-W47."))
 
 
+class StuckFilter(admin.SimpleListFilter):
+    title = _("stuck")
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("stuck: no progress, batches lost with their worker"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(_stuck=True) if self.value() == "yes" else queryset
+
+
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["id", "week_name", "status", "progress", "started_at", "finished_at", "stores", "parcels",
-                    "total", "clawbacks", "has_errors", "triggered_by"]
-    list_filter = ["status", "week"]
+    list_display = ["id", "week_name", "status", "progress", "is_stuck", "started_at", "finished_at", "stores",
+                    "parcels", "total", "clawbacks", "has_errors", "triggered_by"]
+    list_filter = [StuckFilter, "status", "week"]
     date_hierarchy = "started_at"
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
@@ -217,7 +230,23 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            _errors=Case(When(errors="", then=Value(False)), default=Value(True), output_field=BooleanField()))
+            _errors=Case(When(errors="", then=Value(False)), default=Value(True), output_field=BooleanField()),
+            _stuck=Exists(stuck_runs().filter(pk=OuterRef("pk"))))
+
+    def changelist_view(self, request, extra_context=None):
+        """The operators' worklist: a stuck run is named at the top until the watchdog rescues it."""
+        stuck = stuck_runs().count()
+        if stuck and request.method == "GET":
+            self.message_user(request, ngettext(
+                "%(n)s settlement run is stuck (no progress, its worker was lost); the watchdog queues its "
+                "batches again every 5 minutes.",
+                "%(n)s settlement runs are stuck (no progress, their worker was lost); the watchdog queues "
+                "their batches again every 5 minutes.", stuck) % {"n": stuck}, messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("stuck"), boolean=True, ordering="_stuck")
+    def is_stuck(self, obj):
+        return obj._stuck
 
     @admin.display(description=_("week"), ordering="week")
     def week_name(self, obj):

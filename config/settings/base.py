@@ -178,8 +178,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.5,
     }
 else:
-    # Redis re-delivers unacked tasks after the visibility timeout; we never use long
-    # countdowns (deadlines live in the database), so the default hour is ample.
+    # Tasks are acknowledged late (below): a task whose worker process dies is re-queued at once by
+    # the worker's parent (reject_on_worker_lost), but when the whole worker dies (SIGKILL, host lost)
+    # Redis re-delivers its unacknowledged task only after the visibility timeout. Lowering it would
+    # re-deliver tasks still running (up to CELERY_TASK_TIME_LIMIT, 30 min) to a second worker, so it
+    # stays above the time limit; the settlement watchdog (SETTLEMENT_STUCK_MINUTES) bridges the gap
+    # for batch jobs. We never use long countdowns (deadlines live in the database).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -197,6 +201,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 HEARTBEAT_STALE_SECONDS = 180
+# A settlement run whose pending batches were queued this long ago, with no batch finished since, lost
+# its worker: the watchdog (beat, every 5 minutes) queues those batches again, /healthz reports it.
+SETTLEMENT_STUCK_MINUTES = float(os.environ.get("SETTLEMENT_STUCK_MINUTES", "10"))
+# Test-only: seconds a settlement batch waits inside its transaction, so a test can kill its worker
+# mid-batch. Always 0 outside tests.
+SETTLEMENT_BATCH_TEST_PAUSE = 0
 
 LOGGING = {
     "version": 1,
