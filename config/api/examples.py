@@ -129,6 +129,23 @@ EXAMPLES = {
         "response": page({"id": 1, "store": 1, "month": "2026-11", "order_count": 6, "fee_total": "7.74",
                           "generated_at": "2026-12-01T02:00:03+08:00", "invoice": None}),
     },
+    ("get", "/api/v1/merchant/violations/"): {
+        "summary": "Violations and the penalty each applied", "status": "200",
+        "response": page({"id": 3, "store": 1, "kind": "after_sales_delay", "status": "confirmed", "occurred_at": AT,
+                          "confirmed_at": "2026-11-21T09:00:00+08:00", "revoked_at": None, "revoke_reason": "",
+                          "reference": "refund-case:7", "detail": "", "created_at": AT,
+                          "penalty": {"fine": "0.00", "fine_rate": "0.0000", "effective_limit": "132600.00",
+                                      "credit_frozen_until": None, "raise_banned_until": None,
+                                      "paylater_suspended_until": None, "grade_before": None, "grade_after": None,
+                                      "no_logistics_incentive_that_week": False, "reversed": False}}),
+    },
+    ("get", "/api/v1/merchant/paylater/activities/"): {
+        "summary": "Pay-later activities with their products", "status": "200",
+        "response": page({"id": 1, "store": 1, "name": "先用后付 长期活动", "duration": "long_term", "starts_at": AT,
+                          "ends_at": None, "status": "active", "ended_at": None, "created_at": AT,
+                          "items": [{"id": 1, "activity": 1, "product": 1, "product_title": "蓝牙耳机",
+                                     "status": "active", "created_at": AT, "ended_at": None}]}),
+    },
     ("get", "/api/v1/platform/negotiations/"): {
         "summary": "What the buyer app shows: a negotiation with the case it modifies", "status": "200",
         "response": page({"id": 4, "case": REFUND_CASE, "type": "refund_only", "amount": "100.00",
