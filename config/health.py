@@ -5,6 +5,14 @@ from django.utils import timezone
 
 from config.models import Heartbeat
 
+# Checks the apps add in their AppConfig.ready() (config imports no app): name → fn() returning
+# {"ok": bool, …}. Each runs only when the database answers; one that raises counts as not ok.
+_checks = {}
+
+
+def register_check(name: str, fn) -> None:
+    _checks[name] = fn
+
 
 def _database():
     try:
@@ -27,12 +35,18 @@ def _broker():
 
 
 def healthz(request):
-    """Database, broker and last worker/beat heartbeat; 200 when all are fine, else 503."""
+    """Database, broker, last worker/beat heartbeat and the apps' checks (settlement: stuck runs);
+    200 when all are fine, else 503."""
     now = timezone.now()
     checks = {"database": _database(), "broker": _broker()}
     beats = {}
     if checks["database"]["ok"]:
         beats = {hb.name: hb.at for hb in Heartbeat.objects.all()}
+    for name, check in (_checks.items() if checks["database"]["ok"] else ()):
+        try:
+            checks[name] = check()
+        except Exception as exc:  # report, don't raise
+            checks[name] = {"ok": False, "error": str(exc)[:200]}
     for name in ("worker", "beat"):
         at = beats.get(name)
         age = (now - at).total_seconds() if at else None

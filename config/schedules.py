@@ -16,6 +16,7 @@ PERIODIC_JOBS = {
     "settle due pay-later proceeds": ("paylater.tasks.settle_due_proceeds", {"crontab": "*/5 * * * *"}),
     "settle logistics incentives": ("logistics.tasks.settle_week", {"crontab": "0 2 * * 2"}),
     "logistics incentive claw-backs": ("logistics.tasks.sweep_clawbacks", {"crontab": "*/15 * * * *"}),
+    "settlement watchdog": ("logistics.tasks.settlement_watchdog", {"every_seconds": 300}),
 }
 
 

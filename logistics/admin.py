@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config import timeutil
 from config.api.errors import DomainError
@@ -27,6 +28,7 @@ from .models import (
     Shipment,
     WeeklyResult,
 )
+from .recovery import stuck_runs
 from .rules import on_time_q
 from .selectors import shipments_with_on_time
 from .services import enrollment_cancel
@@ -193,7 +195,7 @@ class WeeklyResultAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 
 class SettlementBatchInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SettlementBatch
-    fields = ["number", "status", "stores", "parcels", "total", "finished_at", "error"]
+    fields = ["number", "status", "stores", "parcels", "total", "dispatched_at", "dispatches", "finished_at", "error"]
     readonly_fields = fields
     extra = 0
 
@@ -208,15 +210,10 @@ class SettleWeekForm(forms.Form):
             raise forms.ValidationError(_("Week must look like 2026-W47."))
 
 
-STUCK_AFTER = dt.timedelta(minutes=30)
-
-
 def needs_attention_q(now) -> Q:
-    """Failed runs, and runs started over 30 minutes ago with no batch finished in the last 30."""
-    cutoff = now - STUCK_AFTER
-    recent = SettlementBatch.objects.filter(run=OuterRef("pk"), finished_at__gt=cutoff)
-    return Q(status=SettlementRun.Status.FAILED) | (
-        Q(status=SettlementRun.Status.RUNNING, started_at__lte=cutoff) & ~Exists(recent))
+    """Failed runs, and stuck ones (logistics.recovery: running, batches lost with their worker,
+    no progress for SETTLEMENT_STUCK_MINUTES)."""
+    return Q(status=SettlementRun.Status.FAILED) | Q(pk__in=stuck_runs(now=now).values("pk"))
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -224,7 +221,7 @@ class AttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("failed or stuck (no progress for 30 min)"))]
+        return [("yes", _("failed or stuck"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -232,12 +229,23 @@ class AttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StuckFilter(admin.SimpleListFilter):
+    title = _("stuck")
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("stuck: no progress, batches lost with their worker"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(_stuck=True) if self.value() == "yes" else queryset
+
+
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ["id", "week_name", "status", "progress", "started_at", "stores", "parcels", "total_shown",
-                    "clawbacks", "has_errors"]
+    list_display = ["id", "week_name", "status", "progress", "is_stuck", "started_at", "stores", "parcels",
+                    "total_shown", "clawbacks", "has_errors"]
     total_shown = money_column("total", _("total paid"))
-    list_filter = ["status", AttentionFilter, "week"]
+    list_filter = [AttentionFilter, StuckFilter, "status", "week"]
     date_hierarchy = "started_at"
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
@@ -247,7 +255,23 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            _errors=Case(When(errors="", then=Value(False)), default=Value(True), output_field=BooleanField()))
+            _errors=Case(When(errors="", then=Value(False)), default=Value(True), output_field=BooleanField()),
+            _stuck=Exists(stuck_runs().filter(pk=OuterRef("pk"))))
+
+    def changelist_view(self, request, extra_context=None):
+        """The operators' worklist: a stuck run is named at the top until the watchdog rescues it."""
+        stuck = stuck_runs().count()
+        if stuck and request.method == "GET":
+            self.message_user(request, ngettext(
+                "%(n)s settlement run is stuck (no progress, its worker was lost); the watchdog queues its "
+                "batches again every 5 minutes.",
+                "%(n)s settlement runs are stuck (no progress, their worker was lost); the watchdog queues "
+                "their batches again every 5 minutes.", stuck) % {"n": stuck}, messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("stuck"), boolean=True, ordering="_stuck")
+    def is_stuck(self, obj):
+        return obj._stuck
 
     @admin.display(description=_("week"), ordering="week")
     def week_name(self, obj):

@@ -8,15 +8,18 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        """Hand merchants what only logistics knows (see `merchants.registry`)."""
+        """Hand merchants what only logistics knows (see `merchants.registry`); report stuck runs in /healthz."""
+        from config import health
+        from logistics import cockpit
         from logistics.demo import seed
+        from logistics.recovery import settlement_health
         from logistics.selectors import credit_metrics, order_shipped_at
         from merchants import registry
 
         registry.provide_credit_metrics(credit_metrics)
         registry.provide_order_shipped_at(order_shipped_at)
         registry.provide_demo(seed)
-        from logistics import cockpit
-
         registry.provide_cockpit(worklist=cockpit.worklist,
                                  charts=[("logistics.view_weeklyresult", cockpit.incentives_per_week)])
+
+        health.register_check("settlement", settlement_health)

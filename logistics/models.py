@@ -238,7 +238,11 @@ class SettlementBatch(models.Model):
     total = money_field(_("total paid"), default=Decimal("0.00"))
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["store_ids"])
+    history = HistoricalRecords(excluded_fields=["store_ids", "dispatched_at", "dispatches"])
+    # When the batch was last queued (by its run, or again by the watchdog), and how many times:
+    # a pending batch queued long ago in a run that makes no progress was lost with its worker.
+    dispatched_at = models.DateTimeField(_("last dispatched at"), null=True, blank=True)
+    dispatches = models.PositiveIntegerField(_("dispatches"), default=0)
 
     class Meta:
         verbose_name = _("settlement batch")

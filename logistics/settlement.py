@@ -12,8 +12,10 @@ database is the coordinator. Running twice, concurrently, or after a worker died
 exactly one result and one payout per store and week."""
 import datetime as dt
 import logging
+import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -118,8 +120,10 @@ def settlement_prepare(*, week: dt.date, now: dt.datetime | None = None,
                             batches_total=len(chunks), clawbacks=clawbacks)
         run._change_reason = JOB
         run.save()
+        queued = timezone.now()  # real time, not the `now` a command may pretend: the watchdog's clock
         SettlementBatch.objects.bulk_create(
-            [SettlementBatch(run=run, number=n + 1, store_ids=chunk) for n, chunk in enumerate(chunks)])
+            [SettlementBatch(run=run, number=n + 1, store_ids=chunk, dispatched_at=queued, dispatches=1)
+             for n, chunk in enumerate(chunks)])
         if not chunks:
             _finish(run.pk)
     log.info("settlement run %s for %s: %s stores in %s batches", run.pk, run.week_name, len(store_ids),
@@ -135,6 +139,8 @@ def settlement_batch_process(*, batch_id: int) -> None:
                      .filter(pk=batch_id, status=SettlementBatch.Status.PENDING).first())
             if batch is None:
                 return  # done already (a re-delivered task) or unknown
+            if settings.SETTLEMENT_BATCH_TEST_PAUSE:  # 0 outside the worker-kill test
+                time.sleep(settings.SETTLEMENT_BATCH_TEST_PAUSE)
             stores, parcels, total = _settle(batch)
             states.transition(batch, SettlementBatch.Status.DONE, reason=JOB, update_fields=[], stores=stores,
                               parcels=parcels, total=total, finished_at=timezone.now())

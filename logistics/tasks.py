@@ -14,7 +14,10 @@ def settle_week(week: str | None = None):
     return run.pk
 
 
-@shared_task(name="logistics.tasks.settle_batch")
+# Acknowledged only once done, and re-queued when the worker process running it dies (the global
+# settings say so too; stated here because settlement depends on it). Idempotent: a duplicate finds
+# the batch done and returns.
+@shared_task(name="logistics.tasks.settle_batch", acks_late=True, reject_on_worker_lost=True)
 def settle_batch(batch_id: int):
     from .settlement import settlement_batch_process
 
@@ -27,3 +30,11 @@ def sweep_clawbacks():
     from .settlement import clawback_sweep
 
     return clawback_sweep()
+
+
+@shared_task(name="logistics.tasks.settlement_watchdog")
+def settlement_watchdog():
+    """Every 5 minutes: queue again the batches of settlement runs that lost their worker."""
+    from .recovery import settlement_watchdog_sweep
+
+    return settlement_watchdog_sweep()

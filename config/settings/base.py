@@ -80,7 +80,16 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent, health-checked connections, bounded by the number of threads that can hold one:
+#   connections ≤ WEB_CONCURRENCY × WEB_THREADS   (gunicorn gthread workers: one per pool thread)
+#                + WORKER_CONCURRENCY              (Celery prefork children: one each)
+#                + 1                                (beat) + 1 per management command running
+# With the defaults 2 × 4 + 2 + 1 = 11; keep the total under PostgreSQL's max_connections (100)
+# when scaling out (every host and process counts). CONN_MAX_AGE only reuses a thread's own
+# connection; it never creates more. CONN_HEALTH_CHECKS drops a connection the server closed.
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
+                                              conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # web + worker + beat share one file: wait for locks, take the write lock up front,
     # and use WAL so readers never block the writer (STACK-NOTES).
@@ -136,7 +145,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.IsMerchant"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
@@ -159,12 +168,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error answers any request can get, every POST its Idempotency-Key.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api.schema.document_errors_and_headers"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": True},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "config.api.schema.add_common_error_responses"],
     # The TokenAuth security scheme comes from config.api.auth.ApiTokenScheme.
     # Stable names for choice sets that share a field name ("status", "type") across apps.
     "ENUM_NAME_OVERRIDES": {
@@ -175,6 +185,7 @@ SPECTACULAR_SETTINGS = {
         "AppealStatusEnum": "merchants.models.Appeal.Status",
         "TierEnum": ["0.30", "0.20"],
         "RiskStatusEnum": "merchants.risk.models.RiskStatus",
+        "RefundCaseStatusEnum": "refunds.models.RefundCase.Status",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
@@ -212,8 +223,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.5,
     }
 else:
-    # Redis re-delivers unacked tasks after the visibility timeout; we never use long
-    # countdowns (deadlines live in the database), so the default hour is ample.
+    # Tasks are acknowledged late (below): a task whose worker process dies is re-queued at once by
+    # the worker's parent (reject_on_worker_lost), but when the whole worker dies (SIGKILL, host lost)
+    # Redis re-delivers its unacknowledged task only after the visibility timeout. Lowering it would
+    # re-deliver tasks still running (up to CELERY_TASK_TIME_LIMIT, 30 min) to a second worker, so it
+    # stays above the time limit; the settlement watchdog (SETTLEMENT_STUCK_MINUTES) bridges the gap
+    # for batch jobs. We never use long countdowns (deadlines live in the database).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # --- cache: shared by every web process (throttling history) ------------------------------
 # CACHE_URL, else the Redis broker's URL; with neither, a folder under VAR_DIR, which every
@@ -242,6 +257,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 HEARTBEAT_STALE_SECONDS = 180
+# A settlement run whose pending batches were queued this long ago, with no batch finished since, lost
+# its worker: the watchdog (beat, every 5 minutes) queues those batches again, /healthz reports it.
+SETTLEMENT_STUCK_MINUTES = float(os.environ.get("SETTLEMENT_STUCK_MINUTES", "10"))
+# Test-only: seconds a settlement batch waits inside its transaction, so a test can kill its worker
+# mid-batch. Always 0 outside tests.
+SETTLEMENT_BATCH_TEST_PAUSE = 0
 
 LOGGING = {
     "version": 1,

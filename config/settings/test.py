@@ -1,5 +1,7 @@
 """`make test`: SQLite in memory unless DATABASE_URL says PostgreSQL; tasks run eagerly
 unless a test starts a real worker."""
+import os
+
 from .base import *  # noqa: F401,F403
 from .base import SECRET_KEY
 
@@ -7,7 +9,8 @@ SECRET_KEY = SECRET_KEY or "test-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+# Processes started by a test as real Celery worker/beat set CELERY_TASK_ALWAYS_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") != "0"
 CELERY_TASK_EAGER_PROPAGATES = True
 IDEMPOTENCY_WAIT_SECONDS = 3
 LANGUAGE_CODE = "en"
@@ -17,3 +20,5 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = True
 # (tests/config/test_throttling.py lowers them).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 API_THROTTLE_RATES = {"merchant": "100000/min", "platform": "100000/min", "anon": "100000/min"}
+# The worker-kill test starts a worker with this set to slow its batches down.
+SETTLEMENT_BATCH_TEST_PAUSE = float(os.environ.get("SETTLEMENT_BATCH_TEST_PAUSE", "0"))

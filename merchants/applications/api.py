@@ -41,7 +41,7 @@ class OperatingMonthOut(serializers.Serializer):
 
 class ActivationOut(serializers.Serializer):
     increase = MoneyField(positive=False)
-    volume = MoneyField(positive=False, help_text=_("Pay-later volume since approval (not cancelled)."))
+    volume = MoneyField(positive=False, max_digits=20, help_text=_("Pay-later volume since approval (not cancelled)."))
     step1_volume = MoneyField(positive=False, help_text=_("Volume that activates half of the increase."))
     step2_volume = MoneyField(positive=False, help_text=_("Volume that activates all of it."))
     step1_at = AwareDateTimeField(allow_null=True)

@@ -25,7 +25,7 @@ class MetricsIn(serializers.ModelSerializer):
 
 
 class MetricsOut(MetricsIn):
-    conversion_rate = RateField(read_only=True)
+    conversion_rate = RateField(read_only=True, allow_null=True)  # None without UV or buyers
 
     class Meta(MetricsIn.Meta):
         exclude = ["store"]
@@ -33,11 +33,12 @@ class MetricsOut(MetricsIn):
 
 class CreditOut(serializers.Serializer):
     base_limit = MoneyField(positive=False)
-    raised_limit = MoneyField(positive=False, allow_null=True,
+    # Sums (limits plus increases, orders outstanding) are wider than one amount.
+    raised_limit = MoneyField(positive=False, max_digits=20, allow_null=True,
                               help_text=_("The active part of approved limit increases, if any."))
-    effective_limit = MoneyField(positive=False)
-    available = MoneyField(positive=False)
-    exposure = MoneyField(positive=False)
+    effective_limit = MoneyField(positive=False, max_digits=20)
+    available = MoneyField(positive=False, max_digits=20)
+    exposure = MoneyField(positive=False, max_digits=20)
     frozen_until = AwareDateTimeField(allow_null=True)
 
 

@@ -1,4 +1,5 @@
 """API for the wallet ledger: platform top-ups; merchants read their entries."""
+import hashlib
 import uuid
 
 from drf_spectacular.utils import extend_schema
@@ -28,7 +29,7 @@ class LedgerEntryOut(serializers.ModelSerializer):
 
 
 class WalletOut(serializers.Serializer):
-    balance = MoneyField(positive=False)
+    balance = MoneyField(positive=False, max_digits=20)  # a sum of entries: wider than one amount
     upgraded = serializers.BooleanField()
 
 
@@ -44,6 +45,8 @@ class PlatformWalletTopup(PlatformGenericView):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key")
+        if key and len(key) > 100:  # the header allows 255 characters, the ledger's key column 150
+            key = hashlib.sha256(key.encode()).hexdigest()
         entry = wallet_topup(
             store=store, amount=data.validated_data["amount"], user=request.user,
             idempotency_key=f"topup:{request.auth.pk}:{key}" if key else f"topup:{store.pk}:{uuid.uuid4().hex}")

@@ -153,7 +153,7 @@ class InvoiceOut(serializers.ModelSerializer):
 
 class FeeStatementOut(serializers.ModelSerializer):
     month = MonthField()
-    fee_total = MoneyField(positive=False)
+    fee_total = MoneyField(positive=False, max_digits=20)  # a sum of fees: wider than one amount
     generated_at = AwareDateTimeField()
     invoice = serializers.SerializerMethodField()
 

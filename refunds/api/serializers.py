@@ -60,6 +60,13 @@ class RefundCaseOut(serializers.ModelSerializer):
         return NegotiationOut(negotiation).data
 
 
+class NegotiatedCaseOut(RefundCaseOut):
+    """The case a negotiation modifies, without the negotiation it is nested in."""
+
+    class Meta(RefundCaseOut.Meta):
+        fields = [f for f in RefundCaseOut.Meta.fields if f != "negotiation"]
+
+
 class RefundRulesSerializer(serializers.ModelSerializer):
     store = serializers.IntegerField(source="store_id", read_only=True)
 
@@ -134,9 +141,6 @@ class BuyerNegotiationOut(NegotiationOut):
     class Meta(NegotiationOut.Meta):
         fields = NegotiationOut.Meta.fields
 
-    @extend_schema_field(RefundCaseOut)
+    @extend_schema_field(NegotiatedCaseOut)
     def get_case(self, obj):
-        case = obj.case
-        data = RefundCaseOut(case).data
-        data.pop("negotiation", None)
-        return data
+        return NegotiatedCaseOut(obj.case).data

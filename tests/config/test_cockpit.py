@@ -52,8 +52,11 @@ def make_work(store):
     for shipped, picked in ((NOW - 30 * H, None), (NOW - 2 * H, None), (NOW - 30 * H, NOW - 29 * H)):
         ShipmentFactory(order=OrderFactory(store=store, paid_at=shipped - H), shipped_at=shipped, picked_up_at=picked)
     SettlementRun.objects.create(week=dt.date(2026, 11, 9), status=SettlementRun.Status.FAILED)
-    SettlementRun.objects.create(week=dt.date(2026, 11, 2), started_at=NOW - 2 * H)  # stuck
-    SettlementRun.objects.create(week=dt.date(2026, 10, 26), started_at=NOW - 10 * dt.timedelta(minutes=1))
+    stuck = SettlementRun.objects.create(week=dt.date(2026, 11, 2), started_at=NOW - 2 * H, batches_total=1)
+    SettlementBatch.objects.create(run=stuck, number=1, store_ids=[], dispatched_at=NOW - 2 * H)  # lost worker
+    young = SettlementRun.objects.create(week=dt.date(2026, 10, 26), started_at=NOW - 2 * dt.timedelta(minutes=1),
+                                         batches_total=1)
+    SettlementBatch.objects.create(run=young, number=1, store_ids=[], dispatched_at=NOW - 2 * dt.timedelta(minutes=1))
     for status in (Appeal.Status.PENDING, Appeal.Status.UPHELD):
         violation = ViolationFactory(store=store, status=Violation.Status.CONFIRMED, confirmed_at=NOW - 2 * H)
         Appeal.objects.create(violation=violation, store=store, statement="not us", submitted_at=NOW - H,

@@ -1,0 +1,21 @@
+"""gunicorn settings for `make run` (Procfile `web`) and production: `gunicorn config.wsgi -c config/gunicorn.py`.
+
+Database connections are bounded by design. A gthread worker serves requests from a fixed pool of
+`threads` threads; Django keeps one connection per thread (CONN_MAX_AGE, health-checked), so the
+web tier holds at most WEB_CONCURRENCY × WEB_THREADS connections however many requests arrive.
+(`runserver` starts a new thread per request, and each kept its own connection until the server ran
+out: never serve with it.) See README "Configuration" for the whole formula with the Celery side."""
+import os
+
+bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('WEB_PORT') or os.environ.get('PORT') or 8000}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Bounded request sizes at the HTTP layer too (Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards bodies).
+limit_request_line = 8190
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
