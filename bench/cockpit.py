@@ -8,12 +8,13 @@ its settlement). The page must cost the same number of queries whatever the data
 It uses its own database (default ops_bench_cockpit, created if missing, its tables TRUNCATEd).
 """
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-BASE = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import add_database_argument, prepare  # noqa: E402
 
 
 def first_page(label: str, out=print) -> tuple[int, float]:
@@ -55,24 +56,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=2000)
     parser.add_argument("--shipments", type=int, default=200_000)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_cockpit"))
+    add_database_argument(parser, "ops_bench_cockpit")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        parser.error("the benchmark needs PostgreSQL")
-    sys.path.insert(0, str(BASE))
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.settlement import _create_database
-
-    _create_database(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    prepare(parser, args.database_url)
     summary = run(stores=args.stores, shipments=args.shipments)
     if summary["big_queries"] != summary["demo_queries"]:
         sys.exit("the first page's query count grew with the data")

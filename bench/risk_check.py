@@ -16,12 +16,14 @@ It uses its own database (default ops_bench_risk, created if missing; its tables
 """
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
-BASE = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import add_database_argument, prepare  # noqa: E402
+
 MONTH = dt.date(2026, 10, 1)
 
 
@@ -122,24 +124,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_risk"))
+    add_database_argument(parser, "ops_bench_risk")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        parser.error("the benchmark needs PostgreSQL")
-    sys.path.insert(0, str(BASE))
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.settlement import _create_database
-
-    _create_database(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    prepare(parser, args.database_url)
     run(stores=args.stores, batch_size=args.batch_size)
 
 

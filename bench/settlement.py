@@ -16,12 +16,14 @@ It uses its own database (default ops_bench, created if missing; its tables are 
 """
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
-BASE = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import add_database_argument, prepare  # noqa: E402
+
 WEEK = dt.date(2026, 11, 9)  # 2026-W46
 
 
@@ -191,37 +193,12 @@ def main(argv=None):
     parser.add_argument("--scale", type=int, default=10, help="the larger data set is this many times bigger")
     parser.add_argument("--workers", type=int, default=1, help="processes settling batches (like Celery workers)")
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                                 "postgres://postgres@127.0.0.1:5432/ops_bench"))
+    add_database_argument(parser, "ops_bench")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        parser.error("the benchmark needs PostgreSQL")
-    sys.path.insert(0, str(BASE))
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    _create_database(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    prepare(parser, args.database_url)
     run(stores=args.stores, shipments=args.shipments, scale=args.scale, workers=args.workers,
         batch_size=args.batch_size)
 
-
-def _create_database(url):
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin_url = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

@@ -18,13 +18,14 @@ TRUNCATEd). Loopback traffic only, bounded by --events.
 import argparse
 import datetime as dt
 import multiprocessing
-import os
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-BASE = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import add_database_argument, prepare  # noqa: E402
 
 
 class _Ok(BaseHTTPRequestHandler):
@@ -168,23 +169,9 @@ def main(argv=None):
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--endpoints", type=int, default=4)
     parser.add_argument("--calls", type=int, default=200, help="hot-path calls per round (4 rounds)")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                                 "postgres://postgres@127.0.0.1:5432/ops_bench"))
+    add_database_argument(parser, "ops_bench")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        parser.error("the benchmark needs PostgreSQL")
-    sys.path.insert(0, str(BASE))
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    from bench.settlement import _create_database
-
-    _create_database(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    prepare(parser, args.database_url)
     run(events=args.events, endpoints=args.endpoints, n=args.calls)
 
 
