@@ -38,7 +38,8 @@ def _week_of_orders(store, monday, per_day, late_every, now, tag):
         for i in range(per_day):
             paid = timeutil.local_at(monday + dt.timedelta(days=d), 8) + dt.timedelta(seconds=(i * 47) % 46000)
             if paid < now:
-                orders.append(Order(store=store, product=product, buyer_id=f"demo-{tag}-{d}-{i}", amount=Decimal("19.90"),
+                orders.append(Order(store=store, product=product, buyer_id=f"demo-{tag}-{d}-{i}",
+                                    amount=Decimal("19.90"),
                                     paid_at=paid, channel=Order.Channel.TAOTE,
                                     payment_method=Order.PaymentMethod.STANDARD, status=Order.Status.PAID))
     Order.objects.bulk_create(orders, batch_size=1000)

@@ -19,8 +19,8 @@ from .models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, I
 
 @admin.register(PaylaterPolicy)
 class PaylaterPolicyAdmin(SingletonPolicyAdmin):
-    fields = ["price_cap", "standard_fee_rate", "min_buyer_credit_score", "excess_advance_daily_limit", "excluded_categories",
-              "proceeds_cycle_days", "updated_at"]
+    fields = ["price_cap", "standard_fee_rate", "min_buyer_credit_score", "excess_advance_daily_limit",
+              "excluded_categories", "proceeds_cycle_days", "updated_at"]
     readonly_fields = ["excluded_categories", "updated_at"]
 
     @admin.display(description=_("excluded categories (edit the 'excluded from pay-later' flag on categories)"))

@@ -97,7 +97,8 @@ class EnrollmentCancel(MerchantGenericView):
     queryset = Enrollment.objects.all()
     serializer_class = s.LogisticsEnrollmentOut
 
-    @extend_schema(request=None, responses={200: s.LogisticsEnrollmentOut, **errors(401, 403, 404, _409="invalid_state")},
+    @extend_schema(request=None,
+                   responses={200: s.LogisticsEnrollmentOut, **errors(401, 403, 404, _409="invalid_state")},
                    summary="Leave the plan (days from the cancellation on do not count)")
     def post(self, request, pk):
         enrollment = self.get_object()

@@ -92,7 +92,8 @@ def test_run_detail_result_history_and_policy_pages_render(admin_client):
     populate(2)
     run = SettlementRun.objects.get()
     result = WeeklyResult.objects.first()
-    for url in [f"/admin/logistics/settlementrun/{run.pk}/change/", f"/admin/logistics/weeklyresult/{result.pk}/change/",
+    for url in [f"/admin/logistics/settlementrun/{run.pk}/change/",
+                f"/admin/logistics/weeklyresult/{result.pk}/change/",
                 f"/admin/logistics/weeklyresult/{result.pk}/history/", "/admin/logistics/logisticspolicy/",
                 "/admin/logistics/incentivetier/", "/admin/logistics/adcreditgrant/"]:
         response = admin_client.get(url, follow=True)

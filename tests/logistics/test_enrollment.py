@@ -27,8 +27,9 @@ def test_logistics_setup_records_official_logistics_and_deposit(platform_api, st
     assert response.json()["deposit_required"] == "4000.00"
     profile = LogisticsProfile.objects.get(store=store)
     assert profile.official_logistics_enabled and profile.deposit_paid == Decimal("4000.00")
-    assert platform_api.post("/api/v1/platform/stores/999999/logistics-setup/",
-                             {"official_logistics_enabled": True, "deposit_paid": "1"}, format="json").status_code == 404
+    unknown = platform_api.post("/api/v1/platform/stores/999999/logistics-setup/",
+                                {"official_logistics_enabled": True, "deposit_paid": "1"}, format="json")
+    assert unknown.status_code == 404
     bad = platform_api.post(f"/api/v1/platform/stores/{store.pk}/logistics-setup/",
                             {"official_logistics_enabled": True, "deposit_paid": "1.001"}, format="json")
     assert bad.status_code == 400
