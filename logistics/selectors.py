@@ -24,7 +24,7 @@ DAYS = range(7)
 
 
 def order_shipped_at(order_id: int):
-    """settings.ORDER_SHIPPED_AT: when the order shipped (a shipment on record), or None."""
+    """When the order shipped (a shipment on record), or None; registered with merchants.registry."""
     return Shipment.objects.filter(order_id=order_id).values_list("shipped_at", flat=True).first()
 
 
@@ -37,7 +37,7 @@ def shipments_with_on_time(queryset=None):
 
 
 def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
-    """settings.CREDIT_METRIC_PROVIDERS: on-time rate of each store's Taote orders paid in the local
+    """Registered with merchants.registry for the credit score: on-time rate of each store's Taote orders paid in the local
     month (denominator as the weekly evaluation, without the counted-day condition), in one query.
     None for a store that recorded no shipment with us that month: no data, so the ingested value
     is used instead."""

@@ -149,7 +149,7 @@ def store_refund_kpis(*, store_ids: list[int], as_of: dt.date) -> dict[int, dict
 
 
 def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, dict]:
-    """Risk-control inputs for the credit score (settings.CREDIT_METRIC_PROVIDERS), for one local
+    """Risk-control inputs for the credit score (registered with merchants.registry), for one local
     calendar month, in one query:
     - dispute_rate = cases opened in the month later judged seller-responsible ÷ orders paid;
     - return_rate = return-and-refund cases (final type, not cancelled by the buyer) opened in
