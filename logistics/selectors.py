@@ -37,8 +37,9 @@ def shipments_with_on_time(queryset=None):
 
 
 def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
-    """Registered with merchants.registry for the credit score: on-time rate of each store's Taote orders paid in the local
-    month (denominator as the weekly evaluation, without the counted-day condition), in one query.
+    """For the credit score (registered with merchants.registry): on-time rate of each store's
+    Taote orders paid in the local month (denominator as the weekly evaluation, without the
+    counted-day condition), in one query.
     None for a store that recorded no shipment with us that month: no data, so the ingested value
     is used instead."""
     start, end = timeutil.month_bounds(month)
