@@ -19,15 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from config.money import money
 from merchants.ledger.services import ledger_post, ledger_post_many
 from merchants.models import LedgerEntry, Order
+from merchants.orders.services import proceeds_key
 
 from .models import PaylaterPolicy
 
 log = logging.getLogger(__name__)
 COMPLETED = (Order.Status.PAID, Order.Status.ADVANCED)
-
-
-def proceeds_key(order_id: int) -> str:
-    return f"order:{order_id}:proceeds"
 
 
 def proceeds_settle(*, order: Order, at) -> LedgerEntry | None:

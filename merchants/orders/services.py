@@ -39,6 +39,12 @@ def order_create_standard(*, store: Store, product: Product, buyer_id: str, amou
 
 
 
+def proceeds_key(order_id: int) -> str:
+    """The ledger idempotency key of an order's `order_proceeds` entry: at most one per order,
+    and the refund bookkeeping finds it by this key (the unique index) instead of scanning."""
+    return f"order:{order_id}:proceeds"
+
+
 @transaction.atomic
 def order_record_refund(*, order_id: int, amount: Decimal, at, reference: str) -> Order:
     """Money went back to the buyer for this order.
@@ -65,8 +71,8 @@ def order_record_refund(*, order_id: int, amount: Decimal, at, reference: str) -
     else:
         order._change_reason = reason
         order.save(update_fields=fields)
-    proceeds_settled = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER_PROCEEDS,
-                                                  reference=f"order:{order.pk}").exists()
+    # By its unique idempotency key: one index probe, however large the ledger.
+    proceeds_settled = LedgerEntry.objects.filter(idempotency_key=proceeds_key(order.pk)).exists()
     if proceeds_settled:
         ledger_post(store=order.store, kind=LedgerEntry.Kind.REFUND, amount=-amount, at=at,
                     reference=f"order:{order.pk}", memo=reference, idempotency_key=f"refund:{reference}")
