@@ -130,6 +130,7 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=tracking_no", "=order__id", "store__name"]
     list_select_related = ["store", "order"]
     date_hierarchy = "shipped_at"
+    show_full_result_count = False  # no second COUNT(*) over every shipment
 
     def get_queryset(self, request):
         return shipments_with_on_time(super().get_queryset(request)).annotate(

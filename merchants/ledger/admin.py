@@ -1,26 +1,38 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import ReadOnlyAdminMixin
+from merchants.admin_format import local_time, yuan
 
 from .models import LedgerEntry
 
+LATEST_ON_STORE_PAGE = 20
 
-class LedgerInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = LedgerEntry
-    fields = ["created_at", "kind", "amount", "reference", "memo", "created_by"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-    extra = 0
-    max_num = 0
-    show_change_link = False
-    verbose_name_plural = _("wallet ledger (latest first)")
+
+def latest_entries(store) -> str:
+    """The store page shows its latest ledger entries and links to the whole ledger, instead of
+    an inline that renders every entry (a store with 5,000 entries made a 7.6 MB page)."""
+    entries = list(store.ledger_entries.order_by("-created_at", "-id")[:LEDGER_PAGE])
+    url = reverse("admin:merchants_ledgerentry_changelist") + f"?store__id__exact={store.pk}"
+    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td style='text-align:right'>{}</td><td>{}</td>"
+                            "<td>{}</td></tr>",
+                            ((local_time(e.created_at), e.get_kind_display(), yuan(e.amount), e.reference, e.memo)
+                             for e in entries[:LATEST_ON_STORE_PAGE]))
+    more = (format_html('<a href="{}">{}</a>', url, _("all entries of this store →"))
+            if len(entries) > LATEST_ON_STORE_PAGE else "")
+    return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>{}",
+                       _("created at"), _("kind"), _("amount"), _("reference"), _("memo"), rows, more)
+
+
+LEDGER_PAGE = LATEST_ON_STORE_PAGE + 1  # one more than shown tells whether to link to the rest
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "created_at", "store", "kind", "amount", "reference", "memo", "created_by"]
-    list_filter = ["kind"]
     search_fields = ["store__name", "reference", "idempotency_key"]
     list_select_related = ["store", "created_by"]
-    date_hierarchy = "created_at"
+    list_filter = ["kind"]
+    show_full_result_count = False  # no second COUNT(*) over the whole ledger

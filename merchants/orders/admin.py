@@ -17,3 +17,4 @@ class OrderAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     raw_id_fields = ["store", "product"]
     list_select_related = ["store", "product"]
     date_hierarchy = "paid_at"
+    show_full_result_count = False  # no second COUNT(*) over every order

@@ -12,7 +12,7 @@ from merchants.credit.admin import render_advice, render_score
 from merchants.credit.advisor import credit_advice
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import evaluate_stores
-from merchants.ledger.admin import LedgerInline
+from merchants.ledger.admin import latest_entries
 from merchants.ledger.selectors import with_wallet_balance
 from merchants.violations.models import Sanction
 from merchants.violations.selectors import sanction_until_subquery, stores_under_sanction_q
@@ -83,8 +83,11 @@ class StoreAdmin(HistoryAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "advice",
-                       "created_at"]
-    inlines = [LedgerInline]
+                       "ledger", "created_at"]
+
+    @admin.display(description=_("wallet ledger (latest first)"))
+    def ledger(self, obj):
+        return latest_entries(obj) if obj.pk else "—"
 
     def get_queryset(self, request):
         now = timezone.now()
