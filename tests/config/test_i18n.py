@@ -208,3 +208,13 @@ def test_a_business_rule_refusal_is_chinese_without_a_header(platform_api, platf
     r = platform_api.post("/api/v1/platform/categories/", {"name": ""}, format="json")
     assert r.status_code == 400
     assert CJK.search(r.json()["detail"]) and CJK.search(str(r.json()["fields"]["name"]))
+
+
+@pytest.mark.django_db
+def test_object_titles_show_states_as_labels_not_codes(admin_client):
+    from merchants.models import EcoPackaging, RiskCheck
+
+    eco, check = one_row(EcoPackaging), one_row(RiskCheck)
+    with translation.override("zh-hans"):
+        assert str(eco).endswith(": 已认证") and "True" not in str(eco)
+        assert str(check).endswith(f": {check.get_status_display()}") and CJK.search(str(check)[-4:])
