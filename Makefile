@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test migrate
+.PHONY: install run test migrate messages
 
 $(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -30,3 +30,7 @@ run: migrate  ## migrate, demo data once, admin login, then web + worker + beat
 
 test: install  ## the whole suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: install  ## after adding or changing a string: update locale/*.po, then translate zh_Hans and run again
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv

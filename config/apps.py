@@ -13,6 +13,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import schedules, signals  # noqa: F401  (celery heartbeat signal)
+        from . import language, schedules, signals  # noqa: F401  (login and celery heartbeat signals)
 
         post_migrate.connect(schedules.sync_after_migrate, sender=self)

@@ -76,3 +76,19 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OperatorLanguage(models.Model):
+    """The admin language an operator chose in the header menu, kept for every browser they use."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="operator_language", verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("operator language")
+        verbose_name_plural = _("operator languages")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.language}"

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from config.api.schema_view import SchemaView
 from config.health import healthz
+from config.language import set_language
 
 admin.site.site_header = _("Merchant operations back office")
 admin.site.site_title = _("Merchant operations")
@@ -24,7 +25,7 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),  # remembered per operator
 ]
 
 handler404 = "config.api.errors.json_404"

@@ -169,10 +169,17 @@ class ActivityItemAdmin(HistoryAdmin):
 
 
 class FeeStatementResource(resources.ModelResource):
-    store_name = ie_fields.Field(attribute="store__name", column_name="store_name")
-    month = ie_fields.Field(column_name="month")
-    invoice_status = ie_fields.Field(column_name="invoice_status")
-    invoice_number = ie_fields.Field(column_name="invoice_number")
+    """Column headers in the operator's language (translated when the export runs)."""
+
+    id = ie_fields.Field(attribute="id", column_name=_("number"))
+    store = ie_fields.Field(attribute="store_id", column_name=_("store"))
+    store_name = ie_fields.Field(attribute="store__name", column_name=_("store name"))
+    month = ie_fields.Field(column_name=_("month"))
+    order_count = ie_fields.Field(attribute="order_count", column_name=_("orders"))
+    fee_total = ie_fields.Field(attribute="fee_total", column_name=_("fee total"))
+    generated_at = ie_fields.Field(attribute="generated_at", column_name=_("generated at"))
+    invoice_status = ie_fields.Field(column_name=_("invoice status"))
+    invoice_number = ie_fields.Field(column_name=_("invoice number"))
 
     class Meta:
         model = FeeStatement
@@ -185,7 +192,7 @@ class FeeStatementResource(resources.ModelResource):
 
     def dehydrate_invoice_status(self, obj):
         invoice = getattr(obj, "invoice", None)
-        return invoice.status if invoice else ""
+        return invoice.get_status_display() if invoice else ""
 
     def dehydrate_invoice_number(self, obj):
         invoice = getattr(obj, "invoice", None)
@@ -213,6 +220,7 @@ class InvoiceStateFilter(admin.SimpleListFilter):
 @admin.register(FeeStatement)
 class FeeStatementAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [FeeStatementResource]
+    to_encoding = "utf-8-sig"  # CSV with a BOM: Excel then reads the Chinese right
     list_display = ["store", "month_name", "order_count", "fee_total", "invoice_state", "generated_at"]
     list_filter = ["month", InvoiceStateFilter]
     search_fields = ["store__name"]

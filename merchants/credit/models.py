@@ -216,4 +216,5 @@ class EcoPackaging(models.Model):
         verbose_name_plural = _("eco-packaging verifications")
 
     def __str__(self):
-        return f"{self.store}: {self.verified}"
+        state = _("verified") if self.verified else _("not verified")
+        return f"{self.store}: {state}"

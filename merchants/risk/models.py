@@ -87,7 +87,7 @@ class RiskCheck(models.Model):
         indexes = [models.Index(fields=["month", "severity"], name="risk_check_month_severity")]
 
     def __str__(self):
-        return f"{self.store} {self.month:%Y-%m}: {self.status}"
+        return f"{self.store} {self.month:%Y-%m}: {self.get_status_display()}"
 
 
 class StoreRisk(Store):

@@ -129,7 +129,7 @@ class WebhookDelivery(models.Model):
                    models.Index(fields=["endpoint", "created_at"], name="webhook_delivery_endpoint")]
 
     def __str__(self):
-        return f"{self.event} → {self.endpoint_id} ({self.status})"
+        return f"{self.event} → {self.endpoint_id} ({self.get_status_display()})"
 
 
 class WebhookAttempt(models.Model):
