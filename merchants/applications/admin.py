@@ -50,11 +50,18 @@ class CreditApplicationAdmin(HistoryAdmin):
     list_select_related = ["store"]
     date_hierarchy = "submitted_at"
     ordering = ["status", "due_at"]
-    fields = ["store", "status", "requested_limit", "licence", "legal_rep_id", "bank", "operating_data_table",
-              "submitted_at", "due", "effective_limit_at_submission", "recommendation", "suggested_limit",
-              "assessment_notes", "decided_at", "decided_by", "granted_limit", "reject_reason",
-              "effective_limit_at_approval", "activation", "step1_at", "step2_at"]
+    fields = ["store", "status", "requested_limit_shown", "licence", "legal_rep_id", "bank", "operating_data_table",
+              "submitted_at", "due", "effective_limit_at_submission_shown", "recommendation", "suggested_limit_shown",
+              "assessment_notes", "decided_at", "decided_by", "granted_limit_shown", "reject_reason",
+              "effective_limit_at_approval_shown", "activation", "step1_at", "step2_at"]
     readonly_fields = fields
+    # money reads as ¥134,100.00 on the page too, not only in the list
+    requested_limit_shown = money_column("requested_limit", _("requested limit"))
+    effective_limit_at_submission_shown = money_column("effective_limit_at_submission",
+                                                       _("effective limit at submission"))
+    suggested_limit_shown = money_column("suggested_limit", _("suggested limit"))
+    granted_limit_shown = money_column("granted_limit", _("granted limit"))
+    effective_limit_at_approval_shown = money_column("effective_limit_at_approval", _("effective limit at approval"))
     actions = ["approve", "reject"]
 
     change_form_template = "admin/merchants/creditapplication/change_form.html"

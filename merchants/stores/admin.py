@@ -82,8 +82,9 @@ class StoreAdmin(HistoryAdmin):
     filter_horizontal = ["members"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    readonly_fields = ["base_limit", "balance", "credit_summary", "restrictions", "score_breakdown", "advice",
+    readonly_fields = ["base_limit_shown", "balance", "credit_summary", "restrictions", "score_breakdown", "advice",
                        "ledger", "created_at"]
+    exclude = ["base_limit"]  # shown as ¥ (base_limit_shown); set only by the credit evaluation
 
     @admin.display(description=_("wallet ledger (latest first)"))
     def ledger(self, obj):

@@ -20,3 +20,14 @@ def test_store_page_shows_the_latest_20_entries_and_links_to_the_rest(admin_clie
     assert link.replace("&", "&amp;") in page
     listed = admin_client.get(link)
     assert listed.status_code == 200 and listed.context["cl"].result_count == 25
+
+
+def test_money_on_the_store_and_application_pages_reads_as_yuan(admin_client):
+    from tests.merchants.factories import CreditApplicationFactory
+
+    store = StoreFactory(base_limit=Decimal("237700.00"))
+    page = admin_client.get(f"/admin/merchants/store/{store.pk}/change/").content.decode()
+    assert "¥237,700.00" in page and 'name="base_limit"' not in page
+    application = CreditApplicationFactory(store=store, requested_limit=Decimal("300000.00"))
+    page = admin_client.get(f"/admin/merchants/creditapplication/{application.pk}/change/").content.decode()
+    assert "¥300,000.00" in page
