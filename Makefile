@@ -33,4 +33,5 @@ test: install  ## the whole suite
 
 messages: install  ## after adding or changing a string: update locale/*.po, then translate zh_Hans and run again
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench --no-obsolete
+	msgen locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po  # English: the msgid is the text
 	$(PY) manage.py compilemessages --ignore=.venv
