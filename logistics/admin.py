@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Value, When
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,8 +28,8 @@ from .models import (
     Shipment,
     WeeklyResult,
 )
-from .recovery import stuck_runs
-from .rules import on_time_q
+from .recovery import needs_attention_q, stuck_runs
+from .rules import awaiting_follow_up_q, on_time_q
 from .selectors import shipments_with_on_time
 from .services import enrollment_cancel
 from .settlement import previous_week, settlement_start
@@ -77,10 +77,6 @@ class EnrollmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
         self.message_user(request, _("%(n)s enrollments cancelled.") % {"n": done})
 
 
-def follow_up_cutoff():
-    return timezone.now() - dt.timedelta(hours=LogisticsPolicy.current().pickup_followup_hours)
-
-
 class OnTimeFilter(admin.SimpleListFilter):
     """Derived from timestamps in SQL (SPEC §4): on time, late, awaiting pickup, follow-up."""
 
@@ -99,7 +95,7 @@ class OnTimeFilter(admin.SimpleListFilter):
         if self.value() == "awaiting":
             return queryset.filter(picked_up_at__isnull=True)
         if self.value() == "follow_up":
-            return queryset.filter(picked_up_at__isnull=True, shipped_at__lte=follow_up_cutoff())
+            return queryset.filter(awaiting_follow_up_q(timezone.now()))
         return queryset
 
 
@@ -134,7 +130,7 @@ class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return shipments_with_on_time(super().get_queryset(request)).annotate(
-            _follow_up=ExpressionWrapper(Q(picked_up_at__isnull=True, shipped_at__lte=follow_up_cutoff()),
+            _follow_up=ExpressionWrapper(awaiting_follow_up_q(timezone.now()),
                                          output_field=BooleanField()))
 
     @admin.display(description=_("on time"), boolean=True, ordering="on_time")
@@ -209,12 +205,6 @@ class SettleWeekForm(forms.Form):
             return timeutil.parse_week(self.cleaned_data["week"])
         except ValueError:
             raise forms.ValidationError(_("Week must look like 2026-W47."))
-
-
-def needs_attention_q(now) -> Q:
-    """Failed runs, and stuck ones (logistics.recovery: running, batches lost with their worker,
-    no progress for SETTLEMENT_STUCK_MINUTES)."""
-    return Q(status=SettlementRun.Status.FAILED) | Q(pk__in=stuck_runs(now=now).values("pk"))
 
 
 class AttentionFilter(admin.SimpleListFilter):

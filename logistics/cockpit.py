@@ -10,8 +10,9 @@ from config import timeutil
 from merchants.admin_format import yuan
 from merchants.cockpit import Bar, Chart, WorkItem
 
-from .admin import follow_up_cutoff, needs_attention_q
 from .models import SettlementRun, Shipment, WeeklyResult
+from .recovery import needs_attention_q
+from .rules import awaiting_follow_up_q
 
 CHART_WEEKS = 8
 
@@ -19,7 +20,7 @@ CHART_WEEKS = 8
 def worklist() -> list[WorkItem]:
     return [
         WorkItem(_("Parcels with no pickup scan after 24 hours"), "logistics.shipment", {"shipping": "follow_up"},
-                 Shipment.objects.filter(picked_up_at__isnull=True, shipped_at__lte=follow_up_cutoff()),
+                 Shipment.objects.filter(awaiting_follow_up_q(timezone.now())),
                  oldest_field="shipped_at"),
         WorkItem(_("Settlement runs failed or stuck"), "logistics.settlementrun", {"attention": "yes"},
                  SettlementRun.objects.filter(needs_attention_q(timezone.now()))),

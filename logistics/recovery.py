@@ -39,6 +39,11 @@ def stuck_runs(*, now: dt.datetime | None = None) -> QuerySet[SettlementRun]:
             .order_by("started_at", "pk"))
 
 
+def needs_attention_q(now: dt.datetime | None = None) -> Q:
+    """On SettlementRun: failed, or stuck (above): what the operators' first page counts."""
+    return Q(status=SettlementRun.Status.FAILED) | Q(pk__in=stuck_runs(now=now).values("pk"))
+
+
 def settlement_watchdog_sweep(*, now: dt.datetime | None = None) -> int:
     """Queue again the overdue pending batches of stuck runs; returns how many were queued."""
     from .tasks import settle_batch

@@ -63,3 +63,12 @@ def refunded_before_shipping_sql(*, order_alias: str, shipment_alias: str) -> tu
     `order_alias` and its shipment (if any, a LEFT JOIN) `shipment_alias`."""
     return q_as_sql(Order, refunded_before_shipping_q(), param_prefix="refunded_",
                     aliases={Order._meta.db_table: order_alias, Shipment._meta.db_table: shipment_alias})
+
+
+def awaiting_follow_up_q(now) -> Q:
+    """On Shipment: shipped with no pickup scan after the policy's hours (24 by default) at `now`:
+    flagged for follow-up (主动跟单, SPEC §4)."""
+    from .models import LogisticsPolicy
+
+    cutoff = now - dt.timedelta(hours=LogisticsPolicy.current().pickup_followup_hours)
+    return Q(picked_up_at__isnull=True, shipped_at__lte=cutoff)

@@ -1,12 +1,10 @@
 """Operators' screens: refund cases (filters, negotiation clock, history, judgement), the refund
 policy, stores' automation rules, and the stores' refund KPIs. Every change goes through the
 services, so the history names the operator."""
-import datetime as dt
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +16,7 @@ from merchants.admin_format import duration, money_column, percent, time_column,
 from . import admin_facts as judge_facts
 from . import selectors, services
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
+from .selectors import due_soon_q
 from .services import Actor
 
 S = RefundCase.Status
@@ -58,15 +57,6 @@ class WaitingForReturnAddressFilter(admin.SimpleListFilter):
         if self.value() == "missing":
             return queryset.filter(return_address_missing_q())
         return queryset
-
-
-DUE_SOON_HOURS = 6
-
-
-def due_soon_q(now) -> Q:
-    """Pending cases whose merchant decision deadline falls within the next 6 hours."""
-    return Q(status=S.PENDING, merchant_deadline__gt=now,
-             merchant_deadline__lte=now + dt.timedelta(hours=DUE_SOON_HOURS))
 
 
 class DueSoonFilter(admin.SimpleListFilter):

@@ -10,9 +10,8 @@ from merchants.admin_format import duration, percent
 from merchants.cockpit import Bar, Chart, WorkItem
 from merchants.models import Order
 
-from .admin import due_soon_q
 from .models import RefundCase, RefundPolicy
-from .selectors import _hours, cases_waiting_for_return_address, kpi_case_q, kpi_window
+from .selectors import _hours, cases_waiting_for_return_address, due_soon_q, kpi_case_q, kpi_window
 
 S = RefundCase.Status
 

@@ -57,6 +57,15 @@ def refund_due_q(at) -> Q:
     return Q(status=S.RETURN_RECEIVED, refund_deadline__lte=at)
 
 
+DUE_SOON_HOURS = 6
+
+
+def due_soon_q(at) -> Q:
+    """On RefundCase: pending, the merchant's decision deadline within the next 6 hours at `at`
+    (the operators' "due soon" worklist; not yet overdue)."""
+    return Q(status=S.PENDING, merchant_deadline__gt=at, merchant_deadline__lte=at + dt.timedelta(hours=DUE_SOON_HOURS))
+
+
 def receipt_confirm_due_q(at) -> Q:
     """On RefundCase: a return the buyer shipped whose receipt the merchant has not confirmed
     within 10 days (policy) at `at`; the sweep refunds the buyer, with no violation (SPEC

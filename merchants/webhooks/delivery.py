@@ -60,7 +60,8 @@ def dispatch_due(*, now=None, limit: int = 2000) -> list[tuple[int, list[int]]]:
             for i in range(0, len(ids), size)]
 
 
-def _send(session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at) -> WebhookAttempt:
+def _send(session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at,
+          refused: UrlNotAllowed | None = None) -> WebhookAttempt:
     event = delivery.event
     body = _json(event.payload())
     signed = headers(endpoint.signing_secrets(at), msg_id=event.event_id, timestamp=int(at.timestamp()),
@@ -68,7 +69,8 @@ def _send(session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at) -> 
     started = time.monotonic()
     attempt = WebhookAttempt(delivery=delivery, at=at, latency_ms=0)
     try:
-        check_url(endpoint.url)  # again: the host may resolve elsewhere now
+        if refused:
+            raise refused
         # Redirects are not followed: a 3xx is a failed attempt, never a hop to another address.
         with session.post(endpoint.url, data=body.encode(), headers=signed, allow_redirects=False, stream=True,
                           timeout=settings.WEBHOOKS_TIMEOUT_SECONDS) as response:
@@ -100,10 +102,15 @@ def deliver_batch(*, endpoint_id: int, delivery_ids: list[int]) -> dict:
     deliveries = list(WebhookDelivery.objects.filter(pk__in=delivery_ids, status=D.PENDING)
                       .select_related("event").order_by("pk"))
     attempts, outcome = [], {D.DELIVERED: [], D.FAILED: [], D.PENDING: []}
+    try:
+        check_url(endpoint.url)  # again, once per batch: the host may resolve elsewhere now
+        refused = None
+    except UrlNotAllowed as exc:
+        refused = exc
     with requests.Session() as session:
         for delivery in deliveries:
             at = timezone.now()
-            attempt = _send(session, endpoint, delivery, at)
+            attempt = _send(session, endpoint, delivery, at, refused)
             attempts.append(attempt)
             delivery.attempts += 1
             delivery.last_status_code = attempt.status_code

@@ -61,7 +61,8 @@ class Actor:
 
 
 def _save_with_history(obj, actor: Actor, note: str = "", update_fields=None):
-    obj._change_reason = f"{actor.label} — {note}" if note else actor.label
+    """A save that is not a status move, with the same history reason a move would write."""
+    obj._change_reason = states.fit_reason(type(obj), _reason(actor, note))
     if actor.user is not None and getattr(actor.user, "pk", None):
         obj._history_user = actor.user
     obj.save(update_fields=update_fields)
