@@ -3,6 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_format import yuan
 
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
@@ -24,19 +25,33 @@ def render_score(ev):
     """An evaluation as a small table: dimensions, indicators (value → 0–100), missing ones."""
     rows = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((dim, name, d["value"] if d["value"] is not None else "—", d.get("source") or "", d["score"])
+        ((dim, indicator_label(name), d["value"] if d["value"] is not None else "—", source_label(d.get("source")),
+          d["score"])
          for name, d in sorted(ev.indicators.items(), key=lambda kv: (kv[1]["dimension"], kv[0]))
          for dim in [kv_dim(d)]))
     return format_html(
         "<p><b>{}</b> S = {} · {}: {} ({}) · {}: {} · {}: {}</p>"
         "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>"
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}: {}</p>",
-        ev.month.strftime("%Y-%m"), ev.score, _("sales"), f"{ev.monthly_sales:.2f}", ev.get_sales_source_display(),
-        _("base limit"), f"{ev.base_limit:.2f}", _("eco-packaging bonus"), f"{ev.eco_bonus_rate:.2%}",
+        ev.month.strftime("%Y-%m"), ev.score, _("sales"), yuan(ev.monthly_sales), ev.get_sales_source_display(),
+        _("base limit"), yuan(ev.base_limit), _("eco-packaging bonus"), f"{ev.eco_bonus_rate:.2%}",
         _("store health"), ev.store_health, _("capital turnover"), ev.capital_turnover,
         _("risk control"), ev.risk_control, _("market"), ev.market,
         _("dimension"), _("indicator"), _("value"), _("source"), _("score"), rows,
-        _("missing (scored 0)"), ", ".join(ev.missing) or "—")
+        _("missing (scored 0)"), ", ".join(indicator_label(m) for m in ev.missing) or "—")
+
+
+def indicator_label(name: str) -> str:
+    """The indicator in words, with its code (what the API and the evaluation's JSON call it)."""
+    label = dict(CreditIndicator.Name.choices).get(name)
+    return f"{label} ({name})" if label else name
+
+
+def source_label(source: str | None) -> str:
+    """Where an indicator's value came from, as words."""
+    labels = {"ingested": CreditEvaluation.SalesSource.INGESTED.label,
+              "orders": CreditEvaluation.SalesSource.ORDERS.label, "computed": _("computed by the platform")}
+    return str(labels.get(source, source or ""))
 
 
 def kv_dim(detail):
@@ -85,14 +100,14 @@ def render_advice(advice):
         return _("not evaluated yet")
     rows = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>+{}</td><td>+{}</td></tr>",
-        ((kv_dim(s.__dict__), s.indicator, "—" if s.value is None else s.value, s.target, s.score_gain,
-          f"{s.limit_gain:.2f}") for s in advice.suggestions))
+        ((kv_dim(s.__dict__), indicator_label(s.indicator), "—" if s.value is None else s.value, s.target,
+          s.score_gain, f"{s.limit_gain:.2f}") for s in advice.suggestions))
     return format_html(
         "<p>{} {} · {}: {} · {}: {}</p>"
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
         _("next evaluation with the same values"), f"{advice.next_base_limit:.2f}",
         _("eco-packaging verified"), _("yes") if advice.eco_verified else _("no"),
-        _("missing"), ", ".join(advice.missing) or "—",
+        _("missing"), ", ".join(indicator_label(m) for m in advice.missing) or "—",
         _("dimension"), _("indicator"), _("value"), _("scores 100 at"), _("score gain"), _("limit gain"), rows)
 
 

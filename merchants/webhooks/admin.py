@@ -47,13 +47,20 @@ class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "event", "endpoint", "status", "attempts", "last_status_code", "next_attempt_at",
-                    "created_at"]
+    list_display = ["id", "event_type", "store", "status", "attempts", "last_status_code", "next_attempt_at"]
     list_filter = ["status", "event__type"]
     search_fields = ["event__event_id", "endpoint__url", "endpoint__store__name"]
     list_select_related = ["event", "endpoint__store"]
     show_full_result_count = False
     inlines = [AttemptInline]
+
+    @admin.display(description=_("event"), ordering="event__type")
+    def event_type(self, obj):
+        return obj.event.get_type_display()
+
+    @admin.display(description=_("store"), ordering="endpoint__store")
+    def store(self, obj):
+        return obj.endpoint.store
     actions = ["replay"]
 
     def has_replay_permission(self, request):
