@@ -40,3 +40,38 @@ def create_database(url: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- The contract between each benchmark and `make bench` (bench/run.py) ---------------------
+#
+# Every benchmark module that `make bench` runs exposes
+#
+#     def measure(*, scale: float, out=print) -> list[Measurement]
+#
+# It works on the database Django is already set up with (bench/run.py prepares it; the tiny-size
+# tests use pytest's test database), sizes its data as `scale` × its default size (1.0 = the
+# "few minutes for the whole suite" default; 0.01 or less = the tiny test size), prints progress
+# lines through `out`, and returns one Measurement per ratio it checks against a goal.
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One ratio of the project against its baseline, with the goal it must meet."""
+
+    name: str          # "refund sweep", "order intake (8 clients)"
+    value: float       # the ratio: 2.41 for "2.41×", 0.31 for "31%"
+    goal: str          # "≤ 3×", "≥ 25%"
+    met: bool
+    project: str = ""  # what the project measured, as shown in the table: "12.4 s", "310 orders/s"
+    baseline: str = ""  # what the baseline measured: "4.1 s", "1,020 INSERT/s"
+    data: str = ""     # the data size it ran on: "100,000 due cases"
+    percent: bool = False  # show the value as a percentage of the baseline (throughput goals)
+
+    @property
+    def shown(self) -> str:
+        return f"{self.value * 100:.0f}%" if self.percent else f"{self.value:.2f}×"
+
+    def line(self) -> str:
+        """`refund sweep: 2.41× (goal ≤ 3×)`, the form the last lines of `make bench` take."""
+        return f"{self.name}: {self.shown} (goal {self.goal})" + ("" if self.met else "  MISSED")
