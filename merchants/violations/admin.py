@@ -7,6 +7,7 @@ from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, f
 from merchants.admin_format import money_column, time_column
 
 from . import admin_facts as facts
+from .import_admin import ViolationImportMixin
 from .models import PenaltyRule, Sanction, Violation
 from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
 
@@ -24,7 +25,7 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Violation)
-class ViolationAdmin(HistoryAdmin):
+class ViolationAdmin(ViolationImportMixin, HistoryAdmin):
     list_display = ["id", "store", "kind", "status", "occurred", "confirmed", "fine"]
     list_filter = ["kind", "status"]
     search_fields = ["store__name", "reference", "detail"]

@@ -36,9 +36,12 @@ def _transition(violation: Violation, target: str, *, user=None, reason: str) ->
 
 
 def violation_open(*, store: Store, kind: str, occurred_at, detected_by: str, reference: str = "",
-                   detail: str = "", dedup_key: str | None = None) -> tuple[Violation, bool]:
+                   detail: str = "", dedup_key: str | None = None, user=None,
+                   reason: str = "") -> tuple[Violation, bool]:
     """Open a pending violation for operators to review. Detectors pass a `dedup_key` so that
-    running them again never opens a second violation for the same finding."""
+    running them again never opens a second violation for the same finding. An operator's
+    path (the spreadsheet import) passes `user` and `reason` so the history row names who and
+    from where."""
     if dedup_key:
         existing = Violation.objects.filter(dedup_key=dedup_key).first()
         if existing:
@@ -47,7 +50,9 @@ def violation_open(*, store: Store, kind: str, occurred_at, detected_by: str, re
         with transaction.atomic():
             violation = Violation(store=store, kind=kind, occurred_at=occurred_at, detected_by=detected_by,
                                   reference=reference, detail=detail, dedup_key=dedup_key)
-            violation._change_reason = f"opened by {detected_by}"
+            violation._change_reason = states.fit_reason(Violation, reason or f"opened by {detected_by}")
+            if user is not None and getattr(user, "pk", None):
+                violation._history_user = user
             violation.save()
             events.violation(violation, EventType.VIOLATION_OPENED)
             return violation, True
