@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
@@ -231,7 +231,7 @@ def _columns(header: list[str]) -> dict[str, int]:
             columns[key] = index
     missing = [COLUMNS[k][0] + " / " + COLUMNS[k][1] for k in ("kind", "occurred_at", "detail") if k not in columns]
     if "store_id" not in columns and "store_name" not in columns:
-        missing.insert(0, "店铺ID / store id " + _g("or") + " 店铺名称 / store name")
+        missing.insert(0, "店铺ID / store id " + gettext("or") + " 店铺名称 / store name")
     if missing:
         raise FileRefused(_("Missing columns: %(columns)s. Download the template for the exact headers.")
                           % {"columns": "; ".join(missing)})

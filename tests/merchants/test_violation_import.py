@@ -221,7 +221,7 @@ def test_a_preview_confirmed_by_another_operator_is_refused(risk_officer, store)
 def test_preview_labels_in_chinese_and_english(store):
     user = operator(roles.RISK_OFFICER)
     lines = [f"{store.pk},,虚假发货,2026-11-30 14:05,x,,", "999999,,虚假发货,2026-11-30 14:05,x,,"]
-    for language, words in [("zh-hans", ["将新建", "拒绝", "未知店铺ID 999999"]),
+    for language, words in [("zh-hans", ["将新建", "被拒", "未知店铺ID 999999", "导入违规"]),
                             ("en", ["would create", "refused", "unknown store ID 999999"])]:
         client = Client(HTTP_ACCEPT_LANGUAGE=language)
         client.force_login(user)
@@ -251,3 +251,11 @@ def test_a_violation_opened_by_a_detector_is_not_matched_by_an_import_key(risk_o
     ViolationFactory(store=store, dedup_key="K2")
     page = upload(risk_officer, [f"{store.pk},,虚假发货,2026-11-30 14:05,x,,K2"])
     assert outcomes(page) == [(2, "create", "")]
+
+
+def test_the_violations_list_offers_the_import_only_to_who_may_open_violations(risk_officer):
+    assert URL.encode() in risk_officer.get("/admin/merchants/violation/").content
+    reviewer = Client()
+    reviewer.force_login(operator(roles.CREDIT_REVIEWER))
+    page = reviewer.get("/admin/merchants/violation/")
+    assert page.status_code == 200 and URL.encode() not in page.content
