@@ -44,7 +44,7 @@ class ViolationImportMixin:
 
     def _context(self, request, **extra):
         return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Import violations"),
-                "max_rows": imports.MAX_ROWS, **extra}
+                "max_rows": imports.MAX_ROWS, "batch": imports.CONFIRM_BATCH, **extra}
 
     def import_view(self, request):
         if not self.has_add_permission(request):
@@ -89,14 +89,16 @@ class ViolationImportMixin:
             return TemplateResponse(request, "admin/merchants/violation/import.html",
                                     self._context(request, form=ImportUploadForm()))
         table = [(number, cells) for number, cells in data["table"]]
-        plans = imports.import_apply(imports.import_plan(table), user=request.user, source=data["name"])
+        plans = imports.import_apply(imports.import_plan(table), user=request.user, source=data["name"],
+                                     limit=imports.CONFIRM_BATCH)
         totals = imports.import_totals(plans)
         self.message_user(request, _("%(created)s violations opened, %(exists)s already existed, %(refused)s rows "
                                      "refused.") % {"created": totals["created"], "exists": totals["exists"],
                                                     "refused": totals["refused"]},
                           messages.WARNING if totals["refused"] else messages.SUCCESS)
         return TemplateResponse(request, "admin/merchants/violation/import.html", self._context(
-            request, plans=plans, totals=totals, source=data["name"], stage="result"))
+            request, plans=plans, totals=totals, source=data["name"], stage="result",
+            payload=request.POST["payload"] if totals["create"] else None))
 
     def import_template_view(self, request, fmt):
         """The exact headers (in the operator's language) and one example row."""

@@ -32,6 +32,9 @@ from .models import Violation
 from .services import violation_open
 
 MAX_ROWS = 5000  # data rows per file; a bigger list is split (the preview must stay readable)
+# rows one confirm opens: each is a few statements, and a web request has 30 s (WEB_TIMEOUT); the
+# result page offers to continue, re-planning the file, so rows already opened show as existing
+CONFIRM_BATCH = 500
 MAX_BYTES = 5 * 1024 * 1024
 MAX_KEY = 120  # a file's own dedup key; with the `import:key:` prefix it fits Violation.dedup_key (150)
 MAX_REFERENCE = Violation._meta.get_field("reference").max_length
@@ -339,14 +342,19 @@ def import_totals(plans: list[RowPlan]) -> dict[str, int]:
     return totals
 
 
-def import_apply(plans: list[RowPlan], *, user, source: str) -> list[RowPlan]:
-    """Open every row planned "create" through `violation_open`, each in its own transaction: a
-    refused or failing row never blocks the others. The operator is the history user and the
-    reason names the file and row."""
+def import_apply(plans: list[RowPlan], *, user, source: str, limit: int | None = None) -> list[RowPlan]:
+    """Open the rows planned "create" (at most `limit` of them; the rest stay "create" for the next
+    step) through `violation_open`, each in its own transaction: a refused or failing row never
+    blocks the others, and an interrupted step keeps what it opened. The operator is the history
+    user and the reason names the file and row."""
     who = user.get_username()
+    opened = 0
     for plan in plans:
         if plan.outcome != Outcome.CREATE:
             continue
+        if limit is not None and opened >= limit:
+            break
+        opened += 1
         try:
             violation, created = violation_open(
                 store=plan.store, kind=plan.kind, occurred_at=plan.occurred_at, detected_by=f"import: {who}",

@@ -18,7 +18,7 @@ from merchants.models import LedgerEntry, Violation
 from merchants.violations import imports
 from merchants.webhooks.models import EventType, WebhookDelivery, WebhookEvent
 from merchants.webhooks.services import SUBSCRIBABLE, endpoint_create
-from tests.factories import StoreFactory, ViolationFactory
+from tests.factories import StoreFactory, UserFactory, ViolationFactory
 from tests.roles import operator
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +259,52 @@ def test_the_violations_list_offers_the_import_only_to_who_may_open_violations(r
     reviewer.force_login(operator(roles.CREDIT_REVIEWER))
     page = reviewer.get("/admin/merchants/violation/")
     assert page.status_code == 200 and URL.encode() not in page.content
+
+
+def table_of(stores, n):
+    lines = [f"{stores[i % len(stores)].pk},,虚假发货,2026-11-{1 + i % 28:02d} 10:{i % 60:02d},x,ref:{i},"
+             for i in range(n)]
+    return imports.read_table("risk.csv", "\r\n".join([HEADER, *lines]).encode())
+
+
+def test_the_preview_runs_the_same_number_of_queries_for_5_rows_or_500():
+    stores = StoreFactory.create_batch(5)
+    ViolationFactory(store=stores[0], dedup_key="import:key:x")
+    queries = []
+    for n in (5, 500):
+        table = table_of(stores, n)
+        with CaptureQueriesContext(connection) as ctx:
+            plans = imports.import_plan(table, now=NOW)
+        assert imports.import_totals(plans)["create"] == n
+        queries.append(len(ctx.captured_queries))
+    assert queries[0] == queries[1] <= 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_operators_confirming_the_same_file_at_once_open_each_violation_once(threads):
+    stores = StoreFactory.create_batch(3)
+    table = table_of(stores, 30)
+    user = UserFactory(username="risk_a", is_staff=True)
+
+    def confirm_all(_i):
+        plans = imports.import_apply(imports.import_plan(table), user=user, source="risk.csv")
+        return imports.import_totals(plans)
+
+    results = threads(confirm_all, 2)
+    assert all(isinstance(r, dict) for r in results), results
+    assert sum(r["created"] for r in results) == 30 and sum(r["refused"] for r in results) == 0
+    assert Violation.objects.count() == 30
+    assert Violation.history.filter(history_type="+").count() == 30
+
+
+def test_a_big_file_is_opened_in_steps_and_each_continue_opens_the_next_rows(risk_officer, store, monkeypatch):
+    monkeypatch.setattr(imports, "CONFIRM_BATCH", 2)
+    preview = upload(risk_officer, [f"{store.pk},,虚假发货,2026-11-2{i} 10:00,x,," for i in range(5)])
+    steps = []
+    page = preview
+    while page.context.get("payload"):
+        page = risk_officer.post(URL, {"payload": page.context["payload"]})
+        steps.append((page.context["totals"]["created"], page.context["totals"]["create"]))
+    assert steps == [(2, 3), (2, 1), (1, 0)]
+    assert Violation.objects.count() == 5
