@@ -243,8 +243,8 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def _stores(plans: list[RowPlan]):
     """Stores by id and by name in two queries, whatever the number of rows."""
-    ids = {p.values["store_id"] for p in plans if p.values["store_id"].isdigit()}
-    by_id = {str(s.pk): s for s in Store.objects.filter(pk__in=[int(i) for i in ids])}
+    ids = {int(p.values["store_id"]) for p in plans if p.values["store_id"].isdecimal()}  # full-width digits too
+    by_id = {s.pk: s for s in Store.objects.filter(pk__in=ids)}
     names = {p.values["store_name"] for p in plans if p.values["store_name"]}
     by_name: dict[str, list[Store]] = {}
     for store in Store.objects.filter(name__in=names).order_by("pk"):
@@ -255,9 +255,9 @@ def _stores(plans: list[RowPlan]):
 def _resolve_store(plan: RowPlan, by_id, by_name):
     store_id, name = plan.values["store_id"], plan.values["store_name"]
     if store_id:
-        if not store_id.isdigit():
+        if not store_id.isdecimal():
             return plan.refuse(_("store ID “%(value)s” is not a number") % {"value": store_id})
-        store = by_id.get(store_id)
+        store = by_id.get(int(store_id))
         if store is None:
             return plan.refuse(_("unknown store ID %(id)s") % {"id": store_id})
         if name and name != store.name:

@@ -132,6 +132,12 @@ def test_row_for_unknown_store_is_refused_with_reason(risk_officer, store):
     assert outcomes(page) == [(2, "refused", "unknown store ID 999999"), (3, "refused", "unknown store “无此店”")]
 
 
+def test_a_store_id_in_full_width_digits_is_read_and_a_non_number_is_refused(risk_officer, store):
+    wide = str(store.pk).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    page = upload(risk_officer, [f"{wide},,虚假发货,2026-11-30 14:05,x,,", "12a,,虚假发货,2026-11-30 14:05,x,,"])
+    assert outcomes(page) == [(2, "create", ""), (3, "refused", "store ID “12a” is not a number")]
+
+
 def test_a_store_name_shared_by_two_stores_is_refused_as_ambiguous(risk_officer, store):
     twin = StoreFactory(name="一号店")
     [(_n, outcome, reason)] = outcomes(upload(risk_officer, [",一号店,虚假发货,2026-11-30 14:05,x,,"]))
