@@ -218,7 +218,7 @@ def parse_local_time(text: str) -> dt.datetime | None:
 
 
 def derived_dedup_key(*, store_id: int, kind: str, occurred_at: dt.datetime, reference: str) -> str:
-    """The same store, kind, minute-exact time (UTC) and reference always give the same key, so
+    """The same store, kind, time (UTC, to the second) and reference always give the same key, so
     re-importing the same list opens nothing new; the detail text is not part of it (fixing a
     typo in the description does not make a second violation)."""
     at = occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -243,7 +243,7 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def _stores(plans: list[RowPlan]):
     """Stores by id and by name in two queries, whatever the number of rows."""
-    ids = {int(p.values["store_id"]) for p in plans if p.values["store_id"].isdecimal()}  # full-width digits too
+    ids = {int(p.values["store_id"]) for p in plans if _is_id(p.values["store_id"])}
     by_id = {s.pk: s for s in Store.objects.filter(pk__in=ids)}
     names = {p.values["store_name"] for p in plans if p.values["store_name"]}
     by_name: dict[str, list[Store]] = {}
@@ -252,10 +252,15 @@ def _stores(plans: list[RowPlan]):
     return by_id, by_name
 
 
+def _is_id(text: str) -> bool:
+    """Digits (full-width ones too, as a Chinese input method types them) that fit a bigint."""
+    return text.isdecimal() and len(text) <= 18
+
+
 def _resolve_store(plan: RowPlan, by_id, by_name):
     store_id, name = plan.values["store_id"], plan.values["store_name"]
     if store_id:
-        if not store_id.isdecimal():
+        if not _is_id(store_id):
             return plan.refuse(_("store ID “%(value)s” is not a number") % {"value": store_id})
         store = by_id.get(int(store_id))
         if store is None:

@@ -134,8 +134,10 @@ def test_row_for_unknown_store_is_refused_with_reason(risk_officer, store):
 
 def test_a_store_id_in_full_width_digits_is_read_and_a_non_number_is_refused(risk_officer, store):
     wide = str(store.pk).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
-    page = upload(risk_officer, [f"{wide},,虚假发货,2026-11-30 14:05,x,,", "12a,,虚假发货,2026-11-30 14:05,x,,"])
-    assert outcomes(page) == [(2, "create", ""), (3, "refused", "store ID “12a” is not a number")]
+    page = upload(risk_officer, [f"{wide},,虚假发货,2026-11-30 14:05,x,,", "12a,,虚假发货,2026-11-30 14:05,x,,",
+                                 f"{'9' * 30},,虚假发货,2026-11-30 14:05,x,,"])
+    assert outcomes(page) == [(2, "create", ""), (3, "refused", "store ID “12a” is not a number"),
+                              (4, "refused", f"store ID “{'9' * 30}” is not a number")]
 
 
 def test_a_store_name_shared_by_two_stores_is_refused_as_ambiguous(risk_officer, store):
