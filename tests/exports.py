@@ -30,7 +30,9 @@ def xlsx_sheet(client, url, language="zh-hans", **params):
 
 
 def xlsx_rows(client, url, language="zh-hans", **params) -> list[list]:
-    return [list(row) for row in xlsx_sheet(client, url, language, **params).iter_rows(values_only=True)]
+    """Cell values; a date cell (format yyyy-mm-dd) as a date, as openpyxl reads it as a datetime."""
+    return [[cell.value.date() if cell.is_date and cell.number_format == "yyyy-mm-dd" else cell.value
+             for cell in row] for row in xlsx_sheet(client, url, language, **params).iter_rows()]
 
 
 def as_text(value) -> str:

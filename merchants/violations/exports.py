@@ -3,6 +3,7 @@ confirmation applied (the snapshot in `Violation.penalty`, the same the API show
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from merchants.exports import Export, choice, money_col, number, rate_col, text, time_col, yes_no
 
@@ -29,7 +30,7 @@ VIOLATIONS = Export("violations", (
     text(_("reference"), "reference"),
     text(_("detected by"), "detected_by"),
     time_col(_("confirmed at"), "confirmed_at"),
-    time_col(_("revoked at"), "revoked_at"),
+    time_col(pgettext_lazy("violation", "revoked at"), "revoked_at"),
     money_col(_("fine"), "fine_amount"),
     rate_col(_("fine rate"), _penalty("fine_rate")),
     money_col(_("effective limit at confirmation"), "limit_at_confirmation"),
