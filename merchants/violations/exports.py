@@ -3,7 +3,6 @@ confirmation applied (the snapshot in `Violation.penalty`, the same the API show
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from merchants.exports import Export, choice, money_col, number, rate_col, text, time_col, yes_no
 
@@ -30,7 +29,7 @@ VIOLATIONS = Export("violations", (
     text(_("reference"), "reference"),
     text(_("detected by"), "detected_by"),
     time_col(_("confirmed at"), "confirmed_at"),
-    time_col(pgettext_lazy("violation", "revoked at"), "revoked_at"),
+    time_col(_("violation revoked at"), "revoked_at"),  # plain "revoked at" is 吊销 (tokens)
     money_col(_("fine"), "fine_amount"),
     rate_col(_("fine rate"), _penalty("fine_rate")),
     money_col(_("effective limit at confirmation"), "limit_at_confirmation"),

@@ -47,7 +47,7 @@ def test_violation_headers_in_chinese_and_english(admin_client):
         "禁止提额至（北京时间）", "暂停先用后付至（北京时间）", "原等级", "新等级", "当周取消物流激励", "处理说明",
         "撤销原因"]
     assert xlsx_rows(admin_client, VIOLATIONS.format("xlsx"), "en")[0][9:13] == [
-        "revoked at (Beijing time)", "fine (yuan)", "fine rate (%)", "effective limit at confirmation (yuan)"]
+        "violation revoked at (Beijing time)", "fine (yuan)", "fine rate (%)", "effective limit at confirmation (yuan)"]
 
 
 def test_a_violation_row_carries_its_penalty(admin_client):
