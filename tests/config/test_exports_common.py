@@ -106,6 +106,16 @@ def test_the_list_links_to_its_exports_with_its_current_filters(admin_client):
     assert "导出 CSV" in page and "导出 Excel" in page
 
 
+@pytest.mark.parametrize("label", ["logistics.weeklyresult", "logistics.settlementrun", "paylater.feestatement",
+                                   "refunds.storerefundkpi", "merchants.violation", "merchants.creditapplication"])
+def test_every_exporting_list_offers_both_formats(admin_client, label):
+    """Lists with their own change_list_template (settlement runs) show the links too."""
+    url = "/admin/{}/{}/".format(*label.split("."))
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'href="{url}export/csv/"' in page and f'href="{url}export/xlsx/"' in page
+    assert "导出 CSV" in page and "导出 Excel" in page
+
+
 def test_file_names_carry_the_local_date(admin_client, time_machine):
     time_machine.move_to(AT)
     assert admin_client.get(CSV)["Content-Disposition"] == 'attachment; filename="ledger-entries-2026-12-01.csv"'
