@@ -16,7 +16,9 @@ from config import timeutil
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
 from merchants.admin_format import money_column, percent_column, yuan
+from merchants.exports import ExportAdminMixin
 
+from .exports import SETTLEMENT_RUNS, WEEKLY_RESULTS
 from .models import (
     AdCreditGrant,
     Enrollment,
@@ -175,7 +177,8 @@ class ResultWeekFilter(admin.SimpleListFilter):
 
 
 @admin.register(WeeklyResult)
-class WeeklyResultAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class WeeklyResultAdmin(ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+    export = WEEKLY_RESULTS
     list_display = ["store", "week_name", "daily_average", "on_time", "tier", "parcels",
                     "amount_shown", "payout", "status"]
     on_time = percent_column("on_time_rate", _("on-time rate"))
@@ -232,7 +235,8 @@ class StuckFilter(admin.SimpleListFilter):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class SettlementRunAdmin(ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+    export = SETTLEMENT_RUNS
     list_display = ["id", "week_name", "status", "progress", "is_stuck", "started_at", "stores", "parcels",
                     "total_shown", "clawbacks", "has_errors"]
     total_shown = money_column("total", _("total paid"))

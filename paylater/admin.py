@@ -4,16 +4,15 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export import fields as ie_fields
-from import_export import resources
-from import_export.admin import ExportMixin
 
 from config.api.errors import DomainError
 from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
 from merchants.admin_format import yuan
+from merchants.exports import ExportAdminMixin
 from merchants.models import Category
 
 from . import selectors, services
+from .exports import FEE_STATEMENTS
 from .models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Lifecycle, PaylaterPolicy
 
 
@@ -168,40 +167,6 @@ class ActivityItemAdmin(HistoryAdmin):
             item_id=pk, reason=f"operator {request.user}: ended item"), _("items"))
 
 
-class FeeStatementResource(resources.ModelResource):
-    """Column headers in the operator's language (translated when the export runs)."""
-
-    id = ie_fields.Field(attribute="id", column_name=_("number"))
-    store = ie_fields.Field(attribute="store_id", column_name=_("store"))
-    store_name = ie_fields.Field(attribute="store__name", column_name=_("store name"))
-    month = ie_fields.Field(column_name=_("month"))
-    order_count = ie_fields.Field(attribute="order_count", column_name=_("orders"))
-    fee_total = ie_fields.Field(attribute="fee_total", column_name=_("fee total"))
-    generated_at = ie_fields.Field(attribute="generated_at", column_name=_("generated at"))
-    invoice_status = ie_fields.Field(column_name=_("invoice status"))
-    invoice_number = ie_fields.Field(column_name=_("invoice number"))
-
-    class Meta:
-        model = FeeStatement
-        fields = ["id", "store", "store_name", "month", "order_count", "fee_total", "generated_at",
-                  "invoice_status", "invoice_number"]
-        export_order = fields
-
-    def dehydrate_month(self, obj):
-        return obj.month.strftime("%Y-%m")
-
-    def dehydrate_invoice_status(self, obj):
-        invoice = getattr(obj, "invoice", None)
-        return invoice.get_status_display() if invoice else ""
-
-    def dehydrate_invoice_number(self, obj):
-        invoice = getattr(obj, "invoice", None)
-        return invoice.invoice_number if invoice else ""
-
-    def get_queryset(self):
-        return FeeStatement.objects.select_related("store", "invoice")
-
-
 class InvoiceStateFilter(admin.SimpleListFilter):
     title = _("invoice")
     parameter_name = "invoice"
@@ -218,9 +183,8 @@ class InvoiceStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(FeeStatement)
-class FeeStatementAdmin(ExportMixin, admin.ModelAdmin):
-    resource_classes = [FeeStatementResource]
-    to_encoding = "utf-8-sig"  # CSV with a BOM: Excel then reads the Chinese right
+class FeeStatementAdmin(ExportAdminMixin, admin.ModelAdmin):
+    export = FEE_STATEMENTS
     list_display = ["store", "month_name", "order_count", "fee_total", "invoice_state", "generated_at"]
     list_filter = ["month", InvoiceStateFilter]
     search_fields = ["store__name"]

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from config import timeutil
 from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin, form_action
 from merchants.admin_format import duration, money_column, percent, time_column, yuan
+from merchants.exports import ExportAdminMixin
 
 from . import admin_facts as judge_facts
 from . import selectors, services
+from .exports import STORE_REFUND_KPIS
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .selectors import due_soon_q
 from .services import Actor
@@ -236,10 +238,11 @@ class RefundRulesAdmin(HistoryAdmin):
 
 
 @admin.register(StoreRefundKpi)
-class StoreRefundKpiAdmin(admin.ModelAdmin):
+class StoreRefundKpiAdmin(ExportAdminMixin, admin.ModelAdmin):
     """The four KPIs of SPEC §3 per store over the 30 local days ending today, computed as SQL
     annotations (one query per page, whatever its length)."""
 
+    export = STORE_REFUND_KPIS
     list_display = ["name", "orders_paid", "product_experience_refund_rate", "refund_only_completion_hours",
                     "return_refund_completion_hours", "dispute_refund_rate"]
     search_fields = ["name"]

@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReasonForm, SingletonPolicyAdmin, form_action
 from merchants.admin_format import local_time, money_column, time_column
+from merchants.exports import ExportAdminMixin
 
 from . import admin_facts as facts
+from .exports import CREDIT_APPLICATIONS
 from .models import CreditApplication, CreditApplicationPolicy, Holiday
 from .selectors import activation_volume
 from .services import application_approve, application_reject
@@ -42,7 +44,8 @@ class ApproveForm(forms.Form):
 
 
 @admin.register(CreditApplication)
-class CreditApplicationAdmin(HistoryAdmin):
+class CreditApplicationAdmin(ExportAdminMixin, HistoryAdmin):
+    export = CREDIT_APPLICATIONS
     list_display = ["id", "store", "status", "requested", "recommendation", "suggested", "submitted", "due",
                     "granted"]
     list_filter = ["status", OverdueFilter, "recommendation"]

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import ReadOnlyAdminMixin
 from merchants.admin_format import local_time, yuan
+from merchants.exports import ExportAdminMixin
 
+from .exports import LEDGER_ENTRIES
 from .models import LedgerEntry
 
 LATEST_ON_STORE_PAGE = 20
@@ -30,7 +32,8 @@ LEDGER_PAGE = LATEST_ON_STORE_PAGE + 1  # one more than shown tells whether to l
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(ExportAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    export = LEDGER_ENTRIES
     list_display = ["id", "created_at", "store", "kind", "amount", "reference", "memo", "created_by"]
     search_fields = ["store__name", "reference", "idempotency_key"]
     list_select_related = ["store", "created_by"]

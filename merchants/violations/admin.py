@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action
 from merchants.admin_format import money_column, time_column
+from merchants.exports import ExportAdminMixin
 
 from . import admin_facts as facts
+from .exports import VIOLATIONS
 from .import_admin import ViolationImportMixin
 from .models import PenaltyRule, Sanction, Violation
 from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
@@ -25,7 +27,8 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Violation)
-class ViolationAdmin(ViolationImportMixin, HistoryAdmin):
+class ViolationAdmin(ViolationImportMixin, ExportAdminMixin, HistoryAdmin):
+    export = VIOLATIONS
     list_display = ["id", "store", "kind", "status", "occurred", "confirmed", "fine"]
     list_filter = ["kind", "status"]
     search_fields = ["store__name", "reference", "detail"]

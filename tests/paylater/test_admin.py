@@ -79,48 +79,6 @@ def test_mark_issued_action_asks_for_numbers_then_issues(admin_client):
     assert f"invoice No.0042 issued for ¥{invoice.statement.fee_total:,.2f}" in message
 
 
-def test_statements_export_as_csv(admin_client):
-    make_rows(2)
-    resp = admin_client.post("/admin/paylater/feestatement/export/", {"format": "0", "resource": "0",
-                                                                       **{f: "on" for f in [
-                                                                           "feestatementresource_id",
-                                                                           "feestatementresource_store_name",
-                                                                           "feestatementresource_month",
-                                                                           "feestatementresource_fee_total"]}})
-    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv"), resp.content[:300]
-    text = resp.content.decode("utf-8-sig")
-    assert "2026-10" in text and "1.00" in text
-
-
-STATEMENT_COLUMNS = ["id", "store", "store_name", "month", "order_count", "fee_total", "generated_at",
-                     "invoice_status", "invoice_number"]
-
-
-def export_statements(client, language):
-    return client.post("/admin/paylater/feestatement/export/",
-                       {"format": "0", "resource": "0",
-                        **{f"feestatementresource_{f}": "on" for f in STATEMENT_COLUMNS}},
-                       HTTP_ACCEPT_LANGUAGE=language)
-
-
-def test_statements_export_is_csv_with_a_bom_and_chinese_headers_for_a_chinese_operator(admin_client):
-    make_rows(1)
-    resp = export_statements(admin_client, "zh-hans")
-    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
-    assert resp.content.startswith(b"\xef\xbb\xbf"), "no UTF-8 BOM: Excel garbles the Chinese"
-    header, row = resp.content.decode("utf-8-sig").splitlines()[:2]
-    assert header.split(",") == ["编号", "店铺", "店铺名称", "月份", "订单", "服务费合计", "生成时间",
-                                 "发票状态", "发票号"]
-    assert row.split(",")[3:6] == ["2026-10", "1", "1.00"] and "已申请" in row
-
-
-def test_statements_export_headers_are_english_for_an_english_operator(admin_client):
-    make_rows(1)
-    header = export_statements(admin_client, "en").content.decode("utf-8-sig").splitlines()[0]
-    assert header.split(",") == ["number", "store", "store name", "month", "orders", "fee total",
-                                 "generated at", "invoice status", "invoice number"]
-
-
 def test_policy_admin_opens_the_single_row(admin_client):
     resp = admin_client.get("/admin/paylater/paylaterpolicy/")
     assert resp.status_code == 302
