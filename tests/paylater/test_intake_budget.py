@@ -1,0 +1,38 @@
+"""The query budget of pay-later order intake (issue 16): every rule is still checked, in few
+round trips, because intake runs once per order at the platform's order rate."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from merchants.models import LedgerEntry, Order
+
+from .factories import paylater_product, paylater_store
+
+URL = "/api/v1/platform/orders/"
+
+
+def order_body(product, **over):
+    return {"store": product.store_id, "product": product.pk, "buyer_id": "b1", "amount": "99.00",
+            "paid_at": (timezone.now() - dt.timedelta(minutes=1)).isoformat(), "channel": "taote",
+            "payment_method": "paylater", "buyer_credit_score": 85, **over}
+
+
+@pytest.mark.django_db(transaction=True)  # real transactions, as in production: no test savepoints
+def test_accepting_a_paylater_order_costs_at_most_8_queries(platform_api):
+    product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
+    platform_api.post(URL, order_body(product, buyer_id="warm"), format="json")  # token's last_used_at stamped
+    with CaptureQueriesContext(connection) as queries:
+        resp = platform_api.post(URL, order_body(product), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert resp.status_code == 201, resp.json()
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    # token, idempotency claim, store lock with its facts, exposure, order, history, fee, replay copy
+    assert len(statements) <= 8, "\n".join(s[:120] for s in statements)
+    assert sum(q["sql"] == "BEGIN" for q in queries.captured_queries) <= 1  # one transaction, no savepoints
+    assert not any(s.startswith("SAVEPOINT") for s in statements)
+    order = Order.objects.get(pk=resp.json()["id"])
+    assert order.status == "placed" and order.history.count() == 1
+    assert LedgerEntry.objects.filter(idempotency_key=f"order:{order.pk}:fee").exists()
