@@ -8,11 +8,11 @@ from config import states
 from config.money import ZERO, money_field
 from merchants.stores.models import Product, Store
 
-
 # SPEC §2: pay-later orders that still use the credit limit (placed, receipt-confirmed, or
 # advanced by the platform and not yet recovered). merchants.orders.selectors.exposure_q returns it.
 EXPOSURE_Q = models.Q(payment_method="paylater") & (
-    models.Q(status__in=["placed", "receipt_confirmed"]) | models.Q(status="advanced", advance_recovered_at__isnull=True))
+    models.Q(status__in=["placed", "receipt_confirmed"])
+    | models.Q(status="advanced", advance_recovered_at__isnull=True))
 
 
 class Order(models.Model):
