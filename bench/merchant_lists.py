@@ -96,7 +96,7 @@ def _get_many(*, port: int, token: str, path: str, count: int, errors: list) -> 
     conn.close()
 
 
-def _rate(*, port: int, token: str, path: str, total: int, errors: list) -> float:
+def get_rate(*, port: int, token: str, path: str, total: int, errors: list) -> float:
     """Requests per second of GET `path` from CLIENTS threads, `total` requests in all."""
     per = max(1, total // CLIENTS)
     threads = [threading.Thread(target=_get_many, kwargs=dict(port=port, token=token, path=path, count=per,
@@ -123,11 +123,11 @@ def measure(*, scale: float, out=print) -> list[Measurement]:
     results = []
     try:
         for path in [trivial_path, *(f"/api/v1/merchant/{p}?page_size=100" for p, _ in LISTS.values())]:
-            _rate(port=port, token=token, path=path, total=CLIENTS * 2, errors=errors)  # warm-up
-        trivial = _rate(port=port, token=token, path=trivial_path, total=total, errors=errors)
+            get_rate(port=port, token=token, path=path, total=CLIENTS * 2, errors=errors)  # warm-up
+        trivial = get_rate(port=port, token=token, path=trivial_path, total=total, errors=errors)
         out(f"  GET store detail (trivial), {CLIENTS} clients: {trivial:,.1f} req/s")
         for name, (path, rows) in LISTS.items():
-            rate = _rate(port=port, token=token, path=f"/api/v1/merchant/{path}?page_size=100", total=total,
+            rate = get_rate(port=port, token=token, path=f"/api/v1/merchant/{path}?page_size=100", total=total,
                          errors=errors)
             ratio = rate / trivial
             out(f"  GET {path} (100 rows), {CLIENTS} clients: {rate:,.1f} req/s = {ratio * 100:.0f}%")

@@ -15,8 +15,8 @@ from .factories import paylater_product, paylater_store
 URL = "/api/v1/platform/orders/"
 
 
-def order_body(product, **over):
-    return {"store": product.store_id, "product": product.pk, "buyer_id": "b1", "amount": "99.00",
+def order_body(item, **over):
+    return {"store": item.store_id, "product": item.pk, "buyer_id": "b1", "amount": "99.00",
             "paid_at": (timezone.now() - dt.timedelta(minutes=1)).isoformat(), "channel": "taote",
             "payment_method": "paylater", "buyer_credit_score": 85, **over}
 
@@ -36,3 +36,23 @@ def test_accepting_a_paylater_order_costs_at_most_8_queries(platform_api):
     order = Order.objects.get(pk=resp.json()["id"])
     assert order.status == "placed" and order.history.count() == 1
     assert LedgerEntry.objects.filter(idempotency_key=f"order:{order.pk}:fee").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("over, field", [({"product": 999999}, "product"), ({"store": 999999}, "store"),
+                                         ({"product": "abc"}, "product"), ({"store": True}, "store")])
+def test_an_id_that_names_nothing_is_refused_as_before_with_its_field(platform_api, over, field):
+    """The intake reads store and product in its own statements; a bad id still gets OrderIn's answer."""
+    product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
+    resp = platform_api.post(URL, order_body(product, **over), format="json")
+    assert resp.status_code == 400 and resp.json()["code"] == "invalid" and field in resp.json()["fields"]
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_product_of_another_store_is_refused_before_any_order_is_written(platform_api):
+    product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
+    other = paylater_store(base_limit=Decimal("1000.00"))
+    resp = platform_api.post(URL, order_body(product, store=other.pk), format="json")
+    assert resp.status_code == 400 and resp.json()["code"] == "product_not_in_store"
+    assert not Order.objects.exists() and not LedgerEntry.objects.exists()
