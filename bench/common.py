@@ -42,6 +42,34 @@ def create_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def django_database_url() -> str:
+    """The URL of the database Django is set up with (settings.DATABASES['default']), for the
+    processes a benchmark starts (gunicorn): they must see the same rows, also under pytest."""
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    auth = quote(db.get("USER") or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def clone_rows(table: str, template_id: int, count: int, overrides: dict[str, str]) -> None:
+    """`count` copies of one row, made by PostgreSQL (generate_series, `g` = 1…count): every
+    column copied but the id and those in `overrides` (column → SQL expression using g)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                       "AND column_name <> 'id' ORDER BY ordinal_position", [table])
+        columns = [row[0] for row in cursor.fetchall()]
+        select = [overrides.get(c, f't."{c}"').replace("%", "%%") for c in columns]  # `g % 8` is SQL
+        cursor.execute(f'INSERT INTO "{table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
+                       f'SELECT {", ".join(select)} FROM "{table}" t, generate_series(1, %s) g WHERE t.id = %s',
+                       [count, template_id])
+        cursor.execute(f'ANALYZE "{table}"')
+
+
 # --- The contract between each benchmark and `make bench` (bench/run.py) ---------------------
 #
 # Every benchmark module that `make bench` runs exposes

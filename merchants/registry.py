@@ -4,7 +4,7 @@
 other way), yet it needs a few things only they know. Each app hands its function over here
 at start-up, so the edge is an import a reader and a tool can follow:
 
-- `paylater_orders`: `paylater.services.paylater_order_accept`, for `POST /platform/orders/`
+- `paylater_orders`: `paylater.services.paylater_order_intake` (by ids), for `POST /platform/orders/`
   with `payment_method=paylater`;
 - `credit_metrics`: `refunds.selectors.credit_metrics` and `logistics.selectors.credit_metrics`,
   the rates the platform computes itself for the credit score (ours win over ingested ones);

@@ -11,9 +11,9 @@ class PaylaterConfig(AppConfig):
         """Hand merchants what only pay-later knows (see `merchants.registry`)."""
         from merchants import registry
         from paylater.demo import seed
-        from paylater.services import paylater_order_accept
+        from paylater.services import paylater_order_intake
 
-        registry.provide_paylater_orders(paylater_order_accept)
+        registry.provide_paylater_orders(paylater_order_intake)
         registry.provide_demo(seed)
         from paylater import cockpit
 

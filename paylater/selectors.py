@@ -114,3 +114,58 @@ def products_with_paylater_active(queryset: QuerySet | None = None, *, at=None) 
     queryset = Product.objects.all() if queryset is None else queryset
     return queryset.annotate(paylater_active=Exists(
         ActivityItem.objects.filter(item_active_q(at), product_id=OuterRef("pk"))))
+
+
+# --- order intake ------------------------------------------------------------------------------
+# Acceptance reads everything it checks in TWO statements (issue 16, the intake query budget,
+# docs/paylater.md): the store row lock with the facts no lock protects, then, once the lock is
+# held, the facts the lock serialises. A new statement takes a new snapshot, so the second one
+# sees every order the previous lock holder committed; a subquery of the locking SELECT would
+# read the older snapshot, taken before it waited, and over-commit the limit.
+def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
+    """The store, locked FOR UPDATE, annotated with: product_store_id (None: no such product),
+    enrolled, suspended_until, frozen_until, product_active, fee_rate (None when no dated rate
+    covers paid_at), min_score / standard_rate (None without a saved policy row). Raises
+    Store.DoesNotExist."""
+    from django.db.models import Subquery
+
+    from merchants.models import Sanction, Store
+    from merchants.violations.selectors import sanction_until_subquery
+
+    day = timeutil.local_date(paid_at)
+    rate = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
+                                   Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+            .order_by(F("starts_on").desc(nulls_last=True), "-id").values("rate")[:1])
+    policy = PaylaterPolicy.objects.filter(pk=PaylaterPolicy.PK)
+    return Store.objects.select_for_update(of=("self",)).annotate(
+        product_store_id=Subquery(Product.objects.filter(pk=product_id).values("store_id")),
+        enrolled=Exists(Enrollment.objects.filter(store_id=OuterRef("pk"), status=Enrollment.Status.ACTIVE)),
+        suspended_until=sanction_until_subquery(Sanction.Kind.PAYLATER_SUSPENSION, now),
+        frozen_until=sanction_until_subquery(Sanction.Kind.CREDIT_FREEZE, now),
+        product_active=Exists(ActivityItem.objects.filter(item_active_q(paid_at), product_id=product_id)),
+        fee_rate=Subquery(rate),
+        min_score=Subquery(policy.values("min_buyer_credit_score")),
+        standard_rate=Subquery(policy.values("standard_fee_rate")),
+    ).get(pk=store_id)
+
+
+def intake_exposure(*, store_id: int, now) -> dict:
+    """Read under the store lock, in one statement: exposure (the index-only sum, see
+    merchants.orders.models), has_approved (an approved limit increase: only then are raised
+    limits read) and activating (one still short of step 2: only then is it refreshed)."""
+    from django.db.models import Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from config.money import ZERO
+    from merchants.applications.models import CreditApplication
+    from merchants.models import Order, Store
+    from merchants.orders.selectors import exposure_q
+
+    approved = CreditApplication.objects.filter(store_id=OuterRef("pk"), status=CreditApplication.Status.APPROVED)
+    exposure = (Order.objects.filter(exposure_q(), store_id=OuterRef("pk")).order_by().values("store_id")
+                .annotate(total=Sum("amount")).values("total"))
+    return Store.objects.filter(pk=store_id).annotate(
+        exposure=Coalesce(Subquery(exposure), ZERO),
+        has_approved=Exists(approved.filter(decided_at__lte=now)),
+        activating=Exists(approved.filter(step2_at__isnull=True)),
+    ).values("exposure", "has_approved", "activating").get()

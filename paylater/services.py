@@ -14,8 +14,8 @@ from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.money import ZERO, money
 from merchants.applications.services import activation_record
-from merchants.credit.selectors import effective_limit, store_credit
-from merchants.ledger.services import ledger_post
+from merchants.credit.selectors import effective_limit, raised_limits
+from merchants.ledger.services import ledger_entry_new
 from merchants.models import LedgerEntry, Order, Product, Sanction, Store, Violation
 from merchants.orders.services import check_event_time
 from merchants.violations.selectors import sanction_until
@@ -89,54 +89,78 @@ def fee_for(*, amount: Decimal, paid_at) -> Decimal:
 # --- order acceptance -----------------------------------------------------------------------
 def paylater_order_accept(*, store: Store, product: Product, buyer_id: str, amount: Decimal, paid_at,
                           channel: str, buyer_credit_score: int | None = None) -> Order:
+    """Accept a pay-later order or refuse it with its code (SPEC §2 "Orders"): see
+    `paylater_order_intake`, which the API calls with the ids as they arrive."""
+    return paylater_order_intake(store_id=store.pk, product_id=product.pk, buyer_id=buyer_id, amount=amount,
+                                 paid_at=paid_at, channel=channel, buyer_credit_score=buyer_credit_score)
+
+
+def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amount: Decimal, paid_at,
+                          channel: str, buyer_credit_score: int | None = None) -> Order:
     """Accept a pay-later order or refuse it with its code (SPEC §2 "Orders").
 
-    At arrival the store must be enrolled, active (not suspended), its pay-later service not
-    suspended and its credit not frozen; the product in an active activity item at
-    `paid_at`; the buyer's score at least the policy minimum; the amount within the
-    available limit. The credit check, the order and the fee debit happen in one
-    transaction holding the store row lock, so concurrent orders never over-commit."""
-    if product.store_id != store.pk:
-        raise DomainError("product_not_in_store", _("The product does not belong to this store."),
-                          fields={"product": [str(_("Not a product of this store."))]})
-    check_event_time(paid_at)
+    The product must be the store's; at arrival the store must be enrolled, active (not
+    suspended), its pay-later service not suspended and its credit not frozen; the product in
+    an active activity item at `paid_at`; the buyer's score at least the policy minimum; the
+    amount within the available limit. The credit check, the order and the fee debit happen in
+    one transaction holding the store row lock, so concurrent orders never over-commit.
+
+    Query budget (docs/paylater.md): the lock with every unlocked fact, the exposure under the
+    lock, the order, its history row, the fee entry. Raises Store.DoesNotExist /
+    Product.DoesNotExist for ids that name nothing (the API answers them as OrderIn does)."""
     amount = money(amount)
-    policy = PaylaterPolicy.current()
     with transaction.atomic():
-        store = Store.objects.select_for_update().get(pk=store.pk)
         now = timezone.now()
-        if not selectors.is_enrolled(store_id=store.pk):
+        store = selectors.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
+        if store.product_store_id is None:
+            raise Product.DoesNotExist(f"product {product_id}")
+        if store.product_store_id != store.pk:
+            raise DomainError("product_not_in_store", _("The product does not belong to this store."),
+                              fields={"product": [str(_("Not a product of this store."))]})
+        check_event_time(paid_at)
+        if not store.enrolled:
             raise DomainError("paylater_not_enrolled", _("The store is not enrolled in pay-later."))
         if store.status == Store.Status.SUSPENDED:
             raise DomainError("store_suspended", _("The store is suspended."))
-        if sanction_until(store_id=store.pk, kind=Sanction.Kind.PAYLATER_SUSPENSION, at=now):
+        if store.suspended_until:
             raise DomainError("paylater_suspended", _("The store's pay-later service is suspended."))
-        if sanction_until(store_id=store.pk, kind=Sanction.Kind.CREDIT_FREEZE, at=now):
+        if store.frozen_until:
             raise DomainError("store_frozen", _("The store's credit is frozen."))
-        if not selectors.product_active_at(product_id=product.pk, at=paid_at):
+        if not store.product_active:
             raise DomainError("product_not_in_activity",
                               _("The product is not in an active pay-later activity at paid_at."))
-        if buyer_credit_score is None or buyer_credit_score < policy.min_buyer_credit_score:
+        defaults = PaylaterPolicy(pk=PaylaterPolicy.PK)  # the policy's defaults when no row is saved
+        min_score = store.min_score if store.min_score is not None else defaults.min_buyer_credit_score
+        if buyer_credit_score is None or buyer_credit_score < min_score:
             raise DomainError("buyer_not_eligible", _("The buyer's credit score is too low for pay-later."),
                               fields={"buyer_credit_score": [str(_("At least %(min)s is required.")
-                                                                 % {"min": policy.min_buyer_credit_score})]})
-        credit = store_credit(store=store, at=now)
-        if amount > credit.available:
+                                                                 % {"min": min_score})]})
+        # Under the lock, in a statement of its own (a fresh snapshot): the exact exposure.
+        facts = selectors.intake_exposure(store_id=store.pk, now=now)
+        raised = raised_limits(stores=[store], at=now).get(store.pk) if facts["has_approved"] else None
+        limit = max(store.base_limit, raised) if raised is not None else store.base_limit
+        available = max(ZERO, limit - facts["exposure"])  # never frozen here: refused above
+        if amount > available:
             raise DomainError("credit_limit_exceeded",
                               _("The order exceeds the available pay-later limit (%(available)s).")
-                              % {"available": f"{credit.available:.2f}"})
-        order = Order(store=store, product=product, buyer_id=buyer_id, amount=amount, paid_at=paid_at,
+                              % {"available": f"{available:.2f}"})
+        rate = store.fee_rate
+        if rate is None:  # fee_for's rule: the dated rate, else the policy's standard rate
+            rate = store.standard_rate if store.standard_rate is not None else defaults.standard_fee_rate
+        order = Order(store=store, product_id=product_id, buyer_id=buyer_id, amount=amount, paid_at=paid_at,
                       channel=channel, payment_method=Order.PaymentMethod.PAYLATER, status=Order.Status.PLACED,
-                      buyer_credit_score=buyer_credit_score, fee=fee_for(amount=amount, paid_at=paid_at),
-                      created_at=now)
+                      buyer_credit_score=buyer_credit_score, fee=money(amount * rate), created_at=now)
         order._change_reason = "paylater: accepted"
         order.save()
-        activation_record(store_id=store.pk)
+        if facts["activating"]:
+            activation_record(store_id=store.pk)
         if order.fee > 0:
             # Dated at paid_at so that the month's fee entries are the month's orders (statements).
-            ledger_post(store=store, kind=LedgerEntry.Kind.PAYLATER_FEE, amount=-order.fee, at=paid_at,
-                        idempotency_key=f"order:{order.pk}:fee", reference=f"order:{order.pk}",
-                        memo=str(_("pay-later fee")))
+            # The key names the order created just now: no entry can hold it yet, so it is one
+            # INSERT without ledger_post's look-up and savepoint.
+            ledger_entry_new(store_id=store.pk, kind=LedgerEntry.Kind.PAYLATER_FEE, amount=-order.fee,
+                             at=paid_at, idempotency_key=f"order:{order.pk}:fee", reference=f"order:{order.pk}",
+                             memo=str(_("pay-later fee")))
     return order
 
 

@@ -16,13 +16,21 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
     def authenticate(self, request):
         # Spend the request budget before anything can refuse the request, so that bad or
         # missing tokens are throttled too (config.api.throttling).
-
+        # The idempotency middleware authenticates before the view does: the caller found then
+        # is kept on the request, so that one request reads its token once.
+        holder = getattr(request, "_request", request)
+        cached = holder.__dict__.get("_api_token_auth")
+        if cached is not None:
+            spend(request, cached[1])  # already counted: the decision is kept per request
+            return cached
         try:
             user_auth = super().authenticate(request)
         except exceptions.AuthenticationFailed:
             spend(request, None)
             raise
         spend(request, user_auth[1] if user_auth else None)
+        if user_auth is not None:
+            holder.__dict__["_api_token_auth"] = user_auth
         return user_auth
 
     def authenticate_credentials(self, key):

@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections, router
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -82,6 +82,26 @@ def _replay(record) -> HttpResponse:
     return response
 
 
+def _claim(ident: dict, body_hash: str) -> int | None:
+    """Insert the record unless the key is already taken: the id, or None for a duplicate.
+    One statement (ON CONFLICT DO NOTHING, PostgreSQL and SQLite ≥ 3.35) instead of a
+    transaction or savepoint around an INSERT that may fail: the intake query budget."""
+    fields = {"scope": ident["scope"], "path": ident["path"], "key": ident["key"], "body_hash": body_hash,
+              "completed": False, "content_type": "", "created_at": timezone.now()}
+    opts = IdempotencyRecord._meta
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    quote = connection.ops.quote_name
+    values = [opts.get_field(name).get_db_prep_save(value, connection) for name, value in fields.items()]
+    sql = (f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(name) for name in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({', '.join(quote(name) for name in ('scope', 'path', 'key'))}) DO NOTHING RETURNING "
+           f"{quote(opts.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -99,11 +119,10 @@ class IdempotencyMiddleware:
         scope = hash_token(auth)
         body_hash = _body_hash(request.body)
         ident = {"scope": scope, "path": request.path[:300], "key": key}
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(body_hash=body_hash, **ident)
-        except IntegrityError:
+        record_pk = _claim(ident, body_hash)
+        if record_pk is None:
             return self._duplicate(ident, body_hash)
+        record = IdempotencyRecord(pk=record_pk)
 
         try:
             response = self.get_response(request)

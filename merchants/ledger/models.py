@@ -39,7 +39,13 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["store", "created_at"], name="ledger_store_created")]
+        indexes = [models.Index(fields=["store", "created_at"], name="ledger_store_created"),
+                   # "Has this order's proceeds entry been posted?" (paylater.proceeds' due sweep looks
+                   # for kind=order_proceeds, reference=order:<id> per order): one probe of this small
+                   # partial index, however long the store's ledger. Single entries are found by their
+                   # unique idempotency_key (merchants.orders.services.proceeds_key).
+                   models.Index(fields=["reference"], condition=models.Q(kind="order_proceeds"),
+                                name="ledger_proceeds_reference")]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero")]
 
     def __str__(self):

@@ -46,6 +46,18 @@ def ledger_post(*, store: Store, kind: str, amount: Decimal, idempotency_key: st
         return entry
 
 
+def ledger_entry_new(*, store_id: int, kind: str, amount: Decimal, idempotency_key: str, reference: str = "",
+                     memo: str = "", at=None, user=None) -> LedgerEntry:
+    """Append one entry whose key cannot have been posted before (it names a row created in the
+    same transaction, e.g. `order:<new id>:fee`): the same rules as `ledger_post` in one INSERT,
+    without its look-up and savepoint (the pay-later intake query budget). A duplicate key
+    would still be refused by the unique index."""
+    entry = _ledger_entry(store_id=store_id, kind=kind, amount=amount, idempotency_key=idempotency_key,
+                          reference=reference, memo=memo, at=at, user=user)
+    entry.save(force_insert=True)
+    return entry
+
+
 def ledger_post_many(*, entries: list[dict]) -> None:
     """Append many entries in one statement, for set-based jobs: the same rules as
     `ledger_post`, and a key already posted is skipped (safe to run twice or concurrently).

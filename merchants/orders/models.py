@@ -8,6 +8,12 @@ from config import states
 from config.money import ZERO, money_field
 from merchants.stores.models import Product, Store
 
+# SPEC §2: pay-later orders that still use the credit limit (placed, receipt-confirmed, or
+# advanced by the platform and not yet recovered). merchants.orders.selectors.exposure_q returns it.
+EXPOSURE_Q = models.Q(payment_method="paylater") & (
+    models.Q(status__in=["placed", "receipt_confirmed"])
+    | models.Q(status="advanced", advance_recovered_at__isnull=True))
+
 
 class Order(models.Model):
     """An order pushed by the platform's order service. Pay-later orders run the lifecycle
@@ -71,7 +77,13 @@ class Order(models.Model):
         # batch of stores' orders of one week from the index alone, in store order, instead of
         # pages scattered over the heap (bench/settlement.py: 3.3× → 2× the bare aggregate).
         indexes = [models.Index(fields=["store", "paid_at"], include=["id", "channel", "refunded_at"],
-                                name="order_store_paid_at")]
+                                name="order_store_paid_at"),
+                   # The exposure per store (merchants.orders.selectors.exposure_q, the credit check of
+                   # every pay-later order) summed from this index alone: only exposed orders are in
+                   # it, so it stays as small as the open orders however many orders a store has.
+                   # Its condition must stay exposure_q() word for word (the planner matches it).
+                   models.Index(fields=["store"], include=["amount"], condition=EXPOSURE_Q,
+                                name="order_store_exposure")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_amount_gt_0"),
             models.CheckConstraint(condition=models.Q(fee__gte=0), name="order_fee_gte_0"),

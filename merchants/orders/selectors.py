@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 
 from config.money import ZERO
 
-from .models import Order
+from .models import EXPOSURE_Q, Order
 
 EXPOSED_STATUSES = (Order.Status.PLACED, Order.Status.RECEIPT_CONFIRMED)
 
@@ -14,8 +14,7 @@ EXPOSED_STATUSES = (Order.Status.PLACED, Order.Status.RECEIPT_CONFIRMED)
 def exposure_q() -> Q:
     """Pay-later orders that still use the limit: placed, receipt-confirmed, or advanced by
     the platform and not yet recovered (SPEC §2)."""
-    return Q(payment_method=Order.PaymentMethod.PAYLATER) & (
-        Q(status__in=EXPOSED_STATUSES) | Q(status=Order.Status.ADVANCED, advance_recovered_at__isnull=True))
+    return EXPOSURE_Q  # also the condition of the partial index order_store_exposure
 
 
 def store_exposure(*, store_id: int) -> Decimal:

@@ -131,7 +131,7 @@ class PlatformNegotiationAnswer(PlatformGenericView):
 class MerchantRefundCaseViewSet(MerchantReadOnlyViewSet):
     """A store's refund cases and the merchant's decisions on them."""
 
-    queryset = CASE_QS.select_related("store")
+    queryset = CASE_QS  # the serializer shows store and order as ids (store_id, order_id): no joins
     serializer_class = s.RefundCaseOut
     filter_backends = []
 

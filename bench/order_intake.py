@@ -1,0 +1,177 @@
+"""Benchmark of pay-later order intake (issue 16, part 2): `POST /api/v1/platform/orders/` served by
+gunicorn as production starts it, from 8 client threads (one store each), against the bare floor
+of the same database: 8 threads each doing `INSERT` of an equivalent order row + commit through
+psycopg. Goal: the project at least 25% of the bare INSERT throughput.
+
+    .venv/bin/python bench/order_intake.py                   # 8 × 250 orders on 1,000,000 orders
+    .venv/bin/python bench/order_intake.py --scale 0.1       # quicker
+
+It uses its own database (default wt_intake_bench, created if missing, migrated; its rows are
+added to, never truncated). Every POST carries its own Idempotency-Key, as the order service's do.
+"""
+import argparse
+import datetime as dt
+import http.client
+import json
+import sys
+import threading
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import Measurement, add_database_argument, clone_rows, django_database_url, prepare  # noqa: E402
+
+CLIENTS = 8
+ORDERS_PER_CLIENT = 250  # at scale 1.0
+BACKGROUND_ORDERS = 1_000_000  # at scale 1.0: the stores' order history the exposure check must not scan
+LIMIT = Decimal("999999999999.00")
+
+
+def seed(*, background: int) -> tuple[str, list[tuple[int, int]]]:
+    """8 enrolled stores with a product in an active activity and a limit nothing reaches, a
+    platform token, and `background` older orders spread over the stores (1% still exposed)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from config.models import ApiToken
+    from merchants.models import Category, Order, Product, Store
+    from paylater.models import Activity, ActivityItem, Enrollment
+
+    tag = uuid.uuid4().hex[:8]
+    now = timezone.now()
+    category = Category.objects.create(name=f"bench intake {tag}")
+    pairs = []
+    for i in range(CLIENTS):
+        owner = get_user_model().objects.create(username=f"bench-intake-{tag}-{i}")
+        store = Store.objects.create(name=f"bench intake {tag} {i}", owner=owner, main_category=category, city="武汉",
+                                     wallet_upgraded=True, base_limit=LIMIT)
+        Enrollment.objects.create(store=store, status=Enrollment.Status.ACTIVE, attempts=1, last_attempt_at=now,
+                                  enrolled_at=now)
+        product = Product.objects.create(store=store, title=f"bench {i}", category=category, price=Decimal("99.00"))
+        activity = Activity.objects.create(store=store, name="bench", duration=Activity.Duration.LONG_TERM,
+                                           starts_at=now - dt.timedelta(days=400))
+        ActivityItem.objects.create(activity=activity, product=product)
+        pairs.append((store.pk, product.pk))
+    if background:
+        template = Order.objects.create(store_id=pairs[0][0], product_id=pairs[0][1], buyer_id="bench",
+                                        amount=Decimal("50.00"), paid_at=now - dt.timedelta(days=1),
+                                        channel="taote", payment_method="paylater", status="paid",
+                                        fee=Decimal("0.50"))
+        stores = ",".join(str(s) for s, _ in pairs)
+        products = ",".join(str(p) for _, p in pairs)
+        clone_rows("merchants_order", template.pk, background, {
+            "store_id": f"(ARRAY[{stores}])[1 + g % {CLIENTS}]",
+            "product_id": f"(ARRAY[{products}])[1 + g % {CLIENTS}]",
+            "status": "CASE WHEN g % 100 = 0 THEN 'placed' ELSE 'paid' END",
+            "paid_at": "t.paid_at - g * interval '20 seconds'"})
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE merchants_order")  # as autovacuum would have: index-only sums
+    user, _ = get_user_model().objects.get_or_create(username="platform:bench-intake")
+    return ApiToken.issue(user=user, kind=ApiToken.Kind.PLATFORM, name=f"bench-intake-{tag}")[1], pairs
+
+
+def _post_orders(*, port: int, token: str, store: int, product: int, count: int, errors: list) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    paid_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    for n in range(count):
+        body = json.dumps({"store": store, "product": product, "buyer_id": f"b{n}", "amount": "10.00",
+                           "paid_at": paid_at, "channel": "taote", "payment_method": "paylater",
+                           "buyer_credit_score": 90})
+        try:
+            conn.request("POST", "/api/v1/platform/orders/", body=body, headers={
+                "Authorization": f"Token {token}", "Content-Type": "application/json",
+                "Idempotency-Key": uuid.uuid4().hex})
+            response = conn.getresponse()
+            text = response.read()
+            if response.status != 201:
+                errors.append(f"{response.status}: {text[:200]!r}")
+        except (OSError, http.client.HTTPException) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.close()
+
+
+def _bare_inserts(*, database_url: str, store: int, product: int, count: int) -> None:
+    """The floor: the same order row, one INSERT + commit at a time (autocommit)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for n in range(count):
+            conn.execute(
+                "INSERT INTO merchants_order (store_id, product_id, buyer_id, amount, paid_at, channel, "
+                "payment_method, status, buyer_credit_score, fee, refunded_amount, created_at) "
+                "VALUES (%s, %s, %s, 10.00, now() - interval '1 minute', 'taote', 'paylater', 'placed', 90, "
+                "0.10, 0, now())", [store, product, f"bare{n}"])
+
+
+def _in_threads(target, kwargs_list) -> float:
+    threads = [threading.Thread(target=target, kwargs=kwargs) for kwargs in kwargs_list]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def measure(*, scale: float, out=print) -> list[Measurement]:
+    from bench.load_lists import free_port, start_server
+    from bench.merchant_lists import get_rate
+
+    per_client = max(5, int(ORDERS_PER_CLIENT * scale))
+    background = int(BACKGROUND_ORDERS * scale)
+    database_url = django_database_url()
+    out(f"order intake: seeding {CLIENTS} stores and {background:,} older orders")
+    token, pairs = seed(background=background)
+    port = free_port()
+    server = start_server(port=port, database_url=database_url, workers=2, threads=4,
+                          settings="config.settings.local")
+    errors: list[str] = []
+    try:
+        _in_threads(_post_orders, [dict(port=port, token=token, store=s, product=p, count=2, errors=errors)
+                                   for s, p in pairs])  # warm-up: imports, connections
+        took = _in_threads(_post_orders, [dict(port=port, token=token, store=s, product=p, count=per_client,
+                                               errors=errors) for s, p in pairs])
+        # The stack's ceiling on this machine: the cheapest authenticated platform GET, same clients.
+        ceiling = get_rate(port=port, token=token, path=f"/api/v1/platform/products/{pairs[0][1]}/",
+                           total=per_client * CLIENTS, errors=errors)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if errors:
+        raise RuntimeError(f"{len(errors)} order POSTs failed, e.g. {errors[0]}")
+    total = per_client * CLIENTS
+    project = total / took
+    bare_took = _in_threads(_bare_inserts, [dict(database_url=database_url, store=s, product=p, count=per_client)
+                                            for s, p in pairs])
+    bare = total / bare_took
+    ratio = project / bare
+    out(f"  POST /platform/orders/ (paylater, Idempotency-Key), {CLIENTS} clients: {total:,} orders in "
+        f"{took:.2f} s = {project:,.0f} orders/s")
+    out(f"  bare INSERT + commit, {CLIENTS} threads: {total:,} rows in {bare_took:.2f} s = {bare:,.0f} rows/s")
+    out(f"  project / bare = {ratio * 100:.0f}%; for scale, GET /platform/products/<id>/ (the cheapest "
+        f"authenticated request) served {ceiling:,.1f} req/s with the same {CLIENTS} clients")
+    return [Measurement(name=f"order intake ({CLIENTS} clients)", value=ratio, goal="≥ 25%", met=ratio >= 0.25,
+                        project=f"{project:,.0f} orders/s", baseline=f"{bare:,.0f} INSERT/s",
+                        data=f"{background:,} orders + {total:,} new", percent=True)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    add_database_argument(parser, "wt_intake_bench")
+    args = parser.parse_args(argv)
+    prepare(parser, args.database_url)
+    results = measure(scale=args.scale)
+    for result in results:
+        print(result.line())
+    return 0 if all(r.met for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Keeps bench/order_intake.py from rotting: the whole benchmark at a tiny size."""
+import time
+from decimal import Decimal
+
+import pytest
+
+from bench import order_intake as bench
+from merchants.models import LedgerEntry, Order
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_order_intake_benchmark_accepts_every_order_and_reports_a_ratio():
+    lines = []
+    started = time.monotonic()
+    [result] = bench.measure(scale=0.002, out=lines.append)
+    assert result.name == "order intake (8 clients)" and result.percent and result.goal == "≥ 25%"
+    assert result.value > 0 and "orders/s" in result.project and "INSERT/s" in result.baseline
+    accepted = Order.objects.filter(amount=Decimal("10.00"), status="placed").exclude(buyer_id__startswith="bare")
+    assert accepted.count() == 8 * (2 + 5)  # warm-up + measured, every one accepted
+    assert LedgerEntry.objects.filter(kind="paylater_fee").count() == 8 * (2 + 5)
+    assert time.monotonic() - started < 40, lines
