@@ -17,11 +17,12 @@ providers the other apps register with `merchants.registry`; ours win, an ingest
 
 The evaluation is set-based: per batch of stores a fixed number of queries (metrics, order
 sales, one call per provider, one upsert, one update of Store.base_limit)."""
+import json
 import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
@@ -36,6 +37,7 @@ from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimens
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+DIMENSIONS = tuple(Dimension.values)  # computed once: the enum property rebuilds its list on each access
 HUNDRED = Decimal(100)
 
 # Default scaling (value scoring 0, value scoring 100, weight in dimension). Why these:
@@ -126,7 +128,7 @@ def score_values(values: dict, *, sources: dict | None = None, indicators=None,
     indicators = indicators if indicators is not None else credit_indicators()
     policy = policy or CreditScorePolicy.current()
     sources = sources or {}
-    by_dim = {d: [Decimal(0), Decimal(0)] for d in Dimension.values}  # Σ weight×score, Σ weight
+    by_dim = {d: [Decimal(0), Decimal(0)] for d in DIMENSIONS}  # Σ weight×score, Σ weight
     detail, missing = {}, []
     for ind in indicators:
         value = values.get(ind.name)
@@ -139,7 +141,7 @@ def score_values(values: dict, *, sources: dict | None = None, indicators=None,
                             "source": sources.get(ind.name), "score": str(points)}
     dimensions = {d: score((num / den) if den else Decimal(0)) for d, (num, den) in by_dim.items()}
     weights = policy.weights()
-    composite = score(sum(dimensions[d] * weights[d] for d in Dimension.values) / HUNDRED)
+    composite = score(sum(dimensions[d] * weights[d] for d in DIMENSIONS) / HUNDRED)
     return ScoreResult(score=composite, dimensions=dimensions, indicators=detail, missing=sorted(missing))
 
 
@@ -195,6 +197,34 @@ def _batch_values(store_ids: list[int], month):
     return out
 
 
+def copy_upsert(model, rows: list, *, unique: list[str], update_fields: list[str], json_fields=()) -> None:
+    """Upsert model instances through COPY into a temporary table, then one INSERT … ON CONFLICT
+    (PostgreSQL). Why not bulk_create(update_conflicts=True): it sends each column as one array
+    literal that psycopg quotes client-side, character by character for JSON columns — 5 of the
+    10 s that 10,000 credit evaluations took (bench/credit_evaluation.py). COPY streams the rows.
+    `unique` and `update_fields` are column names; `json_fields` are written as JSON text."""
+    table = model._meta.db_table
+    columns = [*unique, *update_fields]
+    names = ", ".join(columns)
+    temp = f"{table}_in"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ON COMMIT DELETE ROWS AS "
+                       f"SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(getattr(row, f), f in json_fields) for f in columns])
+        updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in update_fields)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "
+                       f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {updates}")
+        cursor.execute(f"TRUNCATE {temp}")  # within a longer transaction (tests), ready for the next batch
+
+
+def _copy_value(value, as_json: bool):
+    if as_json:
+        return json.dumps(value)
+    return str(value) if isinstance(value, str) else value  # a TextChoices member as its value
+
+
 def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[CreditEvaluation]:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
@@ -216,14 +246,18 @@ def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | Non
             base_limit=base_limit_for(sales=sales, score=result.score, policy=policy,
                                       bonus_rate=bonus.get(store_id, ZERO)),
             eco_bonus_rate=bonus.get(store_id, ZERO), evaluated_at=now,
-            **{d: result.dimensions[d] for d in Dimension.values}))
+            **{d: result.dimensions[d] for d in DIMENSIONS}))
     fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "eco_bonus_rate",
               "evaluated_at",
-              *Dimension.values]
+              *DIMENSIONS]
     with transaction.atomic():
         before = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "base_limit"))
-        CreditEvaluation.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
-                                             update_fields=fields)
+        if connection.vendor == "postgresql":
+            copy_upsert(CreditEvaluation, rows, unique=["store_id", "month"], update_fields=fields,
+                        json_fields=("indicators", "missing"))
+        else:
+            CreditEvaluation.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
+                                                 update_fields=fields)
         latest = (CreditEvaluation.objects.filter(store_id=OuterRef("pk")).order_by("-month")
                   .values("base_limit")[:1])
         Store.objects.filter(pk__in=store_ids).update(base_limit=Subquery(latest))

@@ -19,14 +19,14 @@ this month's earlier check when the month is re-checked — emits one `risk_chec
 import logging
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import store_credit_many
-from merchants.credit.services import _batch_values
+from merchants.credit.services import _batch_values, copy_upsert
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.services import event_emit_many
@@ -115,8 +115,12 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
                                       .filter(store_id__in=store_ids, month__in=[month, previous_month])
                                       .order_by("month").values_list("store_id", "month", "severity")):
             before[store_id] = severity  # ordered by month: this month's row, when there is one, wins
-        RiskCheck.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
-                                      update_fields=["status", "severity", "points", "checked_at"])
+        fields = ["status", "severity", "points", "checked_at"]
+        if connection.vendor == "postgresql":  # COPY, not bulk_create's quoted arrays (see copy_upsert)
+            copy_upsert(RiskCheck, rows, unique=["store_id", "month"], update_fields=fields, json_fields=("points",))
+        else:
+            RiskCheck.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
+                                          update_fields=fields)
         from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
 
         # One statement for the whole batch: entering warning or breach is worse than before.
