@@ -136,28 +136,23 @@ class ScoreResult:
     missing: list = field(default_factory=list)
 
 
-_prepared: list = [None, None]  # (the indicators list last scored with, its constants)
-
-
-def _constants(indicators) -> tuple[list, dict]:
+def scoring_constants(indicators) -> tuple[list, dict]:
     """Per indicator (name, dimension, 0-value, span, weight), and Σ weight per dimension: the same
-    for every store of a batch, so computed once per indicators list (10,000 stores × 12
-    indicators made `CreditIndicator.scale` and its lookups a fifth of the evaluation's time)."""
-    if _prepared[0] is not indicators:
-        rows = [(i.name, i.dimension, i.zero_at, i.full_at - i.zero_at, i.weight) for i in indicators]
-        weights = {d: sum((w for _n, dim, _z, _s, w in rows if dim == d), Decimal(0)) for d in DIMENSIONS}
-        _prepared[:] = [indicators, (rows, weights)]
-    return _prepared[1]
+    for every store of a batch, so `evaluate_stores` computes them once per batch (10,000 stores ×
+    12 indicators made `CreditIndicator.scale` and its lookups a fifth of the evaluation's time)."""
+    rows = [(i.name, i.dimension, i.zero_at, i.full_at - i.zero_at, i.weight) for i in indicators]
+    weights = {d: sum((w for _n, dim, _z, _s, w in rows if dim == d), Decimal(0)) for d in DIMENSIONS}
+    return rows, weights
 
 
 def score_values(values: dict, *, sources: dict | None = None, indicators=None,
-                 policy: CreditScorePolicy | None = None) -> ScoreResult:
+                 policy: CreditScorePolicy | None = None, constants: tuple | None = None) -> ScoreResult:
     """Score one store's indicator values (name → Decimal or None): `CreditIndicator.scale` per
     indicator (inlined: the hot loop of the evaluation), weighted means per dimension, then S."""
     indicators = indicators if indicators is not None else credit_indicators()
     policy = policy or CreditScorePolicy.current()
     sources = sources or {}
-    rows, weights_in = _constants(indicators)
+    rows, weights_in = constants or scoring_constants(indicators)
     sums = dict.fromkeys(DIMENSIONS, Decimal(0))  # Σ weight × points
     detail, missing = {}, []
     for name, dimension, zero_at, span, weight in rows:
@@ -285,10 +280,11 @@ def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | Non
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)
+    constants = scoring_constants(indicators)
     rows = []
     batch = values if values is not None else _batch_values(store_ids, month)
     for store_id, (values, sources) in batch.items():
-        result = score_values(values, sources=sources, indicators=indicators, policy=policy)
+        result = score_values(values, sources=sources, indicators=indicators, policy=policy, constants=constants)
         sales = money(values["monthly_sales"])
         rows.append(CreditEvaluation(
             store_id=store_id, month=month, monthly_sales=sales,
