@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test migrate messages
+.PHONY: install run test migrate messages bench
 
 $(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -35,3 +35,8 @@ messages: install  ## after adding or changing a string: update locale/*.po, the
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench --no-obsolete
 	msgen locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po  # English: the msgid is the text
 	$(PY) manage.py compilemessages --ignore=.venv
+
+SCALE ?= 1.0
+ONLY ?=
+bench: install  ## every benchmark on PostgreSQL, one table (bench/README.md): make bench [SCALE=1.0] [ONLY=settlement,credit] [BENCH_ARGS=--strict]
+	$(PY) -m bench.run --scale $(SCALE) $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)

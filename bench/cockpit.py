@@ -14,7 +14,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import add_database_argument, prepare  # noqa: E402
+from bench.common import Measurement, add_database_argument, prepare  # noqa: E402
 
 
 def first_page(label: str, out=print) -> tuple[int, float]:
@@ -50,6 +50,18 @@ def run(*, stores: int, shipments: int, out=print) -> dict:
     settlement.settle()
     big = first_page(f"{stores:,} stores, {shipments:,} shipments, settled", out)
     return {"demo_queries": demo[0], "big_queries": big[0], "demo_seconds": demo[1], "big_seconds": big[1]}
+
+
+def measure(*, scale: float, out=print) -> list[Measurement]:
+    """`make bench`: the first page's queries on 2,000 stores / 200,000 settled shipments × scale
+    as a ratio to the demo data's (goal: the same count, 1×)."""
+    stores, shipments = max(10, round(2000 * scale)), max(1000, round(200_000 * scale))
+    s = run(stores=stores, shipments=shipments, out=out)
+    ratio = s["big_queries"] / s["demo_queries"]
+    return [Measurement(name="first page queries, large vs demo data", value=ratio, goal="≤ 1×", met=ratio <= 1,
+                        project=f"{s['big_queries']} queries, {s['big_seconds'] * 1000:.0f} ms",
+                        baseline=f"{s['demo_queries']} queries, {s['demo_seconds'] * 1000:.0f} ms",
+                        data=f"{stores:,} stores / {shipments:,} shipments")]
 
 
 def main(argv=None):

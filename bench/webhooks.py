@@ -25,7 +25,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import add_database_argument, prepare  # noqa: E402
+from bench.common import Measurement, add_database_argument, prepare  # noqa: E402
 
 
 class _Ok(BaseHTTPRequestHandler):
@@ -162,6 +162,23 @@ def run(*, events: int, endpoints: int, n: int, out=print) -> dict:
     finally:
         receiver.terminate()
     return {"one_worker": one, "two_workers": two, **ratios}
+
+
+# Goals of this benchmark's own (issue 16 fixed none): the outbox write may at most double a
+# refund-case open (it serialises the case for the event), and must not be felt (≤ 10%) on a
+# pay-later accept, which emits nothing unless an activation step is reached.
+GOALS = {"refund_case_open": ("webhook outbox on refund-case open", 2.0),
+         "paylater_order_accept": ("webhook outbox on pay-later accept", 1.1)}
+
+
+def measure(*, scale: float, out=print) -> list[Measurement]:
+    """`make bench`: 2,000 events × scale to 4 endpoints; 200 × scale hot-path calls per round."""
+    events, calls = max(40, round(2000 * scale)), max(5, round(200 * scale))
+    s = run(events=events, endpoints=4, n=calls, out=out)
+    return [Measurement(name=name, value=s[path], goal=f"≤ {goal:g}×", met=s[path] <= goal,
+                        project="with the outbox write", baseline="emission off",
+                        data=f"{calls * 2:,} calls each way")
+            for path, (name, goal) in GOALS.items()]
 
 
 def main(argv=None):

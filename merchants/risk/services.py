@@ -19,14 +19,14 @@ this month's earlier check when the month is re-checked — emits one `risk_chec
 import logging
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import store_credit_many
-from merchants.credit.services import _batch_values
+from merchants.credit.services import _batch_values, json_upsert, of_stores
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.services import event_emit_many
@@ -52,12 +52,13 @@ def risk_inputs(store_ids: list[int], month, now, values: dict | None = None) ->
     `values`: the evaluation's inputs for this batch when it already read them."""
     values = values if values is not None else _batch_values(store_ids, month)
     earlier = {(m["store_id"], m["month"]): m["dsr_score"] for m in StoreMetrics.objects.filter(
-        store_id__in=store_ids, month__in=[month_before(month, 1), month_before(month, 2)],
+        of_stores(StoreMetrics, store_ids), month__in=[month_before(month, 1), month_before(month, 2)],
         dsr_score__isnull=False).values("store_id", "month", "dsr_score")}
-    unrecovered = dict(Order.objects.filter(store_id__in=store_ids, status=Order.Status.ADVANCED,
+    unrecovered = dict(Order.objects.filter(of_stores(Order, store_ids), status=Order.Status.ADVANCED,
                                             advance_recovered_at__isnull=True).order_by().values("store_id")
                        .annotate(total=Sum("amount")).values_list("store_id", "total"))
-    credit = store_credit_many(stores=list(Store.objects.filter(pk__in=store_ids).only("pk", "base_limit")), at=now)
+    stores = list(Store.objects.filter(of_stores(Store, store_ids, "id")).only("pk", "base_limit"))
+    credit = store_credit_many(stores=stores, at=now)
     out = {}
     for store_id in store_ids:
         v, _sources = values[store_id]
@@ -112,11 +113,15 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
     with transaction.atomic():
         before = {}
         for store_id, m, severity in (RiskCheck.objects.select_for_update()
-                                      .filter(store_id__in=store_ids, month__in=[month, previous_month])
+                                      .filter(of_stores(RiskCheck, store_ids), month__in=[month, previous_month])
                                       .order_by("month").values_list("store_id", "month", "severity")):
             before[store_id] = severity  # ordered by month: this month's row, when there is one, wins
-        RiskCheck.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
-                                      update_fields=["status", "severity", "points", "checked_at"])
+        fields = ["status", "severity", "points", "checked_at"]
+        if connection.vendor == "postgresql":  # one JSON parameter, not bulk_create's quoted arrays
+            json_upsert(RiskCheck, rows, unique=["store_id", "month"], update_fields=fields)
+        else:
+            RiskCheck.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
+                                          update_fields=fields)
         from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
 
         # One statement for the whole batch: entering warning or breach is worse than before.
