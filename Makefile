@@ -33,6 +33,7 @@ test: install  ## the whole suite
 
 messages: install  ## after adding or changing a string: update locale/*.po, then translate zh_Hans and run again
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench --no-obsolete
+	msgattrib --clear-fuzzy --empty --clear-previous locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po  # drop msgmerge's guesses
 	msgen locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po  # English: the msgid is the text
 	$(PY) manage.py compilemessages --ignore=.venv
 

@@ -2,8 +2,8 @@
 code has that it lacks), the committed .mo is the compiled .po, every admin page of our models
 reads in Chinese, and API errors follow Accept-Language with zh-hans as the platform default.
 
-Only zh_Hans is checked for gaps: the `en` catalogue may leave msgstr empty, since English
-msgids are the English text. `make messages` regenerates both catalogues and compiles them."""
+Only zh_Hans is checked for gaps; in the `en` catalogue every msgstr is its msgid (msgen), since
+English msgids are the English text. `make messages` regenerates both catalogues and compiles them."""
 import gettext
 import json
 import re
@@ -42,6 +42,14 @@ def test_every_zh_hans_msgid_is_translated_and_none_is_fuzzy():
     assert not untranslated, f"untranslated in locale/zh_Hans: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy in locale/zh_Hans: {fuzzy[:10]}"
 
+
+
+def test_every_english_msgstr_is_its_msgid():
+    """English msgids are the English text. msgmerge's fuzzy guesses must not survive into the
+    English catalogue ("Beijing time" shown as "on time"); `make messages` clears them first."""
+    wrong = [(e.msgid, e.msgstr) for e in read(LOCALE / "en" / "LC_MESSAGES" / "django.po")
+             if e.msgid_plural is None and (e.msgstr.get(0) != e.msgid or "fuzzy" in e.flags)]
+    assert not wrong, wrong[:10]
 
 def test_zh_hans_translations_keep_their_placeholders():
     placeholder = re.compile(r"%\(\w+\)[sd]|%%|\{\w*\}")
