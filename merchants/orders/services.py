@@ -2,12 +2,13 @@
 call (money going back to buyers)."""
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import states
 from config.api.errors import DomainError
+from config.history import history_insert_select
 from config.money import money
 from merchants.ledger.models import LedgerEntry
 from merchants.ledger.services import ledger_post, ledger_post_many
@@ -108,8 +109,7 @@ def order_record_refunds(*, refunds: list[dict]) -> None:
         debits.append((order, amount, at, refund["reference"]))
     for pk in to_cancel:
         plain.pop(pk)
-    Order.objects.bulk_update(list(plain.values()), ["refunded_amount", "refunded_at"])
-    Order.history.bulk_history_create(list(plain.values()), update=True)
+    _save_refunded(list(plain.values()))
     for order, at in to_cancel.values():  # rare: one transition each, as order_record_refund does
         states.transition(order, cancelled, sources=sources, reason=order._change_reason,
                           update_fields=["refunded_amount", "refunded_at"], cancelled_at=at)
@@ -119,3 +119,18 @@ def order_record_refunds(*, refunds: list[dict]) -> None:
         {"store_id": order.store_id, "kind": LedgerEntry.Kind.REFUND, "amount": -amount, "at": at,
          "reference": f"order:{order.pk}", "memo": reference, "idempotency_key": f"refund:{reference}"}
         for order, amount, at, reference in debits if proceeds_key(order.pk) in settled])
+
+
+def _save_refunded(orders: list[Order]) -> None:
+    """The refunded amounts and times of `orders` and their history rows, in one statement each."""
+    if not orders:
+        return
+    if connection.vendor != "postgresql":
+        Order.objects.bulk_update(orders, ["refunded_amount", "refunded_at"])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE merchants_order AS o SET refunded_amount = v.amount, refunded_at = v.at "
+                "FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[]) AS v(id, amount, at) WHERE o.id = v.id",
+                [[o.pk for o in orders], [o.refunded_amount for o in orders], [o.refunded_at for o in orders]])
+    history_insert_select(Order, [o.pk for o in orders], reasons=[o._change_reason for o in orders])

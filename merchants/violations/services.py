@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
+from config.history import history_insert_select
 from config.money import money
 from merchants import events
 from merchants.credit.selectors import store_credit
@@ -85,9 +86,8 @@ def violation_open_many(*, findings: list[dict]) -> list[Violation]:
             if was_new:
                 opened.append(one)
         return opened
-    for violation in created:
-        violation._change_reason = f"opened by {violation.detected_by}"
-    Violation.history.bulk_history_create(created)
+    history_insert_select(Violation, [v.pk for v in created], history_type="+",
+                          reasons=[f"opened by {v.detected_by}" for v in created])
     events.violations(created, EventType.VIOLATION_OPENED)
     return created
 

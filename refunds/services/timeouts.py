@@ -111,10 +111,16 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
        pending after-sales-delay violation is opened for the store;
     5. shipped returns the merchant did not confirm within 10 days are refunded by the platform,
        with no violation (refunds/returns.py)."""
-    from .sweep import CLOCKS, sweep_clock
+    from .sweep import CLOCKS, clocks_due, sweep_clock
 
     now = _now(now)
     result = SweepResult()
-    for clock in CLOCKS:
+    due = clocks_due(now)  # one statement; with nothing due, the whole sweep
+    if not due:
+        return result
+    clocks = list(CLOCKS)
+    # From the first due clock on, each clock is probed by its own claim: a clock's move can make
+    # a later clock due in the same run (a case agreed late may be past its ship-back window too).
+    for clock in clocks[clocks.index(due[0]):]:
         sweep_clock(clock, now=now, batch_size=batch_size, result=result)
     return result
