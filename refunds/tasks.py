@@ -27,18 +27,18 @@ def run_refund_timeouts(now: str | None = None) -> dict:
 # Acknowledged only once done and re-queued if its worker dies; idempotent (the batch claims its
 # rows with SKIP LOCKED and re-checks they are due, so a duplicate moves nothing twice).
 @shared_task(name="refunds.tasks.sweep_refund_clock", acks_late=True, reject_on_worker_lost=True)
-def sweep_refund_clock(clock: str, now: str | None = None, batch_size: int = 500) -> dict:
-    """One batch of one clock: claim up to `batch_size` due cases and move them."""
+def sweep_refund_clock(clock: str, now: str | None = None, batch_size: int = 500, since: str | None = None,
+                       until: str | None = None) -> dict:
+    """One range of one clock (deadlines in [since, until), as the dispatcher cut them): claim
+    its due cases batch by batch and move them."""
     from dataclasses import asdict
+
+    from django.utils import timezone
 
     from .services import SweepResult
     from .services.sweep import sweep_clock
 
     result = SweepResult()
-    moment = _moment(now)
-    if moment is None:
-        from django.utils import timezone
-
-        moment = timezone.now()
-    sweep_clock(clock, now=moment, batch_size=int(batch_size), result=result, max_batches=1)
+    sweep_clock(clock, now=_moment(now) or timezone.now(), batch_size=int(batch_size), result=result,
+                since=_moment(since), until=_moment(until))
     return asdict(result)

@@ -68,11 +68,6 @@ def due_rows(clock: str, now):
     return model.objects.filter(spec.due(now)).order_by(spec.deadline)
 
 
-def due_count(clock: str, now, *, limit: int) -> int:
-    """How many rows of the clock are due, counting at most `limit` (the dispatcher's probe)."""
-    return due_rows(clock, now).values("pk")[:limit].count()
-
-
 def clocks_due(now) -> list[str]:
     """The clocks with anything due, in one statement of one `EXISTS` index probe per clock (a
     sweep with nothing due costs this one round trip)."""
@@ -86,18 +81,31 @@ def clocks_due(now) -> list[str]:
         return [clock for clock, due in zip(CLOCKS, cursor.fetchone()) if due]
 
 
-def claim(clock: str, now, *, limit: int, exclude=()) -> list[int]:
-    """Lock up to `limit` due cases of the clock (inside the caller's transaction), skipping rows
-    another transaction holds; returns their ids. A negotiation is claimed with its case (the
-    case is what every other path locks first; SKIP LOCKED never waits, so no deadlock)."""
-    rows = due_rows(clock, now).select_for_update(skip_locked=True)
+def _in_range(rows, clock: str, since, until):
+    deadline = CLOCKS[clock].deadline
+    if since is not None:
+        rows = rows.filter(**{f"{deadline}__gte": since})
+    return rows if until is None else rows.filter(**{f"{deadline}__lt": until})
+
+
+def claim(clock: str, now, *, limit: int, exclude=(), since=None, until=None) -> tuple[list[int], object]:
+    """Lock up to `limit` due cases of the clock with a deadline in [since, until) (inside the
+    caller's transaction), skipping rows another transaction holds; returns their ids and the
+    last deadline claimed (None: nothing due), where the next claim starts. Starting there, not
+    at the oldest deadline, keeps the index scan from walking again over the entries of the rows
+    already moved (dead until vacuum): without it a long backlog costs quadratic time. A
+    negotiation is claimed with its case (the case is what every other path locks first; SKIP
+    LOCKED never waits, so no deadlock)."""
+    deadline = CLOCKS[clock].deadline
+    rows = _in_range(due_rows(clock, now), clock, since, until).select_for_update(skip_locked=True)
     if clock != "negotiation_expiry":
-        return list(rows.exclude(pk__in=exclude).values_list("pk", flat=True)[:limit])
-    case_ids = list(rows.exclude(case_id__in=exclude).values_list("case_id", flat=True)[:limit])
-    if not case_ids:
-        return []
-    return list(RefundCase.objects.select_for_update(skip_locked=True).filter(pk__in=case_ids)
-                .values_list("pk", flat=True))
+        claimed = list(rows.exclude(pk__in=exclude).values_list("pk", deadline)[:limit])
+        return [pk for pk, _ in claimed], (claimed[-1][1] if claimed else None)
+    claimed = list(rows.exclude(case_id__in=exclude).values_list("case_id", deadline)[:limit])
+    if not claimed:
+        return [], None
+    return (list(RefundCase.objects.select_for_update(skip_locked=True).filter(pk__in=[c for c, _ in claimed])
+                 .values_list("pk", flat=True)), claimed[-1][1])
 
 
 def _move(ids, event: str, note: str = "", **fields) -> list[int]:
@@ -189,13 +197,14 @@ ONE_AT_A_TIME = {"negotiation_expiry": expire_negotiation_one, "decision": auto_
                  "receipt_confirm": _refund_unconfirmed_one}
 
 
-def sweep_batch(clock: str, *, now, batch_size: int, result: SweepResult, exclude=()) -> list[int]:
+def sweep_batch(clock: str, *, now, batch_size: int, result: SweepResult, exclude=(), since=None,
+                until=None) -> tuple[list[int], object]:
     """Claim one batch of the clock and move it; a failing batch is rolled back and its cases
-    go one at a time. Returns the claimed ids (empty: nothing due)."""
-    ids: list[int] = []
+    go one at a time. Returns the claimed ids and the last deadline claimed (None: nothing due)."""
+    ids, last = [], None
     try:
         with transaction.atomic():
-            ids = claim(clock, now, limit=batch_size, exclude=exclude)
+            ids, last = claim(clock, now, limit=batch_size, exclude=exclude, since=since, until=until)
             moved = APPLY[clock](ids, now) if ids else 0
     except Exception:
         if not ids:
@@ -203,47 +212,55 @@ def sweep_batch(clock: str, *, now, batch_size: int, result: SweepResult, exclud
         log.warning("refund timeouts: a batch of %s %s cases failed; moving them one at a time", len(ids), clock,
                     exc_info=True)
         sweep_one_at_a_time(clock, ids, now=now, result=result)
-        return ids
+        return ids, last
     counter = CLOCKS[clock].counter
     setattr(result, counter, getattr(result, counter) + moved)
-    return ids
+    return ids, last
 
 
-def sweep_clock(clock: str, *, now, batch_size: int, result: SweepResult, max_batches: int | None = None) -> None:
-    """Batches of the clock until none is due (or `max_batches`); a case that failed on its own
-    in this sweep is not claimed again by it (it stays due for the next sweep)."""
-    done, failed_before = 0, result.errors
+def sweep_clock(clock: str, *, now, batch_size: int, result: SweepResult, since=None, until=None) -> None:
+    """Batches of the clock, deadlines in [since, until), until none is due. Each claim starts at
+    the last deadline the previous one took (rows moved meanwhile are no longer due, so ties are
+    safe); a row another sweeper holds is its to move. A case that failed on its own in this sweep
+    is not claimed again by it (it stays due for the next sweep)."""
+    failed_before = result.errors
     tried: set[int] = set()
-    while max_batches is None or done < max_batches:
-        ids = sweep_batch(clock, now=now, batch_size=batch_size, result=result, exclude=tried)
-        if not ids:
+    while True:
+        ids, last = sweep_batch(clock, now=now, batch_size=batch_size, result=result, exclude=tried, since=since,
+                                until=until)
+        if last is None:
             return
+        since = last
         if result.errors != failed_before:  # remember this batch's ids so a failing case is not claimed again
             tried.update(ids)
             failed_before = result.errors
-        done += 1
 
 
 def refund_timeouts_dispatch(*, now=None, batch_size: int = 500, max_batches: int = 200) -> dict:
-    """The beat's minute: which clocks have anything due (one statement), then per due clock
-    count the due rows (one index probe, at most
-    `batch_size × max_batches`) and queue one `refunds.tasks.sweep_refund_clock` batch task per
-    `batch_size` of them, for the Celery workers. Exactly-once does not rest on the dispatch:
-    each task claims its own batch (SKIP LOCKED, due re-checked), so a task queued twice, or left
-    over from the previous minute, finds nothing and costs one probe; the tasks expire after a
-    few minutes so a backlog never piles up. Returns the due counts dispatched, per counter."""
+    """The beat's minute: which clocks have anything due (one statement), then per due clock the
+    deadlines of its due rows (one index scan, at most `batch_size × max_batches`), cut into
+    ranges of `batch_size` rows: one `refunds.tasks.sweep_refund_clock` task per range, for the
+    Celery workers. Disjoint ranges keep workers off each other's rows and each claim's index scan
+    at its own range. Exactly-once does not rest on the dispatch: each task claims its rows (SKIP
+    LOCKED, due re-checked), so a task queued twice, or left over from the previous minute, finds
+    them moved and costs one probe; the last range is open-ended, so rows past the cap are swept
+    too; tasks expire after a few minutes so a backlog never piles up. Returns the due counts
+    dispatched, per counter, and the number of tasks."""
     from ..tasks import sweep_refund_clock
 
     moment = now.isoformat() if now else None
+    at = now or _real_now()
     counts = {spec.counter: 0 for spec in CLOCKS.values()} | {"batches": 0}
-    for clock in clocks_due(now or _real_now()):
+    for clock in clocks_due(at):
         spec = CLOCKS[clock]
-        due = due_count(clock, now or _real_now(), limit=batch_size * max_batches)
-        batches = -(-due // batch_size)
-        for _batch in range(batches):
-            sweep_refund_clock.apply_async((clock, moment, batch_size), expires=DISPATCH_EXPIRES)
-        counts[spec.counter] = due
-        counts["batches"] += batches
+        deadlines = list(due_rows(clock, at).values_list(spec.deadline, flat=True)[:batch_size * max_batches])
+        bounds = deadlines[::batch_size]
+        for lo, hi in zip(bounds, [*bounds[1:], None]):
+            if lo != hi:  # equal bounds: an empty range, its rows are in the next one
+                sweep_refund_clock.apply_async((clock, moment, batch_size, lo.isoformat(), hi and hi.isoformat()),
+                                               expires=DISPATCH_EXPIRES)
+                counts["batches"] += 1
+        counts[spec.counter] = len(deadlines)
     if counts["batches"]:
         log.info("refund timeouts: dispatched %s", counts)
     return counts

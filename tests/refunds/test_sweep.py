@@ -102,8 +102,10 @@ def test_with_nothing_due_a_sweep_is_one_query_whatever_the_number_of_cases(cloc
 
 
 @pytest.mark.django_db
-def test_the_beat_queues_one_batch_task_per_batch_and_a_duplicate_task_moves_nothing(clock, store, monkeypatch):
-    cases = [open_case(store, type="refund_only", amount="10.00") for _ in range(5)]
+def test_the_beat_queues_one_task_per_range_and_a_duplicate_task_moves_nothing(clock, store, monkeypatch):
+    cases = [open_case(store, type="refund_only", amount="10.00", opened_at=T0 - dt.timedelta(minutes=i))
+             for i in range(5)]
+    deadlines = sorted(case.merchant_deadline.astimezone(dt.UTC) for case in cases)  # as the database gives them
     queued = []
     monkeypatch.setattr(sweep_refund_clock, "apply_async", lambda args, **options: queued.append((args, options)))
     after = T0 + dt.timedelta(hours=36)
@@ -111,7 +113,10 @@ def test_the_beat_queues_one_batch_task_per_batch_and_a_duplicate_task_moves_not
     counts = refund_timeouts_dispatch(now=after, batch_size=2)
 
     assert counts["cases_auto_agreed"] == 5 and counts["batches"] == 3
-    assert [args for args, _ in queued] == [("decision", after.isoformat(), 2)] * 3
+    assert [args for args, _ in queued] == [  # disjoint deadline ranges of 2 rows, the last open-ended
+        ("decision", after.isoformat(), 2, deadlines[0].isoformat(), deadlines[2].isoformat()),
+        ("decision", after.isoformat(), 2, deadlines[2].isoformat(), deadlines[4].isoformat()),
+        ("decision", after.isoformat(), 2, deadlines[4].isoformat(), None)]
     assert all(options["expires"] > 0 for _, options in queued)
     assert RefundCase.objects.filter(status=S.PENDING).count() == 5  # the workers move them, not the beat
     for args, _ in queued + queued:  # every task delivered twice
