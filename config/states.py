@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import StateConflict
+from config.history import history_insert_select
 
 Message = str | Callable[[Model, str], str] | None
 
@@ -104,10 +105,7 @@ def bulk_transition(queryset: QuerySet, to: str, *, reason: str, user=None, sour
         if not ids:
             return []
         model._default_manager.filter(pk__in=ids).update(status=to, **fields)
-        history = getattr(model, "history", None)
-        if history is not None:
-            moved = model._default_manager.filter(pk__in=ids).order_by("pk")
-            history.bulk_history_create(
-                moved, update=True, default_change_reason=fit_reason(model, reason), default_date=timezone.now(),
-                default_user=user if user is not None and getattr(user, "pk", None) else None)
+        if getattr(model, "history", None) is not None:  # one INSERT … SELECT (config/history.py)
+            history_insert_select(model, ids, reasons=[reason] * len(ids), at=timezone.now(),
+                                  user=user if user is not None and getattr(user, "pk", None) else None)
     return ids

@@ -14,6 +14,13 @@ def violation(violation, type_: str) -> None:
     event_emit(store_id=violation.store_id, type=type_, data=lambda: ViolationOut(violation).data)
 
 
+def violations(violations, type_: str) -> None:
+    """`violation` for a set of violations (set-based detectors), in a fixed number of queries."""
+    from merchants.violations.api import ViolationOut
+
+    event_emit_many(events=[(v.store_id, type_, (lambda v=v: ViolationOut(v).data)) for v in violations])
+
+
 def application_decided(application) -> None:
     from merchants.applications.api import CreditApplicationOut
 

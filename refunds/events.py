@@ -2,7 +2,7 @@
 functions in `refunds.services`, so every path — merchant, buyer, operator, rule, timeout
 sweep — emits them in the transaction of the change."""
 from merchants.webhooks.models import EventType
-from merchants.webhooks.services import event_emit
+from merchants.webhooks.services import event_emit, event_emit_many
 
 # case transition event → webhook events it causes
 CASE_EVENTS = {
@@ -35,3 +35,19 @@ def negotiation_answered(negotiation) -> None:
 
     event_emit(store_id=negotiation.case.store_id, type=EventType.NEGOTIATION_ANSWERED,
                data=lambda: NegotiationOut(negotiation).data)
+
+
+def cases_moved(cases, transition: str) -> None:
+    """`case_moved` for a set of cases moved by one event (the timeout sweep's batches), in a
+    fixed number of queries."""
+    types = CASE_EVENTS.get(transition, [])
+    if types:
+        event_emit_many(events=[(case.store_id, type_, _case_data(case)) for case in cases for type_ in types])
+
+
+def negotiations_answered(negotiations) -> None:
+    """`negotiation_answered` for a set of negotiations (each with its case loaded)."""
+    from refunds.api.serializers import NegotiationOut
+
+    event_emit_many(events=[(n.case.store_id, EventType.NEGOTIATION_ANSWERED, (lambda n=n: NegotiationOut(n).data))
+                            for n in negotiations])

@@ -169,7 +169,15 @@ class RefundCase(models.Model):
         verbose_name_plural = _("refund cases")
         ordering = ["-opened_at", "-id"]
         indexes = [models.Index(fields=["store", "opened_at"], name="refundcase_store_opened"),
-                   models.Index(fields=["status", "merchant_deadline"], name="refundcase_status_deadline")]
+                   models.Index(fields=["status", "merchant_deadline"], name="refundcase_status_deadline"),
+                   # One index per sweep clock (refunds.selectors *_due_q), so a sweep with nothing due is
+                   # one index probe per clock whatever the table size (decision 0032).
+                   models.Index(fields=["return_ship_deadline"], name="refundcase_return_ship_due",
+                                condition=models.Q(status="awaiting_return", return_shipped_at__isnull=True)),
+                   models.Index(fields=["receipt_confirm_deadline"], name="refundcase_receipt_due",
+                                condition=models.Q(status="awaiting_return", return_shipped_at__isnull=False)),
+                   models.Index(fields=["refund_deadline"], name="refundcase_refund_due",
+                                condition=models.Q(status="return_received"))]
         constraints = [
             models.UniqueConstraint(fields=["order"], condition=models.Q(status__in=[
                 "pending", "awaiting_return", "return_received", "escalated"]),
@@ -232,6 +240,8 @@ class Negotiation(models.Model):
         verbose_name_plural = _("negotiations")
         ordering = ["-proposed_at", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="negotiation_amount_gt_0")]
+        indexes = [models.Index(fields=["expires_at"], name="negotiation_open_expiry",
+                                condition=models.Q(status="open"))]
 
     def __str__(self):
         return f"{self.get_type_display()} {self.amount} ({self.get_status_display()})"

@@ -7,7 +7,8 @@
   *(policy)* to confirm receipt; past that the timeout sweep refunds the buyer (history names the
   job), with no violation.
 
-Builds on refunds.services (its transition function, actors and sweep helpers)."""
+Builds on refunds.services (its transition function, actors and sweep helpers); the set-based
+batch of the 10-day clock is in refunds/services/sweep.py."""
 import datetime as dt
 
 from django.db import transaction
@@ -19,9 +20,10 @@ from merchants.orders.services import order_record_refund
 from . import selectors
 from .models import RefundCase, RefundPolicy
 from .services.core import Actor, _case_move, _lock_case, _now, _save_with_history
-from .services.timeouts import SweepResult, _claim, _sweep
+from .services.timeouts import ACTOR, _claim
 
 S = RefundCase.Status
+UNCONFIRMED_NOTE = "merchant did not confirm the returned parcel in time"
 
 
 def refund_case_set_return_address(*, case_id: int, actor: Actor, return_address: str, store_ids=None,
@@ -51,17 +53,13 @@ def unconfirmed_returns_due(now):
     return RefundCase.objects.filter(selectors.receipt_confirm_due_q(now))
 
 
-def sweep_unconfirmed_returns(*, now, actor: Actor, result: SweepResult, batch_size: int = 200) -> None:
-    """Timeout sweep step: refund each shipped return the merchant did not confirm in time, in
-    its own transaction; no violation is opened (SPEC decisions)."""
-
-    def refund_unconfirmed(case_id):
-        case = _claim(case_id, selectors.receipt_confirm_due_q(now))
-        if case is None:
-            return False
-        _case_move(case, "refund_unconfirmed_return", actor=actor,
-                   note="merchant did not confirm the returned parcel in time", refunded_at=now)
-        order_record_refund(order_id=case.order_id, amount=case.amount, at=now, reference=f"refund_case:{case.pk}")
-        return True
-
-    _sweep(unconfirmed_returns_due(now), refund_unconfirmed, result, "unconfirmed_returns_refunded", batch_size)
+def refund_unconfirmed_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
+    """Timeout sweep step, one case (the fallback of a failing batch; the batch form is in
+    refunds/services/sweep.py): refund a shipped return the merchant did not confirm in time;
+    no violation is opened (SPEC decisions)."""
+    case = _claim(case_id, selectors.receipt_confirm_due_q(now))
+    if case is None:
+        return False
+    _case_move(case, "refund_unconfirmed_return", actor=actor, note=UNCONFIRMED_NOTE, refunded_at=now)
+    order_record_refund(order_id=case.order_id, amount=case.amount, at=now, reference=f"refund_case:{case.pk}")
+    return True

@@ -2,20 +2,43 @@
 from celery import shared_task
 
 
-@shared_task(name="refunds.tasks.run_refund_timeouts")
-def run_refund_timeouts(now: str | None = None) -> dict:
-    """Every minute (config/schedules.py): expire negotiations, agree overdue cases, close
-    unshipped returns, refund received returns past 48 hours and shipped returns not confirmed
-    within 10 days. Deadlines live in the database;
-    no per-case ETA task is ever scheduled."""
-    from dataclasses import asdict
-
+def _moment(now: str | None):
     from django.utils import timezone
     from django.utils.dateparse import parse_datetime
-
-    from .services import refund_timeouts_run
 
     moment = parse_datetime(now) if now else None
     if now and (moment is None or timezone.is_naive(moment)):
         raise ValueError("now must be an ISO 8601 timestamp with an offset")
-    return asdict(refund_timeouts_run(now=moment))
+    return moment
+
+
+@shared_task(name="refunds.tasks.run_refund_timeouts")
+def run_refund_timeouts(now: str | None = None) -> dict:
+    """Every minute (config/schedules.py): count what each clock has due (expire negotiations,
+    agree overdue cases, close unshipped returns, refund received returns past 48 hours and
+    shipped returns not confirmed within 10 days) and queue batch tasks for the workers.
+    Deadlines live in the database; no per-case ETA task is ever scheduled. Returns the due
+    counts dispatched (the SweepResult field names) and the number of batches."""
+    from .services.sweep import refund_timeouts_dispatch
+
+    return refund_timeouts_dispatch(now=_moment(now))
+
+
+# Acknowledged only once done and re-queued if its worker dies; idempotent (the batch claims its
+# rows with SKIP LOCKED and re-checks they are due, so a duplicate moves nothing twice).
+@shared_task(name="refunds.tasks.sweep_refund_clock", acks_late=True, reject_on_worker_lost=True)
+def sweep_refund_clock(clock: str, now: str | None = None, batch_size: int = 500, since: str | None = None,
+                       until: str | None = None) -> dict:
+    """One range of one clock (deadlines in [since, until), as the dispatcher cut them): claim
+    its due cases batch by batch and move them."""
+    from dataclasses import asdict
+
+    from django.utils import timezone
+
+    from .services import SweepResult
+    from .services.sweep import sweep_clock
+
+    result = SweepResult()
+    sweep_clock(clock, now=_moment(now) or timezone.now(), batch_size=int(batch_size), result=result,
+                since=_moment(since), until=_moment(until))
+    return asdict(result)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
+from config.history import history_insert_select
 from config.money import money
 from merchants import events
 from merchants.credit.selectors import store_credit
@@ -61,6 +62,39 @@ def violation_open(*, store: Store, kind: str, occurred_at, detected_by: str, re
             return Violation.objects.get(dedup_key=dedup_key), False
         raise
 
+
+
+def violation_open_many(*, findings: list[dict]) -> list[Violation]:
+    """The set-based sibling of `violation_open` for sweeps: each finding is a dict of its
+    arguments with `store_id` instead of `store` and a `dedup_key` (required: it is what makes
+    a rerun open nothing). Keys already open are skipped; the rest are inserted in one statement
+    with their history rows ("opened by …") in one and their `violation.opened` events in a
+    fixed number; returns the violations opened now. Should another writer insert one of the
+    keys meanwhile, the unique key refuses the batch and each finding goes through
+    `violation_open` instead, so none is ever opened twice."""
+    by_key = {finding["dedup_key"]: finding for finding in findings}
+    if None in by_key or "" in by_key:
+        raise ValueError("violation_open_many needs a dedup_key on every finding")
+    existing = set(Violation.objects.filter(dedup_key__in=list(by_key)).values_list("dedup_key", flat=True))
+    new = [Violation(**finding) for key, finding in by_key.items() if key not in existing]
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            created = Violation.objects.bulk_create(new)
+    except IntegrityError:
+        opened = []
+        for violation in new:
+            fields = {f: getattr(violation, f) for f in ("kind", "occurred_at", "detected_by", "reference",
+                                                         "detail", "dedup_key")}
+            one, was_new = violation_open(store=Store(pk=violation.store_id), **fields)
+            if was_new:
+                opened.append(one)
+        return opened
+    history_insert_select(Violation, [v.pk for v in created], history_type="+",
+                          reasons=[f"opened by {v.detected_by}" for v in created])
+    events.violations(created, EventType.VIOLATION_OPENED)
+    return created
 
 
 def _lock(violation_id: int) -> Violation:

@@ -91,7 +91,12 @@ def test_an_error_on_one_case_is_logged_and_the_rest_continue(clock, store, monk
             raise RuntimeError("ledger unavailable")
         return order_record_refund(**kwargs)
 
+    def flaky_many(*, refunds):
+        for refund in refunds:
+            flaky(**refund)
+
     monkeypatch.setattr(services.core, "order_record_refund", flaky)  # used by _agree
+    monkeypatch.setattr(services.sweep, "order_record_refunds", flaky_many)  # used by the set-based batch
     clock.shift(dt.timedelta(hours=37))
     result = refund_timeouts_run()
     assert result.errors == 1 and result.cases_auto_agreed == 1

@@ -1,0 +1,41 @@
+"""History rows for set-based writers, in one statement.
+
+`simple_history`'s `bulk_history_create` builds one Python object per row and compiles an INSERT
+with a parameter per column per row: for a sweep moving 500 rows that is most of its time. This
+writes the same rows (each as it now is in its table, with its reason, date and type) with one
+`INSERT … SELECT`: the cost no longer grows with Python work per row. The history table's copy of
+each column is the column itself (excluded fields are left out, as simple_history does). Other
+databases than PostgreSQL get `bulk_history_create`."""
+from django.db import connection
+from django.utils import timezone
+
+
+def history_insert_select(model, ids: list[int], *, reasons: list[str], history_type: str = "~", user=None,
+                          at=None) -> int:
+    """One history row per id of `model` (reasons[i] for ids[i], cut to the column), as the
+    row now is; returns the number written."""
+    if not ids:
+        return 0
+    if connection.vendor != "postgresql":  # SQLite (local runs): the same rows, object by object
+        objs = list(model._default_manager.filter(pk__in=ids).order_by("pk"))
+        by_id = dict(zip(ids, reasons))
+        for obj in objs:
+            obj._change_reason = by_id[obj.pk]
+        model.history.bulk_history_create(objs, update=history_type == "~", default_date=at or timezone.now(),
+                                          default_user=user if getattr(user, "pk", None) else None)
+        return len(objs)
+    history = model.history.model
+    limit = history._meta.get_field("history_change_reason").max_length
+    copied = {f.column for f in history._meta.concrete_fields}
+    columns = [f.column for f in model._meta.concrete_fields if f.column in copied]
+    table, history_table = model._meta.db_table, history._meta.db_table
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(f't."{c}"' for c in columns)
+    pk = f't."{model._meta.pk.column}"'
+    sql = (f'INSERT INTO "{history_table}" ({names}, history_date, history_change_reason, history_type, '
+           f'history_user_id) SELECT {values}, %s, v.reason, %s, %s FROM "{table}" t '
+           f"JOIN unnest(%s::bigint[], %s::text[]) AS v(id, reason) ON {pk} = v.id ORDER BY {pk}")
+    reasons = [r if len(r) <= limit else r[:limit - 1] + "…" for r in reasons]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at or timezone.now(), history_type, getattr(user, "pk", None), list(ids), reasons])
+        return cursor.rowcount

@@ -1,0 +1,276 @@
+"""The set-based timeout sweep (issue 16, decision 0032). Each clock of SPEC §3 is swept in
+batches:
+
+1. **claim** — one statement locks up to `batch_size` due rows through the clock's index,
+   oldest deadline first, `FOR UPDATE SKIP LOCKED`: two sweepers (threads, Celery workers)
+   never take the same case, and a case another transaction holds (a merchant acting on it)
+   is left for the next batch. The due condition is the clock's `*_due_q` in refunds.selectors,
+   re-checked by PostgreSQL on the locked row, so a case moved meanwhile is not claimed.
+2. **apply** — the whole batch moves in a few statements: `config.states.bulk_transition` (one
+   UPDATE, one history INSERT per target), `order_record_refunds` (orders, their history and
+   ledger debits), `violation_open_many` (after-sales-delay violations, idempotent on their
+   dedup key) and the webhook events in bulk.
+3. **fallback** — if the batch fails, it is rolled back and its cases go one at a time through
+   the per-case moves (refunds/services/timeouts.py); the case that fails is logged and stays
+   due, the others move.
+
+With nothing due a clock costs its claim statement: one index probe, whatever the table size."""
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
+
+from config import states
+from merchants.models import Violation
+from merchants.orders.services import order_record_refunds
+from merchants.violations.services import violation_open_many
+
+from .. import events, selectors
+from ..models import Negotiation, RefundCase, RefundPolicy, RefundRules, RefundType
+from .core import SWEEP_JOB, N, _reason, log
+from .timeouts import (
+    ACTOR,
+    SweepResult,
+    after_sales_delay_detail,
+    auto_agree_one,
+    auto_refund_one,
+    close_unreturned_one,
+    expire_negotiation_one,
+    sweep_one_at_a_time,
+)
+
+AGREE_NOTE = "merchant did not decide in time: agreed as requested"
+
+
+@dataclass(frozen=True)
+class Clock:
+    counter: str       # the SweepResult field it counts in
+    due: object        # (now) -> Q, the one rule in refunds.selectors
+    deadline: str      # the column its index orders the due rows by
+
+
+CLOCKS = {
+    "negotiation_expiry": Clock("negotiations_expired", selectors.negotiation_expired_q, "expires_at"),
+    "decision": Clock("cases_auto_agreed", selectors.decision_due_q, "merchant_deadline"),
+    "return_ship": Clock("returns_closed", selectors.return_ship_due_q, "return_ship_deadline"),
+    "refund": Clock("cases_auto_refunded", selectors.refund_due_q, "refund_deadline"),
+    "receipt_confirm": Clock("unconfirmed_returns_refunded", selectors.receipt_confirm_due_q,
+                             "receipt_confirm_deadline"),
+}
+
+
+def due_rows(clock: str, now):
+    """The due rows of a clock, oldest deadline first (the order its index keeps): negotiations
+    for `negotiation_expiry`, refund cases for the others."""
+    spec = CLOCKS[clock]
+    model = Negotiation if clock == "negotiation_expiry" else RefundCase
+    return model.objects.filter(spec.due(now)).order_by(spec.deadline)
+
+
+def clocks_due(now) -> list[str]:
+    """The clocks with anything due, in one statement of one `EXISTS` index probe per clock (a
+    sweep with nothing due costs this one round trip)."""
+    parts, params = [], []
+    for clock in CLOCKS:
+        sql, args = due_rows(clock, now).values("pk")[:1].query.sql_with_params()
+        parts.append(f"EXISTS({sql})")
+        params.extend(args)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return [clock for clock, due in zip(CLOCKS, cursor.fetchone()) if due]
+
+
+def _in_range(rows, clock: str, since, until):
+    deadline = CLOCKS[clock].deadline
+    if since is not None:
+        rows = rows.filter(**{f"{deadline}__gte": since})
+    return rows if until is None else rows.filter(**{f"{deadline}__lt": until})
+
+
+def claim(clock: str, now, *, limit: int, exclude=(), since=None, until=None) -> tuple[list[int], object]:
+    """Lock up to `limit` due cases of the clock with a deadline in [since, until) (inside the
+    caller's transaction), skipping rows another transaction holds; returns their ids and the
+    last deadline claimed (None: nothing due), where the next claim starts. Starting there, not
+    at the oldest deadline, keeps the index scan from walking again over the entries of the rows
+    already moved (dead until vacuum): without it a long backlog costs quadratic time. A
+    negotiation is claimed with its case (the case is what every other path locks first; SKIP
+    LOCKED never waits, so no deadlock)."""
+    deadline = CLOCKS[clock].deadline
+    rows = _in_range(due_rows(clock, now), clock, since, until).select_for_update(skip_locked=True)
+    if clock != "negotiation_expiry":
+        claimed = list(rows.exclude(pk__in=exclude).values_list("pk", deadline)[:limit])
+        return [pk for pk, _ in claimed], (claimed[-1][1] if claimed else None)
+    claimed = list(rows.exclude(case_id__in=exclude).values_list("case_id", deadline)[:limit])
+    if not claimed:
+        return [], None
+    return (list(RefundCase.objects.select_for_update(skip_locked=True).filter(pk__in=[c for c, _ in claimed])
+                 .values_list("pk", flat=True)), claimed[-1][1])
+
+
+def _move(ids, event: str, note: str = "", **fields) -> list[int]:
+    sources, target = RefundCase.EVENTS[event]
+    return states.bulk_transition(RefundCase.objects.filter(pk__in=ids), target, sources=sources,
+                                  reason=_reason(ACTOR, note), **fields)
+
+
+def _refund_orders(cases, at=None) -> None:
+    order_record_refunds(refunds=[{"order_id": c.order_id, "amount": c.amount, "at": at or c.refunded_at,
+                                   "reference": f"refund_case:{c.pk}"} for c in cases])
+
+
+def _expire_negotiations(ids, now) -> int:
+    moved = states.bulk_transition(Negotiation.objects.filter(selectors.negotiation_expired_q(now), case_id__in=ids),
+                                   N.EXPIRED, reason=_reason(ACTOR), closed_at=F("expires_at"))
+    events.negotiations_answered(Negotiation.objects.filter(pk__in=moved).select_related("case"))
+    return len(moved)
+
+
+def _auto_agree(ids, now) -> int:
+    """Agreed as originally requested at the deadline (refunds.services.core._agree, by set):
+    refund-only cases are refunded; returns take the store's default address, or wait for one
+    (SPEC decisions); an open negotiation closes as expired at the deadline."""
+    rows = list(RefundCase.objects.filter(pk__in=ids).values_list("pk", "store_id", "requested_type"))
+    with_address = set(RefundRules.objects.filter(store_id__in={store for _, store, _ in rows})
+                       .exclude(return_address="").values_list("store_id", flat=True))
+    refund_only = [pk for pk, _, type_ in rows if type_ == RefundType.REFUND_ONLY]
+    returns = [pk for pk, store, type_ in rows if type_ != RefundType.REFUND_ONLY and store in with_address]
+    unaddressed = [pk for pk, store, type_ in rows if type_ != RefundType.REFUND_ONLY and store not in with_address]
+    deadline = Subquery(RefundCase.objects.filter(pk=OuterRef("case_id")).values("merchant_deadline")[:1])
+    expired = states.bulk_transition(Negotiation.objects.filter(case_id__in=ids, status=N.OPEN), N.EXPIRED,
+                                     reason=_reason(ACTOR), closed_at=deadline)
+    events.negotiations_answered(Negotiation.objects.filter(pk__in=expired).select_related("case"))
+    agreed = {"type": F("requested_type"), "amount": F("requested_amount"), "decided_at": F("merchant_deadline")}
+    refunded = list(RefundCase.objects.filter(pk__in=_move(
+        refund_only, "agree_refund_only", AGREE_NOTE, refunded_at=F("merchant_deadline"), **agreed)).order_by("pk"))
+    _refund_orders(refunded)
+    events.cases_moved(refunded, "agree_refund_only")
+    days = dt.timedelta(days=RefundPolicy.current().return_ship_days) if returns else None
+    address = Subquery(RefundRules.objects.filter(store_id=OuterRef("store_id")).values("return_address")[:1])
+    moved = _move(returns, "agree_return", AGREE_NOTE, return_address=address,
+                  return_address_set_at=F("merchant_deadline"), return_ship_deadline=F("merchant_deadline") + days,
+                  **agreed) if returns else []
+    moved += _move(unaddressed, "agree_return", f"{AGREE_NOTE}; no return address", return_address="",
+                   return_ship_deadline=None, **agreed) if unaddressed else []
+    events.cases_moved(list(RefundCase.objects.filter(pk__in=moved).order_by("pk")), "agree_return")
+    return len(refunded) + len(moved)
+
+
+def _close_unreturned(ids, now) -> int:
+    return len(_move(ids, "close_unreturned", "return not shipped in time", closed_at=F("return_ship_deadline")))
+
+
+def _auto_refund(ids, now) -> int:
+    cases = list(RefundCase.objects.filter(pk__in=_move(ids, "refund_return", "merchant did not refund in time",
+                                                        refunded_at=now)).order_by("pk"))
+    _refund_orders(cases)
+    events.cases_moved(cases, "refund_return")
+    violation_open_many(findings=[
+        {"store_id": c.store_id, "kind": Violation.Kind.AFTER_SALES_DELAY, "occurred_at": c.refund_deadline,
+         "detected_by": SWEEP_JOB, "reference": f"refund_case:{c.pk}", "detail": after_sales_delay_detail(c),
+         "dedup_key": f"refund_case:{c.pk}:after_sales_delay"} for c in cases])
+    return len(cases)
+
+
+def _refund_unconfirmed(ids, now) -> int:
+    from ..returns import UNCONFIRMED_NOTE
+
+    cases = list(RefundCase.objects.filter(pk__in=_move(ids, "refund_unconfirmed_return", UNCONFIRMED_NOTE,
+                                                        refunded_at=now)).order_by("pk"))
+    _refund_orders(cases)
+    events.cases_moved(cases, "refund_unconfirmed_return")
+    return len(cases)
+
+
+APPLY = {"negotiation_expiry": _expire_negotiations, "decision": _auto_agree, "return_ship": _close_unreturned,
+         "refund": _auto_refund, "receipt_confirm": _refund_unconfirmed}
+
+
+def _refund_unconfirmed_one(case_id, now):
+    from ..returns import refund_unconfirmed_one
+
+    return refund_unconfirmed_one(case_id, now)
+
+
+ONE_AT_A_TIME = {"negotiation_expiry": expire_negotiation_one, "decision": auto_agree_one,
+                 "return_ship": close_unreturned_one, "refund": auto_refund_one,
+                 "receipt_confirm": _refund_unconfirmed_one}
+
+
+def sweep_batch(clock: str, *, now, batch_size: int, result: SweepResult, exclude=(), since=None,
+                until=None) -> tuple[list[int], object]:
+    """Claim one batch of the clock and move it; a failing batch is rolled back and its cases
+    go one at a time. Returns the claimed ids and the last deadline claimed (None: nothing due)."""
+    ids, last = [], None
+    try:
+        with transaction.atomic():
+            ids, last = claim(clock, now, limit=batch_size, exclude=exclude, since=since, until=until)
+            moved = APPLY[clock](ids, now) if ids else 0
+    except Exception:
+        if not ids:
+            raise
+        log.warning("refund timeouts: a batch of %s %s cases failed; moving them one at a time", len(ids), clock,
+                    exc_info=True)
+        sweep_one_at_a_time(clock, ids, now=now, result=result)
+        return ids, last
+    counter = CLOCKS[clock].counter
+    setattr(result, counter, getattr(result, counter) + moved)
+    return ids, last
+
+
+def sweep_clock(clock: str, *, now, batch_size: int, result: SweepResult, since=None, until=None) -> None:
+    """Batches of the clock, deadlines in [since, until), until none is due. Each claim starts at
+    the last deadline the previous one took (rows moved meanwhile are no longer due, so ties are
+    safe); a row another sweeper holds is its to move. A case that failed on its own in this sweep
+    is not claimed again by it (it stays due for the next sweep)."""
+    failed_before = result.errors
+    tried: set[int] = set()
+    while True:
+        ids, last = sweep_batch(clock, now=now, batch_size=batch_size, result=result, exclude=tried, since=since,
+                                until=until)
+        if last is None:
+            return
+        since = last
+        if result.errors != failed_before:  # remember this batch's ids so a failing case is not claimed again
+            tried.update(ids)
+            failed_before = result.errors
+
+
+def refund_timeouts_dispatch(*, now=None, batch_size: int = 500, max_batches: int = 200) -> dict:
+    """The beat's minute: which clocks have anything due (one statement), then per due clock the
+    deadlines of its due rows (one index scan, at most `batch_size × max_batches`), cut into
+    ranges of `batch_size` rows: one `refunds.tasks.sweep_refund_clock` task per range, for the
+    Celery workers. Disjoint ranges keep workers off each other's rows and each claim's index scan
+    at its own range. Exactly-once does not rest on the dispatch: each task claims its rows (SKIP
+    LOCKED, due re-checked), so a task queued twice, or left over from the previous minute, finds
+    them moved and costs one probe; the last range is open-ended, so rows past the cap are swept
+    too; tasks expire after a few minutes so a backlog never piles up. Returns the due counts
+    dispatched, per counter, and the number of tasks."""
+    from ..tasks import sweep_refund_clock
+
+    moment = now.isoformat() if now else None
+    at = now or _real_now()
+    counts = {spec.counter: 0 for spec in CLOCKS.values()} | {"batches": 0}
+    for clock in clocks_due(at):
+        spec = CLOCKS[clock]
+        deadlines = list(due_rows(clock, at).values_list(spec.deadline, flat=True)[:batch_size * max_batches])
+        bounds = deadlines[::batch_size]
+        for lo, hi in zip(bounds, [*bounds[1:], None]):
+            if lo != hi:  # equal bounds: an empty range, its rows are in the next one
+                sweep_refund_clock.apply_async((clock, moment, batch_size, lo.isoformat(), hi and hi.isoformat()),
+                                               expires=DISPATCH_EXPIRES)
+                counts["batches"] += 1
+        counts[spec.counter] = len(deadlines)
+    if counts["batches"]:
+        log.info("refund timeouts: dispatched %s", counts)
+    return counts
+
+
+DISPATCH_EXPIRES = 300  # seconds: a batch task not started by then is dropped (the next minute re-dispatches)
+
+
+def _real_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
