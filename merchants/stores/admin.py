@@ -90,6 +90,10 @@ class StoreAdmin(LargeListAdmin, HistoryAdmin):
         return latest_entries(obj) if obj.pk else "—"
 
     def get_queryset(self, request):
+        if getattr(request.resolver_match, "url_name", None) == "autocomplete":
+            # the store search of every list's store filter shows names only: no balance or
+            # sanctions to compute (the balance sums a busy store's whole ledger)
+            return super().get_queryset(request)
         now = timezone.now()
         qs = with_wallet_balance(super().get_queryset(request))
         return qs.annotate(**{f"{kind}_until": sanction_until_subquery(kind, now) for kind in Sanction.Kind.values})

@@ -189,3 +189,15 @@ def test_a_delivery_page_shows_only_its_latest_attempts(superuser_client, monkey
     formset = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is WebhookAttempt)
     newest = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("-at", "-id")[:2])
     assert [form.instance for form in formset.formset.forms] == newest
+
+
+@pytest.mark.django_db
+def test_the_store_search_computes_no_balance(superuser_client):
+    from django.test.utils import CaptureQueriesContext
+
+    StoreFactory(name="甜蜜小铺")
+    with CaptureQueriesContext(connection) as ctx:
+        response = superuser_client.get(reverse("admin:autocomplete"), {
+            "app_label": "merchants", "model_name": "ledgerentry", "field_name": "store", "term": ""})
+    assert response.status_code == 200 and response.json()["results"]
+    assert not [q["sql"] for q in ctx.captured_queries if "SUM(" in q["sql"].upper()]
