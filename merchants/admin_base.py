@@ -190,6 +190,8 @@ class AutocompleteFilter(admin.FieldListFilter):
         super().__init__(field, request, params, model, model_admin, field_path)
         value = self.used_parameters.get(self.lookup_kwarg)
         self.lookup_val = (value[-1] if isinstance(value, list) else value) or ""
+        if not self.lookup_val:  # a cleared search box submits an empty id: no filter, not an error
+            self.used_parameters.pop(self.lookup_kwarg, None)
         self.admin_site = model_admin.admin_site
 
     def expected_parameters(self):

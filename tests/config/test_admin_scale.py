@@ -201,3 +201,10 @@ def test_the_store_search_computes_no_balance(superuser_client):
             "app_label": "merchants", "model_name": "ledgerentry", "field_name": "store", "term": ""})
     assert response.status_code == 200 and response.json()["results"]
     assert not [q["sql"] for q in ctx.captured_queries if "SUM(" in q["sql"].upper()]
+
+
+@pytest.mark.django_db
+def test_a_cleared_store_filter_shows_every_row(superuser_client):
+    OrderFactory.create_batch(2)
+    response = superuser_client.get(reverse("admin:merchants_order_changelist"), {"store__id__exact": ""})
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 2
