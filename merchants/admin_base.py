@@ -8,7 +8,7 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import OperationalError, connections, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -123,6 +123,7 @@ def run_service(modeladmin, request, queryset, fn):
 # --- Lists over tables that grow with time (issue 16; docs/decisions/0034) -------------------
 
 ESTIMATE_ABOVE = 100_000  # rows; below it the exact COUNT(*) is cheap enough and shown exactly
+COUNT_TIMEOUT_MS = 200  # an exact count that takes longer (a search scanning the table) gives way to the estimate
 
 
 def table_estimate(queryset) -> int | None:
@@ -145,26 +146,52 @@ def table_estimate(queryset) -> int | None:
         return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def _count_within(queryset, timeout_ms: int) -> int | None:
+    """COUNT(*) of the queryset on PostgreSQL, or None if it takes longer than timeout_ms: the
+    statement is cancelled inside a savepoint, and the connection's own timeout is restored."""
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        previous = cursor.fetchone()[0]
+        try:
+            cursor.execute("SET statement_timeout = %s", [timeout_ms])
+            with transaction.atomic(using=queryset.db):
+                return queryset.count()
+        except OperationalError:  # QueryCanceled: the savepoint is rolled back, the page goes on
+            return None
+        finally:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
+
+
 class EstimatedCountPaginator(Paginator):
     """The changelist's paginator for tables that grow with time.
 
     Django's ChangeList always asks `paginator.count`, a COUNT(*) of the (filtered) list that
-    reads every matching row: 0.3–0.6 s on a million rows, for a figure the operator only uses
-    to page. Here, when PostgreSQL estimates more than ESTIMATE_ABOVE rows, that estimate is
-    the count (`estimated` is then True and the page says "about"); smaller lists, and SQLite,
-    get the exact COUNT(*). Pages are sliced without clipping to the estimate, so the last
-    pages still show whatever rows really are there (or an empty page, never an error)."""
+    reads every matching row: 0.3–0.6 s on a million rows, seconds for a search, for a figure the
+    operator only uses to page. Here, when PostgreSQL estimates more than ESTIMATE_ABOVE rows,
+    that estimate is the count (`estimated` is then True and the page says "about"); a smaller
+    list is counted exactly unless counting takes longer than COUNT_TIMEOUT_MS (a search that
+    scans the table), when the estimate stands in. SQLite always gets the exact COUNT(*). Pages
+    are sliced without clipping to the estimate, so the last pages still show whatever rows are
+    really there (or an empty page, never an error)."""
 
     estimated = False
 
     @cached_property
     def count(self):
-        if isinstance(self.object_list, QuerySet):
-            estimate = table_estimate(self.object_list)
-            if estimate is not None and estimate > ESTIMATE_ABOVE:
-                self.estimated = True
-                return estimate
-        return super().count
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        estimate = table_estimate(self.object_list)
+        if estimate is None:
+            return super().count
+        if estimate > ESTIMATE_ABOVE:
+            self.estimated = True
+            return estimate
+        exact = _count_within(self.object_list, COUNT_TIMEOUT_MS)
+        if exact is None:
+            self.estimated = True
+            return estimate
+        return exact
 
     def page(self, number):
         if not self.estimated:

@@ -39,7 +39,10 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["store", "created_at"], name="ledger_store_created")]
+        # The second: a store's balance (SUM of its amounts) read from the index alone, not from
+        # heap pages scattered over years of a busy store's entries (the store page and list).
+        indexes = [models.Index(fields=["store", "created_at"], name="ledger_store_created"),
+                   models.Index(fields=["store"], include=["amount"], name="ledger_store_balance")]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero")]
 
     def __str__(self):

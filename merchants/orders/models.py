@@ -70,8 +70,13 @@ class Order(models.Model):
         # Covering (PostgreSQL INCLUDE; plain elsewhere): the logistics weekly settlement reads a
         # batch of stores' orders of one week from the index alone, in store order, instead of
         # pages scattered over the heap (bench/settlement.py: 3.3× → 2× the bare aggregate).
+        # The second: a store's exposure (its open pay-later orders, merchants/orders/selectors.py)
+        # from a small index instead of every order of a busy store (the store page: 0.4 s → ms).
         indexes = [models.Index(fields=["store", "paid_at"], include=["id", "channel", "refunded_at"],
-                                name="order_store_paid_at")]
+                                name="order_store_paid_at"),
+                   models.Index(fields=["store"], include=["amount"], name="order_store_exposure",
+                                condition=models.Q(payment_method="paylater",
+                                                   status__in=["placed", "receipt_confirmed", "advanced"]))]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_amount_gt_0"),
             models.CheckConstraint(condition=models.Q(fee__gte=0), name="order_fee_gte_0"),

@@ -208,3 +208,15 @@ def test_a_cleared_store_filter_shows_every_row(superuser_client):
     OrderFactory.create_batch(2)
     response = superuser_client.get(reverse("admin:merchants_order_changelist"), {"store__id__exact": ""})
     assert response.status_code == 200 and len(response.context["cl"].result_list) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_count_slower_than_its_budget_gives_way_to_the_estimate():
+    OrderFactory.create_batch(2)
+    slow = Order.objects.extra(where=["(SELECT pg_sleep(0.2)) IS NOT NULL"])
+    assert admin_base._count_within(slow, 20) is None
+    assert admin_base._count_within(Order.objects.all(), 2000) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"  # the connection's own timeout is back
