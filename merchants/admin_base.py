@@ -232,9 +232,11 @@ class AutocompleteFilter(admin.FieldListFilter):
         label), the list's other parameters as hidden fields, and the link that clears it."""
         remote = self.field.remote_field.model
         to_field = self.field.target_field.name
+        # the sidebar's width, not the longest store name's (the list keeps its room on 1366 px)
+        widget = AutocompleteSelect(self.field, self.admin_site,
+                                    attrs={"data-autosubmit": "1", "style": "width: 100%; max-width: 210px"})
         choice = forms.ModelChoiceField(queryset=remote._default_manager.all(), required=False, to_field_name=to_field,
-                                        widget=AutocompleteSelect(self.field, self.admin_site,
-                                                                  attrs={"data-autosubmit": "1"}))
+                                        widget=widget)
         choice.widget.choices = choice.choices
         keep = [(k, v) for k, v in changelist.params.items() if k not in (self.lookup_kwarg, "p")]
         label_id = "id_filter_" + self.lookup_kwarg
