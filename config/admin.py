@@ -10,12 +10,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     listed and revoked (the key itself is never stored)."""
 
     list_display = ["name", "prefix", "kind", "user", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "created_at"]
     search_fields = ["name", "prefix", "user__username"]
     list_select_related = ["user"]
     readonly_fields = ["user", "kind", "name", "prefix", "created_at", "last_used_at"]
     fields = readonly_fields + ["revoked_at"]
-    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,14 @@ from django.utils.translation import ngettext
 
 from config import timeutil
 from config.api.errors import DomainError
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_base import (
+    AutocompleteFilter,
+    BoundedInlineMixin,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReadOnlyAdminMixin,
+    SingletonPolicyAdmin,
+)
 from merchants.admin_format import money_column, percent_column, yuan
 from merchants.exports import ExportAdminMixin
 
@@ -49,21 +56,20 @@ class IncentiveTierAdmin(HistoryAdmin):
 
 
 @admin.register(LogisticsProfile)
-class LogisticsProfileAdmin(HistoryAdmin):
+class LogisticsProfileAdmin(LargeListAdmin, HistoryAdmin):
     list_display = ["store", "official_logistics_enabled", "deposit_paid", "updated_at"]
-    list_filter = ["official_logistics_enabled"]
+    list_filter = [("store", AutocompleteFilter), "official_logistics_enabled"]
     search_fields = ["store__name"]
     autocomplete_fields = ["store"]
     list_select_related = ["store"]
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class EnrollmentAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["id", "store", "status", "ship_from_city", "joined_at", "counting_from", "cancelled_at"]
-    list_filter = ["status", "counting_from"]
+    list_filter = [("store", AutocompleteFilter), "joined_at", "status", "counting_from"]
     search_fields = ["store__name", "ship_from_city"]
     list_select_related = ["store"]
-    date_hierarchy = "joined_at"
     actions = ["cancel"]
 
     def has_cancel_permission(self, request):
@@ -121,14 +127,12 @@ class WeekFilter(admin.SimpleListFilter):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "tracking_no", "store", "order", "official_logistics", "shipped_at", "deadline",
                     "picked_up_at", "on_time_flag", "follow_up"]
-    list_filter = [OnTimeFilter, WeekFilter, "official_logistics"]
+    list_filter = [("store", AutocompleteFilter), "shipped_at", OnTimeFilter, WeekFilter, "official_logistics"]
     search_fields = ["=tracking_no", "=order__id", "store__name"]
     list_select_related = ["store", "order"]
-    date_hierarchy = "shipped_at"
-    show_full_result_count = False  # no second COUNT(*) over every shipment
 
     def get_queryset(self, request):
         return shipments_with_on_time(super().get_queryset(request)).annotate(
@@ -176,25 +180,40 @@ class ResultWeekFilter(admin.SimpleListFilter):
             return queryset.none()
 
 
+class TierFilter(admin.SimpleListFilter):
+    """The tiers offered are the policy's (a few rows), not a DISTINCT over every weekly result."""
+
+    title = _("tier (per parcel)")
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        values = IncentiveTier.objects.order_by("per_parcel").values_list("per_parcel", flat=True).distinct()
+        return [(str(v), yuan(v)) for v in values]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tier=self.value()) if self.value() else queryset
+
+
 @admin.register(WeeklyResult)
-class WeeklyResultAdmin(ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+class WeeklyResultAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     export = WEEKLY_RESULTS
     list_display = ["store", "week_name", "daily_average", "on_time", "tier", "parcels",
                     "amount_shown", "payout", "status"]
     on_time = percent_column("on_time_rate", _("on-time rate"))
     amount_shown = money_column("amount", _("amount"))
-    list_filter = [ResultWeekFilter, "tier", DisqualifiedFilter, "status", "payout"]
+    list_filter = [("store", AutocompleteFilter), ResultWeekFilter, TierFilter, DisqualifiedFilter, "status", "payout"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
-    date_hierarchy = "week"
 
     @admin.display(description=_("week"), ordering="week")
     def week_name(self, obj):
         return timeutil.week_name(obj.week)
 
 
-class SettlementBatchInline(ReadOnlyAdminMixin, admin.TabularInline):
+class SettlementBatchInline(BoundedInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = SettlementBatch
+    max_shown = 100  # a run has stores ÷ batch size batches: 20 for 10,000 stores
+    latest_first = ("number",)
     fields = ["number", "status", "stores", "parcels", "total", "dispatched_at", "dispatches", "finished_at", "error"]
     readonly_fields = fields
     extra = 0
@@ -235,13 +254,12 @@ class StuckFilter(admin.SimpleListFilter):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+class SettlementRunAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     export = SETTLEMENT_RUNS
     list_display = ["id", "week_name", "status", "progress", "is_stuck", "started_at", "stores", "parcels",
                     "total_shown", "clawbacks", "has_errors"]
     total_shown = money_column("total", _("total paid"))
-    list_filter = [AttentionFilter, StuckFilter, "status", "week"]
-    date_hierarchy = "started_at"
+    list_filter = [AttentionFilter, StuckFilter, "status", "week", "started_at"]
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
     inlines = [SettlementBatchInline]
@@ -326,9 +344,9 @@ class SettlementRunAdmin(ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
 
 
 @admin.register(AdCreditGrant)
-class AdCreditGrantAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class AdCreditGrantAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["store", "week", "amount", "granted_at", "revoked_at"]
-    list_filter = ["week"]
+    list_filter = [("store", AutocompleteFilter), "week"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
 

@@ -140,7 +140,8 @@ class Enrollment(models.Model):
                                    | models.Q(status="cancelled", cancelled_at__isnull=False),
                                    name="logistics_enrollment_cancel_consistent"),
         ]
-        indexes = [models.Index(fields=["store", "counting_from"], name="logistics_enrol_store_from")]
+        indexes = [models.Index(fields=["store", "counting_from"], name="logistics_enrol_store_from"),
+                   models.Index(fields=["-joined_at", "-id"], name="logistics_enrol_list_order")]
 
     def __str__(self):
         return f"{self.store} · {self.get_status_display()}"
@@ -171,6 +172,7 @@ class Shipment(models.Model):
                          include=["order", "official_logistics", "deadline", "picked_up_at"]),
             models.Index(fields=["shipped_at"], condition=models.Q(picked_up_at__isnull=True),
                          name="logistics_ship_awaiting_pickup"),
+            models.Index(fields=["-shipped_at", "-id"], name="logistics_ship_list_order"),
         ]
 
     def __str__(self):
@@ -208,6 +210,7 @@ class SettlementRun(models.Model):
         verbose_name = _("settlement run")
         verbose_name_plural = _("settlement runs")
         ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["-started_at", "-id"], name="logistics_run_list_order")]
 
     def __str__(self):
         return f"{timeutil.week_name(self.week)} · {self.get_status_display()}"
@@ -321,6 +324,7 @@ class AdCreditGrant(models.Model):
         verbose_name = _("ad-credit grant")
         verbose_name_plural = _("ad-credit grants")
         ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["-granted_at"], name="logistics_ad_grant_list_order")]
         constraints = [
             models.UniqueConstraint(fields=["store", "week"], name="logistics_one_ad_grant_per_store_week"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="logistics_ad_grant_amount_gt_0"),

@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
-from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin
+from merchants.admin_base import (
+    AutocompleteFilter,
+    BoundedInlineMixin,
+    HistoryAdmin,
+    LargeListAdmin,
+    SingletonPolicyAdmin,
+)
 from merchants.admin_format import yuan
 from merchants.exports import ExportAdminMixin
 from merchants.models import Category
@@ -38,14 +44,13 @@ class FeeRateAdmin(HistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(HistoryAdmin):
+class EnrollmentAdmin(LargeListAdmin, HistoryAdmin):
     """Enrollment is decided by the rules when the merchant asks (API); shown here with its history."""
 
     list_display = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
-    list_filter = ["status", "refusal_code"]
+    list_filter = [("store", AutocompleteFilter), "last_attempt_at", "status", "refusal_code"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
-    date_hierarchy = "last_attempt_at"
     readonly_fields = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
 
     def has_add_permission(self, request):
@@ -70,8 +75,10 @@ class DerivedStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ActivityItemInline(admin.TabularInline):
+class ActivityItemInline(BoundedInlineMixin, admin.TabularInline):
     model = ActivityItem
+    max_shown = 50  # the latest; every item is under Activity items, searchable by activity
+    latest_first = ("-created_at", "-id")
     fields = ["product", "item_status", "created_at", "ended_at"]
     readonly_fields = fields
     extra = 0
@@ -101,13 +108,12 @@ def _end_selected(modeladmin, request, queryset, end, label):
 
 
 @admin.register(Activity)
-class ActivityAdmin(HistoryAdmin):
+class ActivityAdmin(LargeListAdmin, HistoryAdmin):
     list_display = ["name", "store", "duration", "starts_at", "ends_at", "derived_status", "item_count",
                     "ended_at"]
-    list_filter = [DerivedStatusFilter, "duration"]
+    list_filter = [("store", AutocompleteFilter), "starts_at", DerivedStatusFilter, "duration"]
     search_fields = ["name", "store__name"]
     list_select_related = ["store"]
-    date_hierarchy = "starts_at"
     readonly_fields = ["store", "duration", "starts_at", "ends_at", "ended_at", "created_at"]
     inlines = [ActivityItemInline]
     actions = ["end_activities"]
@@ -136,9 +142,9 @@ class ActivityAdmin(HistoryAdmin):
 
 
 @admin.register(ActivityItem)
-class ActivityItemAdmin(HistoryAdmin):
+class ActivityItemAdmin(LargeListAdmin, HistoryAdmin):
     list_display = ["id", "product", "activity", "store", "derived_status", "created_at", "ended_at"]
-    list_filter = [DerivedStatusFilter]
+    list_filter = [("activity__store", AutocompleteFilter), DerivedStatusFilter]
     search_fields = ["product__title", "activity__name", "activity__store__name"]
     list_select_related = ["product", "activity__store"]
     readonly_fields = ["activity", "product", "created_at", "ended_at"]
@@ -183,10 +189,10 @@ class InvoiceStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(FeeStatement)
-class FeeStatementAdmin(ExportAdminMixin, admin.ModelAdmin):
+class FeeStatementAdmin(LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
     export = FEE_STATEMENTS
     list_display = ["store", "month_name", "order_count", "fee_total", "invoice_state", "generated_at"]
-    list_filter = ["month", InvoiceStateFilter]
+    list_filter = [("store", AutocompleteFilter), "month", InvoiceStateFilter]
     search_fields = ["store__name"]
     list_select_related = ["store", "invoice"]
     readonly_fields = ["store", "month", "order_count", "fee_total", "generated_at"]
@@ -214,12 +220,11 @@ class IssueForm(forms.Form):
 
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(HistoryAdmin):
+class InvoiceRequestAdmin(LargeListAdmin, HistoryAdmin):
     list_display = ["statement", "title", "tax_id", "status", "requested_at", "invoice_number", "issued_at"]
-    list_filter = ["status"]
+    list_filter = [("statement__store", AutocompleteFilter), "requested_at", "status"]
     search_fields = ["statement__store__name", "title", "tax_id", "invoice_number"]
     list_select_related = ["statement__store"]
-    date_hierarchy = "requested_at"
     readonly_fields = ["statement", "title", "tax_id", "status", "requested_at", "invoice_number", "issued_at"]
     actions = ["mark_issued"]
 

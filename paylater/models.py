@@ -94,6 +94,7 @@ class Enrollment(models.Model):
         verbose_name = _("pay-later enrollment")
         verbose_name_plural = _("pay-later enrollments")
         ordering = ["-last_attempt_at", "-id"]
+        indexes = [models.Index(fields=["-last_attempt_at", "-id"], name="paylater_enrol_list_order")]
         constraints = [models.CheckConstraint(
             condition=Q(status="refused") | Q(enrolled_at__isnull=False), name="enrollment_active_has_date")]
 
@@ -131,6 +132,7 @@ class Activity(models.Model):
         verbose_name = _("pay-later activity")
         verbose_name_plural = _("pay-later activities")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="paylater_activity_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(duration="long_term", ends_at__isnull=True)
@@ -179,6 +181,7 @@ class FeeStatement(models.Model):
         verbose_name = _("fee statement")
         verbose_name_plural = _("fee statements")
         ordering = ["-month", "store_id"]
+        indexes = [models.Index(fields=["-month", "store"], name="fee_statement_list_order")]
         constraints = [
             models.UniqueConstraint(fields=["store", "month"], name="fee_statement_once_per_store_month"),
             models.CheckConstraint(condition=Q(fee_total__gte=0), name="fee_statement_total_gte_0"),
@@ -212,6 +215,7 @@ class InvoiceRequest(models.Model):
         verbose_name = _("invoice request")
         verbose_name_plural = _("invoice requests")
         ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["-requested_at", "-id"], name="invoice_request_list_order")]
         constraints = [models.CheckConstraint(
             condition=Q(status="requested") | (Q(issued_at__isnull=False) & ~Q(invoice_number="")),
             name="invoice_issued_has_number")]

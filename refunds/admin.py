@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from merchants.admin_base import HistoryAdmin, SingletonPolicyAdmin, form_action
+from merchants.admin_base import AutocompleteFilter, HistoryAdmin, LargeListAdmin, SingletonPolicyAdmin, form_action
 from merchants.admin_format import duration, money_column, percent, time_column, yuan
 from merchants.exports import ExportAdminMixin
 
@@ -118,18 +118,16 @@ class NegotiationInline(admin.StackedInline):
 
 
 @admin.register(RefundCase)
-class RefundCaseAdmin(HistoryAdmin):
+class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
     list_display = ["id", "store", "type", "reason", "amount_shown", "status", "deadline", "clock",
                     "negotiation_state", "judgement"]
     amount_shown = money_column("amount", _("amount"))
     opened = time_column("opened_at", _("opened at"))
     deadline = time_column("merchant_deadline", _("merchant decision deadline"))
-    list_filter = ["status", "type", "reason", DueSoonFilter, OverdueFilter, WaitingForReturnAddressFilter,
-                   HasNegotiationFilter, "judgement"]
-    show_full_result_count = False  # no second COUNT(*) over every case; search finds a store's cases
+    list_filter = [("store", AutocompleteFilter), "opened_at", "status", "type", "reason", DueSoonFilter, OverdueFilter,
+                   WaitingForReturnAddressFilter, HasNegotiationFilter, "judgement"]
     list_select_related = ["store", "negotiation"]
     search_fields = ["=id", "=order__id", "buyer_id", "store__name"]
-    date_hierarchy = "opened_at"
     inlines = [NegotiationInline]
     actions = ["judge_seller_responsible", "judge_buyer_responsible"]
     fieldsets = [
@@ -220,11 +218,11 @@ class RefundRulesForm(forms.ModelForm):
 
 
 @admin.register(RefundRules)
-class RefundRulesAdmin(HistoryAdmin):
+class RefundRulesAdmin(LargeListAdmin, HistoryAdmin):
     form = RefundRulesForm
     list_display = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address",
                     "updated_at"]
-    list_filter = ["auto_agree_unshipped_refund_only", "auto_agree_no_reason_return"]
+    list_filter = [("store", AutocompleteFilter), "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
     autocomplete_fields = ["store"]
@@ -238,7 +236,7 @@ class RefundRulesAdmin(HistoryAdmin):
 
 
 @admin.register(StoreRefundKpi)
-class StoreRefundKpiAdmin(ExportAdminMixin, admin.ModelAdmin):
+class StoreRefundKpiAdmin(LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
     """The four KPIs of SPEC §3 per store over the 30 local days ending today, computed as SQL
     annotations (one query per page, whatever its length)."""
 

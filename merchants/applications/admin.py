@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import HistoryAdmin, ReasonForm, SingletonPolicyAdmin, form_action
+from merchants.admin_base import (
+    AutocompleteFilter,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReasonForm,
+    SingletonPolicyAdmin,
+    form_action,
+)
 from merchants.admin_format import local_time, money_column, time_column
 from merchants.exports import ExportAdminMixin
 
@@ -44,14 +51,13 @@ class ApproveForm(forms.Form):
 
 
 @admin.register(CreditApplication)
-class CreditApplicationAdmin(ExportAdminMixin, HistoryAdmin):
+class CreditApplicationAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
     export = CREDIT_APPLICATIONS
     list_display = ["id", "store", "status", "requested", "recommendation", "suggested", "submitted", "due",
                     "granted"]
-    list_filter = ["status", OverdueFilter, "recommendation"]
+    list_filter = [("store", AutocompleteFilter), "submitted_at", "status", OverdueFilter, "recommendation"]
     search_fields = ["store__name", "=id"]
     list_select_related = ["store"]
-    date_hierarchy = "submitted_at"
     ordering = ["status", "due_at"]
     fields = ["store", "status", "requested_limit_shown", "licence", "legal_rep_id", "bank", "operating_data_table",
               "submitted_at", "due", "effective_limit_at_submission_shown", "recommendation", "suggested_limit_shown",

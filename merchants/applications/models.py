@@ -114,6 +114,7 @@ class CreditApplication(models.Model):
         verbose_name = _("limit-increase application")
         verbose_name_plural = _("limit-increase applications")
         ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="credit_application_list_order")]
         constraints = [
             models.UniqueConstraint(fields=["store"], condition=models.Q(status="pending"),
                                     name="credit_application_one_pending_per_store"),

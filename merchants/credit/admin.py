@@ -2,23 +2,28 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_base import (
+    AutocompleteFilter,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReadOnlyAdminMixin,
+    SingletonPolicyAdmin,
+)
 from merchants.admin_format import yuan
 
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 
 @admin.register(StoreMetrics)
-class StoreMetricsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StoreMetricsAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Ingested by platform services (POST …/metrics/), which also re-evaluates credit."""
 
     list_display = ["store", "month", "monthly_sales", "dsr_score", "on_time_rate", "dispute_rate", "return_rate",
                     "updated_at"]
-    list_filter = ["month"]
+    list_filter = [("store", AutocompleteFilter), "month"]
     search_fields = ["store__name"]
     autocomplete_fields = ["store"]
     list_select_related = ["store"]
-    date_hierarchy = "month"
 
 
 def render_score(ev):
@@ -79,13 +84,12 @@ class CreditIndicatorAdmin(HistoryAdmin):
 
 
 @admin.register(CreditEvaluation)
-class CreditEvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditEvaluationAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["store", "month", "score", "store_health", "capital_turnover", "risk_control", "market",
                     "monthly_sales", "sales_source", "base_limit", "evaluated_at"]
-    list_filter = ["month", "sales_source"]
+    list_filter = [("store", AutocompleteFilter), "month", "sales_source"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
-    date_hierarchy = "month"
     readonly_fields = ["breakdown"]
     fields = ["store", "month", "breakdown", "evaluated_at"]
 
@@ -112,10 +116,10 @@ def render_advice(advice):
 
 
 @admin.register(EcoPackaging)
-class EcoPackagingAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class EcoPackagingAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     """Set by platform services (POST /platform/stores/{id}/eco-packaging/); audited here."""
 
     list_display = ["store", "verified", "updated_at"]
-    list_filter = ["verified"]
+    list_filter = [("store", AutocompleteFilter), "verified"]
     search_fields = ["store__name"]
     list_select_related = ["store"]

@@ -47,6 +47,7 @@ class StoreMetrics(models.Model):
         verbose_name = _("monthly store metrics")
         verbose_name_plural = _("monthly store metrics")
         ordering = ["-month", "store_id"]
+        indexes = [models.Index(fields=["-month", "store"], name="store_metrics_list_order")]
         constraints = [models.UniqueConstraint(fields=["store", "month"], name="metrics_once_per_store_month")]
 
     @property
@@ -193,6 +194,7 @@ class CreditEvaluation(models.Model):
         verbose_name = _("credit evaluation")
         verbose_name_plural = _("credit evaluations")
         ordering = ["-month", "store_id"]
+        indexes = [models.Index(fields=["-month", "store"], name="credit_evaluation_list_order")]
         constraints = [models.UniqueConstraint(fields=["store", "month"], name="credit_evaluation_once_per_month"),
                        models.CheckConstraint(condition=models.Q(base_limit__gte=0),
                                               name="credit_evaluation_base_limit_gte_0")]

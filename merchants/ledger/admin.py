@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import ReadOnlyAdminMixin
+from merchants.admin_base import AutocompleteFilter, LargeListAdmin, ReadOnlyAdminMixin
 from merchants.admin_format import local_time, yuan
 from merchants.exports import ExportAdminMixin
 
@@ -32,10 +32,9 @@ LEDGER_PAGE = LATEST_ON_STORE_PAGE + 1  # one more than shown tells whether to l
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ExportAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     export = LEDGER_ENTRIES
     list_display = ["id", "created_at", "store", "kind", "amount", "reference", "memo", "created_by"]
     search_fields = ["store__name", "reference", "idempotency_key"]
     list_select_related = ["store", "created_by"]
-    list_filter = ["kind"]
-    show_full_result_count = False  # no second COUNT(*) over the whole ledger
+    list_filter = [("store", AutocompleteFilter), "created_at", "kind"]

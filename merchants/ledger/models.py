@@ -40,6 +40,9 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["store", "created_at"], name="ledger_store_created"),
+                   # A store's balance (SUM of its amounts) read from the index alone, not from heap
+                   # pages scattered over years of a busy store's entries (the store page and list).
+                   models.Index(fields=["store"], include=["amount"], name="ledger_store_balance"),
                    # "Has this order's proceeds entry been posted?" (paylater.proceeds' due sweep looks
                    # for kind=order_proceeds, reference=order:<id> per order): one probe of this small
                    # partial index, however long the store's ledger. Single entries are found by their

@@ -1,20 +1,18 @@
 from django.contrib import admin
 
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin
+from merchants.admin_base import AutocompleteFilter, HistoryAdmin, LargeListAdmin, ReadOnlyAdminMixin
 
 from .models import Order
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class OrderAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     """Orders are pushed by the platform's order service and moved by the pay-later and refund
     services: read-only here."""
 
     list_display = ["id", "store", "product", "buyer_id", "amount", "fee", "payment_method", "channel", "status",
                     "paid_at"]
-    list_filter = ["payment_method", "channel", "status"]
+    list_filter = [("store", AutocompleteFilter), "paid_at", "payment_method", "channel", "status"]
     search_fields = ["=id", "buyer_id", "store__name"]
     raw_id_fields = ["store", "product"]
     list_select_related = ["store", "product"]
-    date_hierarchy = "paid_at"
-    show_full_result_count = False  # no second COUNT(*) over every order

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_base import AutocompleteFilter, LargeListAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
 
 from .models import RiskCheck, RiskPolicy, RiskStatus, StoreRisk
 from .selectors import stores_by_latest_risk
@@ -32,7 +32,7 @@ class LatestStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(StoreRisk)
-class StoreRiskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StoreRiskAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "latest_month", "worst_status", "trend", "points_out_of_line"]
     list_filter = [LatestStatusFilter]
     search_fields = ["name"]
@@ -68,9 +68,9 @@ class StoreRiskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RiskCheck)
-class RiskCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RiskCheckAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["store", "month", "status", "checked_at"]
-    list_filter = ["status", "month"]
+    list_filter = [("store", AutocompleteFilter), "status", "month"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
     ordering = ["-month", "-severity"]

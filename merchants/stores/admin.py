@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from merchants.admin_base import HistoryAdmin, ReasonForm, form_action
+from merchants.admin_base import AutocompleteFilter, HistoryAdmin, LargeListAdmin, ReasonForm, form_action
 from merchants.admin_format import local_time, money_column, yuan
 from merchants.credit.admin import render_advice, render_score
 from merchants.credit.advisor import credit_advice
@@ -63,7 +63,7 @@ class GradeForm(ReasonForm):
 
 
 @admin.register(Store)
-class StoreAdmin(HistoryAdmin):
+class StoreAdmin(LargeListAdmin, HistoryAdmin):
     """Stores are created by platform services (POST /platform/stores/, which issues the owner's
     token); operators edit the profile here, and grade and status only through actions."""
 
@@ -76,12 +76,11 @@ class StoreAdmin(HistoryAdmin):
     list_display = ["id", "name", "owner", "city", "grade", "status", "wallet_upgraded", "base_limit_shown",
                     "balance", "restrictions"]
     base_limit_shown = money_column("base_limit", _("base credit limit"))
-    list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category"]
+    list_filter = ["grade", "status", "wallet_upgraded", SanctionFilter, "main_category", "created_at"]
     search_fields = ["name", "city", "owner__username"]
     autocomplete_fields = ["owner", "main_category"]
     filter_horizontal = ["members"]
     list_select_related = ["owner"]
-    date_hierarchy = "created_at"
     readonly_fields = ["base_limit_shown", "balance", "credit_summary", "restrictions", "score_breakdown", "advice",
                        "ledger", "created_at"]
     exclude = ["base_limit"]  # shown as ¥ (base_limit_shown); set only by the credit evaluation
@@ -91,6 +90,10 @@ class StoreAdmin(HistoryAdmin):
         return latest_entries(obj) if obj.pk else "—"
 
     def get_queryset(self, request):
+        if getattr(request.resolver_match, "url_name", None) == "autocomplete":
+            # the store search of every list's store filter shows names only: no balance or
+            # sanctions to compute (the balance sums a busy store's whole ledger)
+            return super().get_queryset(request)
         now = timezone.now()
         qs = with_wallet_balance(super().get_queryset(request))
         return qs.annotate(**{f"{kind}_until": sanction_until_subquery(kind, now) for kind in Sanction.Kind.values})
@@ -169,13 +172,12 @@ class StoreAdmin(HistoryAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(HistoryAdmin):
+class ProductAdmin(LargeListAdmin, HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # orders and activity items point at it; unlist it instead
 
     list_display = ["id", "title", "store", "category", "price", "listed"]
-    list_filter = ["listed", "category"]
+    list_filter = [("store", AutocompleteFilter), "listed", "category", "created_at"]
     search_fields = ["title", "store__name"]
     autocomplete_fields = ["store", "category"]
     list_select_related = ["store", "category"]
-    date_hierarchy = "created_at"

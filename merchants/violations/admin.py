@@ -3,7 +3,14 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action
+from merchants.admin_base import (
+    AutocompleteFilter,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReadOnlyAdminMixin,
+    ReasonForm,
+    form_action,
+)
 from merchants.admin_format import money_column, time_column
 from merchants.exports import ExportAdminMixin
 
@@ -27,14 +34,13 @@ class SanctionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Violation)
-class ViolationAdmin(ViolationImportMixin, ExportAdminMixin, HistoryAdmin):
+class ViolationAdmin(LargeListAdmin, ViolationImportMixin, ExportAdminMixin, HistoryAdmin):
     export = VIOLATIONS
     list_display = ["id", "store", "kind", "status", "occurred", "confirmed", "fine"]
-    list_filter = ["kind", "status"]
+    list_filter = [("store", AutocompleteFilter), "occurred_at", "kind", "status"]
     search_fields = ["store__name", "reference", "detail"]
     autocomplete_fields = ["store"]
     list_select_related = ["store"]
-    date_hierarchy = "occurred_at"
     readonly_fields = ["status", "confirmed_at", "decided_at", "decision_note", "penalty_applied", "revoked_at",
                        "revoke_reason", "dedup_key", "detected_by", "created_at"]
     fields = ["store", "kind", "occurred_at", "reference", "detail", *readonly_fields]

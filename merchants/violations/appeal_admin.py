@@ -3,19 +3,26 @@ is the merchant's record and read-only here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, SingletonPolicyAdmin, form_action
+from merchants.admin_base import (
+    AutocompleteFilter,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReadOnlyAdminMixin,
+    ReasonForm,
+    SingletonPolicyAdmin,
+    form_action,
+)
 
 from .appeals import appeal_overturn, appeal_uphold
 from .models import Appeal, AppealPolicy
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class AppealAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["id", "store", "violation", "status", "submitted_at", "decided_at"]
-    list_filter = ["status", "violation__kind"]
+    list_filter = [("store", AutocompleteFilter), "submitted_at", "status", "violation__kind"]
     search_fields = ["store__name", "statement"]
     list_select_related = ["store", "violation__store"]
-    date_hierarchy = "submitted_at"
     fields = ["violation", "store", "status", "statement", "submitted_at", "decision_note", "decided_at"]
     readonly_fields = fields
     actions = ["uphold", "overturn"]

@@ -67,6 +67,7 @@ class Violation(models.Model):
         verbose_name = _("violation")
         verbose_name_plural = _("violations")
         ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["-occurred_at", "-id"], name="violation_list_order")]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.store}"
@@ -189,7 +190,8 @@ class Appeal(models.Model):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["status", "submitted_at"], name="appeal_status_submitted")]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="appeal_status_submitted"),
+                   models.Index(fields=["-submitted_at", "-id"], name="appeal_list_order")]
 
     def __str__(self):
         return f"{_('appeal')} #{self.pk} · {self.violation}"

@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from merchants.admin_base import HistoryAdmin, ReadOnlyAdminMixin, ReasonForm, form_action, run_service
+from merchants.admin_base import (
+    AutocompleteFilter,
+    BoundedInlineMixin,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReadOnlyAdminMixin,
+    ReasonForm,
+    form_action,
+    run_service,
+)
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .services import delivery_replay, endpoint_disable
@@ -9,12 +18,12 @@ from .tasks import deliver_soon
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(HistoryAdmin):
+class WebhookEndpointAdmin(LargeListAdmin, HistoryAdmin):
     """Operators see endpoints and switch them off; merchants manage them through the API.
     The secrets are never shown."""
 
     list_display = ["id", "store", "url", "enabled", "event_list", "created_at"]
-    list_filter = ["enabled"]
+    list_filter = [("store", AutocompleteFilter), "enabled"]
     search_fields = ["store__name", "url"]
     list_select_related = ["store"]
     fields = ["store", "url", "event_list", "enabled", "previous_secret_expires_at", "created_at"]
@@ -38,20 +47,20 @@ class WebhookEndpointAdmin(HistoryAdmin):
                            apply=lambda e, d: endpoint_disable(endpoint=e, user=request.user, reason=d["reason"]))
 
 
-class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+class AttemptInline(BoundedInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookAttempt
+    latest_first = ("-at", "-id")
     fields = ["at", "status_code", "latency_ms", "response_excerpt", "error"]
     readonly_fields = fields
     extra = 0
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WebhookDeliveryAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_type", "store", "status", "attempts", "last_status_code", "next_attempt_at"]
-    list_filter = ["status", "event__type"]
+    list_filter = [("endpoint__store", AutocompleteFilter), "created_at", "status", "event__type"]
     search_fields = ["event__event_id", "endpoint__url", "endpoint__store__name"]
     list_select_related = ["event", "endpoint__store"]
-    show_full_result_count = False
     inlines = [AttemptInline]
 
     @admin.display(description=_("event"), ordering="event__type")

@@ -126,7 +126,8 @@ class WebhookDelivery(models.Model):
         # The dispatcher's probe: pending deliveries by due time (one index range scan).
         indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"),
                                 name="webhook_delivery_due"),
-                   models.Index(fields=["endpoint", "created_at"], name="webhook_delivery_endpoint")]
+                   models.Index(fields=["endpoint", "created_at"], name="webhook_delivery_endpoint"),
+                   models.Index(fields=["-created_at", "-id"], name="webhook_delivery_list_order")]
 
     def __str__(self):
         return f"{self.event} → {self.endpoint_id} ({self.get_status_display()})"
