@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import imports
@@ -26,9 +27,14 @@ MAX_PAYLOAD = 2_000_000  # stays under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("spreadsheet (CSV or XLSX)"),
-                           help_text=_("At most %(rows)s rows. CSV in UTF-8 or GBK as Excel saves it.")
-                           % {"rows": imports.MAX_ROWS})
+    file = forms.FileField(label=_("spreadsheet (CSV or XLSX)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Interpolated per request: `%` on a lazy string at import time would freeze it in the
+        # platform default language (the English admin showed this line in Chinese).
+        self.fields["file"].help_text = gettext("At most %(rows)s rows. CSV in UTF-8 or GBK as Excel saves it.") % {
+            "rows": imports.MAX_ROWS}
 
 
 class ViolationImportMixin:

@@ -86,6 +86,14 @@ def test_get_of_the_import_page_writes_nothing(risk_officer):
         ("INSERT", "UPDATE", "DELETE"))] == []
 
 
+def test_the_upload_form_speaks_the_operators_language_not_the_platform_default(risk_officer):
+    """The help text is built per request: built at import time it froze in zh-hans."""
+    english = risk_officer.get(URL).content.decode()
+    assert "At most 5000 rows" in english and "最多" not in english
+    chinese = risk_officer.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "最多 5000 行" in chinese
+
+
 def test_confirm_opens_each_row_through_violation_open(risk_officer, store):
     preview = upload(risk_officer, [f"{store.pk},,虚假发货,2026-11-30 14:05,单号重复使用,order:1,",
                                     f"{store.pk},一号店,after-sales delay,2026/11/29 9:30,退货未退款,,R-7"])
