@@ -230,14 +230,16 @@ def json_upsert(model, rows: list, *, unique: list[str], update_fields: list[str
     parameter) … ON CONFLICT. Why not bulk_create(update_conflicts=True): it sends each column as
     an array literal that psycopg quotes client-side character by character for JSON columns (5 of
     the 10 s 10,000 evaluations took); nor COPY into a temporary table: its creation and the
-    truncation at every commit cost more than the rows. Names are attnames (`store_id`)."""
+    truncation at every commit cost more than the rows. Names are attnames (`store_id`); a row is a
+    model instance or a dict keyed by attname (the batch jobs skip building instances)."""
     by_name = {f.attname: f for f in model._meta.concrete_fields}
     columns = [*unique, *update_fields]
     names = ", ".join(by_name[c].column for c in columns)
     types = ", ".join(f"{by_name[c].column} {by_name[c].db_type(connection)}" for c in columns)
     updates = ", ".join(f"{by_name[c].column} = EXCLUDED.{by_name[c].column}" for c in update_fields)
-    payload = json.dumps([{by_name[c].column: _json_value(getattr(row, c)) for c in columns} for row in rows],
-                         separators=(",", ":"))
+    pairs = [(c, by_name[c].column) for c in columns]
+    payload = json.dumps([{column: _json_value(row[c] if isinstance(row, dict) else getattr(row, c))
+                           for c, column in pairs} for row in rows], separators=(",", ":"))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({names}) SELECT {names} "
                        f"FROM jsonb_to_recordset(%s::jsonb) AS r({types}) "
@@ -272,29 +274,31 @@ def _set_base_limits(store_ids: list[int]) -> list[int]:
     return [pk for pk, limit in after.items() if before.get(pk) != limit]
 
 
-def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[CreditEvaluation]:
+def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[dict]:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
-    store's base limit from its latest evaluated month."""
+    store's base limit from its latest evaluated month. Returns the rows written (CreditEvaluation
+    attname → value)."""
     now = now or timezone.now()
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)
     constants = scoring_constants(indicators)
+    ingested, orders = CreditEvaluation.SalesSource.INGESTED.value, CreditEvaluation.SalesSource.ORDERS.value
     rows = []
     batch = values if values is not None else _batch_values(store_ids, month)
     for store_id, (values, sources) in batch.items():
         result = score_values(values, sources=sources, indicators=indicators, policy=policy, constants=constants)
         sales = money(values["monthly_sales"])
-        rows.append(CreditEvaluation(
-            store_id=store_id, month=month, monthly_sales=sales,
-            sales_source=(CreditEvaluation.SalesSource.INGESTED if sources["monthly_sales"] == "ingested"
-                          else CreditEvaluation.SalesSource.ORDERS),
-            score=result.score, indicators=result.indicators, missing=result.missing,
-            base_limit=base_limit_for(sales=sales, score=result.score, policy=policy,
-                                      bonus_rate=bonus.get(store_id, ZERO)),
-            eco_bonus_rate=bonus.get(store_id, ZERO), evaluated_at=now,
-            **{d: result.dimensions[d] for d in DIMENSIONS}))
+        eco = bonus.get(store_id, ZERO)
+        # A dict keyed by attname, not a CreditEvaluation: json_upsert reads either, and 500
+        # model instances per batch cost more than the scoring of a store.
+        rows.append({
+            "store_id": store_id, "month": month, "monthly_sales": sales,
+            "sales_source": ingested if sources["monthly_sales"] == "ingested" else orders,
+            "score": result.score, "indicators": result.indicators, "missing": result.missing,
+            "base_limit": base_limit_for(sales=sales, score=result.score, policy=policy, bonus_rate=eco),
+            "eco_bonus_rate": eco, "evaluated_at": now, **result.dimensions})
     fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "eco_bonus_rate",
               "evaluated_at",
               *DIMENSIONS]
@@ -302,8 +306,8 @@ def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | Non
         if connection.vendor == "postgresql":
             json_upsert(CreditEvaluation, rows, unique=["store_id", "month"], update_fields=fields)
         else:
-            CreditEvaluation.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
-                                                 update_fields=fields)
+            CreditEvaluation.objects.bulk_create([CreditEvaluation(**row) for row in rows], update_conflicts=True,
+                                                 unique_fields=["store", "month"], update_fields=fields)
         events.credit_limits_changed(_set_base_limits(store_ids))
     return rows
 
