@@ -25,9 +25,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
+from merchants.credit.bulk import json_upsert
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import store_credit_many
-from merchants.credit.services import _batch_values, json_upsert, of_stores
+from merchants.credit.services import _batch_values, of_stores
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.services import event_emit_many
