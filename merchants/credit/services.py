@@ -217,11 +217,13 @@ def provided_metrics(store_ids: list[int], month) -> dict[int, dict]:
     return merged
 
 
-def _batch_values(store_ids: list[int], month):
-    """(values, sources) per store for one batch: ingested metrics, our computations on top."""
+def _batch_values(store_ids: list[int], month, *, with_sales: bool = True):
+    """(values, sources) per store for one batch: ingested metrics, our computations on top.
+    `with_sales=False` (the risk self-check, which grades no sales-based point) skips the orders'
+    sales: a store without ingested sales then has none, and no cash flow ratio."""
     ingested = {m["store_id"]: m for m in StoreMetrics.objects.filter(of_stores(StoreMetrics, store_ids), month=month)
                 .values("store_id", *METRIC_FIELDS)}
-    sales = order_sales(store_ids, month)
+    sales = order_sales(store_ids, month) if with_sales else None
     provided = provided_metrics(store_ids, month)
     out = {}
     for store_id in store_ids:
@@ -232,7 +234,7 @@ def _batch_values(store_ids: list[int], month):
             if name in values or name == "monthly_sales":
                 values[name] = Decimal(str(value))
                 sources[name] = "computed"
-        if values["monthly_sales"] is None:
+        if values["monthly_sales"] is None and sales is not None:
             values["monthly_sales"] = sales.get(store_id, ZERO)
             sources["monthly_sales"] = "orders"
         cash, sold = values.pop("net_cash_flow"), values["monthly_sales"]

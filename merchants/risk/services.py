@@ -59,7 +59,7 @@ class _StoreLimit(NamedTuple):
 def risk_inputs(store_ids: list[int], month, now, values: dict | None = None) -> dict[int, dict]:
     """Per store: the point values (Decimal or None) and whether DSR fell three months running.
     `values`: the evaluation's inputs for this batch when it already read them."""
-    values = values if values is not None else _batch_values(store_ids, month)
+    values = values if values is not None else _batch_values(store_ids, month, with_sales=False)
     m1_month, m2_month = month_before(month, 1), month_before(month, 2)
     earlier = {(store_id, m): dsr for store_id, m, dsr in StoreMetrics.objects.filter(
         of_stores(StoreMetrics, store_ids), month__in=[m1_month, m2_month],
