@@ -102,7 +102,7 @@ def run(*, stores: int, batch_size: int = 500, out=print) -> dict:
     started = time.perf_counter()
     generate(stores=stores)
     ensure_default_indicators()
-    RiskPolicy.current()
+    RiskPolicy.objects.get_or_create(pk=RiskPolicy.PK)  # the bare aggregate reads the levels from the row
     out(f"  generated in {time.perf_counter() - started:.1f} s")
     batches = _batches(batch_size)
     now = dt.datetime(2026, 11, 2, 2, tzinfo=dt.timezone.utc)
@@ -126,7 +126,10 @@ def run(*, stores: int, batch_size: int = 500, out=print) -> dict:
 # ingested ones, late-shipment rate = 1 − on-time rate (ours: Taote orders not refunded before
 # shipping, official logistics, pickup scan, by the deadline; else ingested), DSR and whether it fell
 # three months running, unrecovered advances ÷ the store's limit (the bench has no raised limits,
-# so its base limit), complaint response hours, inventory turnover days.
+# so its base limit), complaint response hours, inventory turnover days; then what the self-check
+# outputs from them: each point's status against the policy's levels (at or above the warning level
+# warns, at or above the limit breaches; DSR below them, or falling, warns; a missing value is ok;
+# advances with no limit breach) and the store's worst status.
 BARE_SQL = """
 WITH paid AS (
   SELECT o.store_id, COUNT(*) AS n,
@@ -145,31 +148,58 @@ cases AS (
   FROM refunds_refundcase WHERE opened_at >= %(start)s AND opened_at < %(end)s GROUP BY store_id),
 adv AS (
   SELECT store_id, SUM(amount) AS total FROM merchants_order
-  WHERE status = 'advanced' AND advance_recovered_at IS NULL GROUP BY store_id)
-SELECT s.id,
-  CASE WHEN p.n > 0 THEN LEAST(1, ROUND(COALESCE(c.disputes, 0)::numeric / p.n, 4)) ELSE m.dispute_rate END,
-  CASE WHEN p.n > 0 THEN LEAST(1, ROUND(COALESCE(c.returns, 0)::numeric / p.n, 4)) ELSE m.return_rate END,
-  1 - CASE WHEN p.shipped > 0 AND p.taote > 0 THEN ROUND(p.on_time::numeric / p.taote, 4) ELSE m.on_time_rate END,
-  m.dsr_score,
-  COALESCE(m2.dsr_score > m1.dsr_score AND m1.dsr_score > m.dsr_score, false),
-  CASE WHEN s.base_limit > 0 THEN ROUND(COALESCE(a.total, 0) / s.base_limit, 4)
-       WHEN COALESCE(a.total, 0) = 0 THEN 0 END,
-  m.complaint_response_hours, m.inventory_turnover_days
-FROM merchants_store s
-LEFT JOIN merchants_storemetrics m ON m.store_id = s.id AND m.month = %(month)s
-LEFT JOIN merchants_storemetrics m1 ON m1.store_id = s.id AND m1.month = %(month1)s
-LEFT JOIN merchants_storemetrics m2 ON m2.store_id = s.id AND m2.month = %(month2)s
-LEFT JOIN paid p ON p.store_id = s.id
-LEFT JOIN cases c ON c.store_id = s.id
-LEFT JOIN adv a ON a.store_id = s.id
-ORDER BY s.id
+  WHERE status = 'advanced' AND advance_recovered_at IS NULL GROUP BY store_id),
+v AS (
+  SELECT s.id,
+    CASE WHEN p.n > 0 THEN LEAST(1, ROUND(COALESCE(c.disputes, 0)::numeric / p.n, 4)) ELSE m.dispute_rate END
+      AS dispute_rate,
+    CASE WHEN p.n > 0 THEN LEAST(1, ROUND(COALESCE(c.returns, 0)::numeric / p.n, 4)) ELSE m.return_rate END
+      AS return_rate,
+    1 - CASE WHEN p.shipped > 0 AND p.taote > 0 THEN ROUND(p.on_time::numeric / p.taote, 4) ELSE m.on_time_rate END
+      AS late,
+    m.dsr_score AS dsr,
+    COALESCE(m2.dsr_score > m1.dsr_score AND m1.dsr_score > m.dsr_score, false) AS falling,
+    CASE WHEN s.base_limit > 0 THEN ROUND(COALESCE(a.total, 0) / s.base_limit, 4)
+         WHEN COALESCE(a.total, 0) = 0 THEN 0 END AS unrecovered,
+    m.complaint_response_hours AS hours, m.inventory_turnover_days AS days
+  FROM merchants_store s
+  LEFT JOIN merchants_storemetrics m ON m.store_id = s.id AND m.month = %(month)s
+  LEFT JOIN merchants_storemetrics m1 ON m1.store_id = s.id AND m1.month = %(month1)s
+  LEFT JOIN merchants_storemetrics m2 ON m2.store_id = s.id AND m2.month = %(month2)s
+  LEFT JOIN paid p ON p.store_id = s.id
+  LEFT JOIN cases c ON c.store_id = s.id
+  LEFT JOIN adv a ON a.store_id = s.id),
+graded AS (  -- severity per point: 0 ok, 1 warning, 2 breach
+  SELECT v.*,
+    CASE WHEN dispute_rate >= r.dispute_rate_limit THEN 2 WHEN dispute_rate >= r.dispute_rate_warning THEN 1 ELSE 0 END
+      AS g_dispute,
+    CASE WHEN return_rate >= r.return_rate_limit THEN 2 WHEN return_rate >= r.return_rate_warning THEN 1 ELSE 0 END
+      AS g_return,
+    CASE WHEN late >= r.late_shipment_rate_limit THEN 2 WHEN late >= r.late_shipment_rate_warning THEN 1 ELSE 0 END
+      AS g_late,
+    CASE WHEN dsr < r.dsr_limit THEN 2 WHEN dsr < r.dsr_warning OR falling THEN 1 ELSE 0 END AS g_dsr,
+    CASE WHEN unrecovered IS NULL THEN 2 WHEN unrecovered >= r.unrecovered_advances_limit THEN 2
+         WHEN unrecovered >= r.unrecovered_advances_warning THEN 1 ELSE 0 END AS g_unrecovered,
+    CASE WHEN hours >= r.complaint_response_hours_limit THEN 2
+         WHEN hours >= r.complaint_response_hours_warning THEN 1 ELSE 0 END AS g_hours,
+    CASE WHEN days >= r.inventory_turnover_days_limit THEN 2
+         WHEN days >= r.inventory_turnover_days_warning THEN 1 ELSE 0 END AS g_days
+  FROM v CROSS JOIN merchants_riskpolicy r WHERE r.id = 1)
+SELECT id, dispute_rate, return_rate, late, dsr, falling, unrecovered, hours, days,
+  g_dispute, g_return, g_late, g_dsr, g_unrecovered, g_hours, g_days,
+  GREATEST(g_dispute, g_return, g_late, g_dsr, g_unrecovered, g_hours, g_days)
+FROM graded
+ORDER BY id
 """
 CODES = ["dispute_rate", "return_rate", "late_shipment_rate", "dsr", "falling", "unrecovered_advances",
          "complaint_response_hours", "inventory_turnover_days"]
+POINT_CODES = [c for c in CODES if c != "falling"]
+STATUS = {0: "ok", 1: "warning", 2: "breach"}
 
 
 def bare_aggregate(month=MONTH) -> tuple[float, dict]:
-    """(seconds, {store_id: {point: value}}) from the one hand-written statement, nothing written."""
+    """(seconds, {store_id: ({point: value}, {point: status}, worst status)}) from the one
+    hand-written statement, nothing written."""
     from django.db import connection, transaction
 
     from config import timeutil
@@ -183,27 +213,35 @@ def bare_aggregate(month=MONTH) -> tuple[float, dict]:
         c.execute("SET LOCAL jit = off")
         c.execute(BARE_SQL, params)
         rows = c.fetchall()
-    return time.perf_counter() - started, {r[0]: dict(zip(CODES, r[1:])) for r in rows}
+    return time.perf_counter() - started, {
+        r[0]: (dict(zip(CODES, r[1:9])), {c: STATUS[g] for c, g in zip(POINT_CODES, r[9:16])}, STATUS[r[16]])
+        for r in rows}
 
 
 def check_agreement(expected: dict, month=MONTH) -> None:
-    """Every store's self-check points carry the bare aggregate's values: fails loudly if not."""
+    """Every store's self-check carries the bare aggregate's point values, point statuses and worst
+    status: fails loudly if not."""
     from merchants.models import RiskCheck
 
     wrong = []
-    got = dict(RiskCheck.objects.filter(month=month).values_list("store_id", "points"))
-    for store_id, values in expected.items():
-        points = {p["code"]: p for p in got.get(store_id, [])}
+    got = {store_id: (status, points) for store_id, status, points in
+           RiskCheck.objects.filter(month=month).values_list("store_id", "status", "points")}
+    for store_id, (values, statuses, worst) in expected.items():
+        status, shown_points = got.get(store_id, (None, []))
+        points = {p["code"]: p for p in shown_points}
         for code, value in values.items():
             if code == "falling":
                 same = points.get("dsr", {}).get("falling_3_months") == value
             else:
                 shown = points.get(code, {}).get("value")
                 same = (shown is None) == (value is None) and (value is None or Decimal(shown) == Decimal(value))
+                same = same and points.get(code, {}).get("status") == statuses[code]
             if not same:
-                wrong.append((store_id, code, value, points.get(code)))
+                wrong.append((store_id, code, value, statuses.get(code), points.get(code)))
+        if status != worst:
+            wrong.append((store_id, "status", worst, status))
     if wrong or set(got) != set(expected):
-        raise AssertionError(f"risk self-check differs from the bare aggregate: {wrong[:5]}")
+        raise AssertionError(f"risk self-check differs from the bare aggregate ({len(wrong)}): {wrong[:5]}")
 
 
 def measure(*, scale: float, out=print, batch_size: int = 500) -> list[Measurement]:

@@ -16,6 +16,7 @@ from merchants.violations.models import Sanction
 from merchants.violations.selectors import sanctions_until
 
 from .models import CreditEvaluation
+from .services import of_stores
 
 
 @dataclass
@@ -33,7 +34,7 @@ def raised_limits(*, stores, at=None) -> dict[int, Decimal]:
     the activation steps recorded when pay-later orders were accepted: one query."""
     at = at or timezone.now()
     best: dict[int, Decimal] = {}
-    approved = CreditApplication.objects.filter(store_id__in=[s.pk for s in stores],
+    approved = CreditApplication.objects.filter(of_stores(CreditApplication, [s.pk for s in stores]),
                                                 status=CreditApplication.Status.APPROVED, decided_at__lte=at)
     for app in approved:
         level = raised_level(app, at)
@@ -49,10 +50,11 @@ def effective_limit(*, store: Store, at=None) -> tuple[Decimal, Decimal | None]:
 
 
 def store_credit_many(*, stores, at=None) -> dict[int, CreditSummary]:
-    """Credit of several stores in a fixed number of queries (lists, admin pages)."""
+    """Credit of several stores in a fixed number of queries (lists, admin pages, the risk
+    self-check). `stores`: anything with `pk` and `base_limit` (model instances or tuples)."""
     at = at or timezone.now()
     ids = [s.pk for s in stores]
-    exposure = dict(Order.objects.filter(exposure_q(), store_id__in=ids).order_by().values("store_id")
+    exposure = dict(Order.objects.filter(exposure_q(), of_stores(Order, ids)).order_by().values("store_id")
                     .annotate(total=Sum("amount")).values_list("store_id", "total"))
     frozen = sanctions_until(store_ids=ids, kind=Sanction.Kind.CREDIT_FREEZE, at=at)
     raised = raised_limits(stores=stores, at=at)

@@ -17,8 +17,6 @@ providers the other apps register with `merchants.registry`; ours win, an ingest
 
 The evaluation is set-based: per batch of stores a fixed number of queries (metrics, order
 sales, one call per provider, one upsert, one update of Store.base_limit)."""
-import datetime as dt
-import json
 import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -35,12 +33,14 @@ from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers
 from merchants.stores.models import Store
 
+from .bulk import indicator_detail_sql, json_upsert
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 DIMENSIONS = tuple(Dimension.values)  # computed once: the enum property rebuilds its list on each access
 HUNDRED = Decimal(100)
+SCORE_ZERO = score(0)
 ONE, NIL = Decimal(1), Decimal(0)
 
 # Default scaling (value scoring 0, value scoring 100, weight in dimension). Why these:
@@ -145,32 +145,50 @@ def scoring_constants(indicators) -> tuple[list, dict]:
     return rows, weights
 
 
+def score_flat(values: dict, rows: list, weights_in: dict, weights: dict) -> tuple[Decimal, dict, list, list]:
+    """The rule itself, for one store: (S, dimension scores, each indicator's points in `rows`'
+    order, the missing names sorted). `rows`, `weights_in`: `scoring_constants`; `weights`: the
+    policy's dimension weights. `CreditIndicator.scale` per indicator is inlined: the hot loop of
+    the evaluation."""
+    sums = dict.fromkeys(DIMENSIONS, NIL)  # Σ weight × points
+    points_list, missing = [], []
+    for name, dimension, zero_at, span, weight in rows:
+        value = values.get(name)
+        if value is None:
+            points = NIL
+            missing.append(name)
+        else:
+            fraction = (value - zero_at) / span
+            points = ((fraction if 0 < fraction < 1 else (ONE if fraction >= 1 else NIL)) * 100).quantize(
+                SCORE_PLACES, rounding=ROUND_HALF_UP)
+            sums[dimension] += weight * points
+        points_list.append(points)
+    dimensions = {}
+    composite = NIL
+    for d in DIMENSIONS:
+        dimensions[d] = dim = (sums[d] / weights_in[d]).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP) \
+            if weights_in[d] else SCORE_ZERO
+        composite += dim * weights[d]
+    missing.sort()
+    return score(composite / HUNDRED), dimensions, points_list, missing
+
+
 def score_values(values: dict, *, sources: dict | None = None, indicators=None,
                  policy: CreditScorePolicy | None = None, constants: tuple | None = None) -> ScoreResult:
-    """Score one store's indicator values (name → Decimal or None): `CreditIndicator.scale` per
-    indicator (inlined: the hot loop of the evaluation), weighted means per dimension, then S."""
+    """Score one store's indicator values (name → Decimal or None): `score_flat`, with each
+    indicator's detail as the evaluation stores it."""
     indicators = indicators if indicators is not None else credit_indicators()
     policy = policy or CreditScorePolicy.current()
     sources = sources or {}
     rows, weights_in = constants or scoring_constants(indicators)
-    sums = dict.fromkeys(DIMENSIONS, Decimal(0))  # Σ weight × points
-    detail, missing = {}, []
-    for name, dimension, zero_at, span, weight in rows:
+    decimals = {k: (v if v is None or isinstance(v, Decimal) else Decimal(v)) for k, v in values.items()}
+    composite, dimensions, points_list, missing = score_flat(decimals, rows, weights_in, policy.weights())
+    detail = {}  # the value as given (str of the caller's value, as before), the points as computed
+    for (name, dimension, _z, _s, _w), points in zip(rows, points_list):
         value = values.get(name)
-        if value is None:
-            points = Decimal(0)
-            missing.append(name)
-        else:
-            fraction = (Decimal(value) - zero_at) / span
-            points = ((fraction if 0 < fraction < 1 else (ONE if fraction >= 1 else NIL)) * 100).quantize(
-                SCORE_PLACES, rounding=ROUND_HALF_UP)
-        sums[dimension] += weight * points
         detail[name] = {"dimension": dimension, "value": None if value is None else str(value),
                         "source": sources.get(name), "score": str(points)}
-    dimensions = {d: score((sums[d] / weights_in[d]) if weights_in[d] else Decimal(0)) for d in DIMENSIONS}
-    weights = policy.weights()
-    composite = score(sum(dimensions[d] * weights[d] for d in DIMENSIONS) / HUNDRED)
-    return ScoreResult(score=composite, dimensions=dimensions, indicators=detail, missing=sorted(missing))
+    return ScoreResult(score=composite, dimensions=dimensions, indicators=detail, missing=missing)
 
 
 def order_sales(store_ids: list[int], month) -> dict[int, Decimal]:
@@ -199,11 +217,13 @@ def provided_metrics(store_ids: list[int], month) -> dict[int, dict]:
     return merged
 
 
-def _batch_values(store_ids: list[int], month):
-    """(values, sources) per store for one batch: ingested metrics, our computations on top."""
+def _batch_values(store_ids: list[int], month, *, with_sales: bool = True):
+    """(values, sources) per store for one batch: ingested metrics, our computations on top.
+    `with_sales=False` (the risk self-check, which grades no sales-based point) skips the orders'
+    sales: a store without ingested sales then has none, and no cash flow ratio."""
     ingested = {m["store_id"]: m for m in StoreMetrics.objects.filter(of_stores(StoreMetrics, store_ids), month=month)
                 .values("store_id", *METRIC_FIELDS)}
-    sales = order_sales(store_ids, month)
+    sales = order_sales(store_ids, month) if with_sales else None
     provided = provided_metrics(store_ids, month)
     out = {}
     for store_id in store_ids:
@@ -214,7 +234,7 @@ def _batch_values(store_ids: list[int], month):
             if name in values or name == "monthly_sales":
                 values[name] = Decimal(str(value))
                 sources[name] = "computed"
-        if values["monthly_sales"] is None:
+        if values["monthly_sales"] is None and sales is not None:
             values["monthly_sales"] = sales.get(store_id, ZERO)
             sources["monthly_sales"] = "orders"
         cash, sold = values.pop("net_cash_flow"), values["monthly_sales"]
@@ -223,34 +243,6 @@ def _batch_values(store_ids: list[int], month):
             sources["cash_flow_ratio"] = sources.get("net_cash_flow", "ingested")
         out[store_id] = (values, sources)
     return out
-
-
-def json_upsert(model, rows: list, *, unique: list[str], update_fields: list[str]) -> None:
-    """Upsert model instances on PostgreSQL in one INSERT … SELECT FROM jsonb_to_recordset(one JSON
-    parameter) … ON CONFLICT. Why not bulk_create(update_conflicts=True): it sends each column as
-    an array literal that psycopg quotes client-side character by character for JSON columns (5 of
-    the 10 s 10,000 evaluations took); nor COPY into a temporary table: its creation and the
-    truncation at every commit cost more than the rows. Names are attnames (`store_id`)."""
-    by_name = {f.attname: f for f in model._meta.concrete_fields}
-    columns = [*unique, *update_fields]
-    names = ", ".join(by_name[c].column for c in columns)
-    types = ", ".join(f"{by_name[c].column} {by_name[c].db_type(connection)}" for c in columns)
-    updates = ", ".join(f"{by_name[c].column} = EXCLUDED.{by_name[c].column}" for c in update_fields)
-    payload = json.dumps([{by_name[c].column: _json_value(getattr(row, c)) for c in columns} for row in rows],
-                         separators=(",", ":"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {model._meta.db_table} ({names}) SELECT {names} "
-                       f"FROM jsonb_to_recordset(%s::jsonb) AS r({types}) "
-                       f"ON CONFLICT ({', '.join(by_name[c].column for c in unique)}) DO UPDATE SET {updates}",
-                       [payload])
-
-
-def _json_value(value):
-    if isinstance(value, (Decimal, str)):
-        return str(value)  # exact decimals; a TextChoices member as its value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def _set_base_limits(store_ids: list[int]) -> list[int]:
@@ -272,38 +264,54 @@ def _set_base_limits(store_ids: list[int]) -> list[int]:
     return [pk for pk, limit in after.items() if before.get(pk) != limit]
 
 
-def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[CreditEvaluation]:
+def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[dict]:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
-    store's base limit from its latest evaluated month."""
+    store's base limit from its latest evaluated month. Returns the rows written (CreditEvaluation
+    attname → value)."""
     now = now or timezone.now()
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)
     constants = scoring_constants(indicators)
+    ingested, orders = CreditEvaluation.SalesSource.INGESTED.value, CreditEvaluation.SalesSource.ORDERS.value
+    rows_c, weights_in = constants
+    weights, names = policy.weights(), [r[0] for r in rows_c]
+    postgres = connection.vendor == "postgresql"
     rows = []
     batch = values if values is not None else _batch_values(store_ids, month)
     for store_id, (values, sources) in batch.items():
-        result = score_values(values, sources=sources, indicators=indicators, policy=policy, constants=constants)
+        composite, dimensions, points, missing = score_flat(values, rows_c, weights_in, weights)
         sales = money(values["monthly_sales"])
-        rows.append(CreditEvaluation(
-            store_id=store_id, month=month, monthly_sales=sales,
-            sales_source=(CreditEvaluation.SalesSource.INGESTED if sources["monthly_sales"] == "ingested"
-                          else CreditEvaluation.SalesSource.ORDERS),
-            score=result.score, indicators=result.indicators, missing=result.missing,
-            base_limit=base_limit_for(sales=sales, score=result.score, policy=policy,
-                                      bonus_rate=bonus.get(store_id, ZERO)),
-            eco_bonus_rate=bonus.get(store_id, ZERO), evaluated_at=now,
-            **{d: result.dimensions[d] for d in DIMENSIONS}))
+        eco = bonus.get(store_id, ZERO)
+        # A dict keyed by attname, not a CreditEvaluation: json_upsert reads either, and 500
+        # model instances per batch cost more than the scoring of a store. On PostgreSQL the
+        # indicator detail travels as three flat arrays and the statement builds the JSON.
+        shown = [values.get(n) for n in names]
+        row = {"store_id": store_id, "month": month, "monthly_sales": sales,
+               "sales_source": ingested if sources["monthly_sales"] == "ingested" else orders,
+               "score": composite, "missing": missing,
+               "base_limit": base_limit_for(sales=sales, score=composite, policy=policy, bonus_rate=eco),
+               "eco_bonus_rate": eco, "evaluated_at": now, **dimensions}
+        if postgres:
+            row.update(iv=[None if v is None else str(v) for v in shown], isrc=[sources.get(n) for n in names],
+                       ip=[str(p) for p in points])
+        else:
+            row["indicators"] = {n: {"dimension": r[1], "value": None if v is None else str(v),
+                                     "source": sources.get(n), "score": str(p)}
+                                 for n, r, v, p in zip(names, rows_c, shown, points)}
+        rows.append(row)
     fields = ["monthly_sales", "sales_source", "score", "indicators", "missing", "base_limit", "eco_bonus_rate",
               "evaluated_at",
               *DIMENSIONS]
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            json_upsert(CreditEvaluation, rows, unique=["store_id", "month"], update_fields=fields)
+            json_upsert(CreditEvaluation, rows, unique=["store_id", "month"], update_fields=fields,
+                        computed={"indicators": indicator_detail_sql(rows_c)},
+                        inputs={"iv": "jsonb", "isrc": "jsonb", "ip": "jsonb"})
         else:
-            CreditEvaluation.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
-                                                 update_fields=fields)
+            CreditEvaluation.objects.bulk_create([CreditEvaluation(**row) for row in rows], update_conflicts=True,
+                                                 unique_fields=["store", "month"], update_fields=fields)
         events.credit_limits_changed(_set_base_limits(store_ids))
     return rows
 

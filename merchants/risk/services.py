@@ -18,15 +18,17 @@ this month's earlier check when the month is re-checked — emits one `risk_chec
 (`merchants.events`) in the same transaction; staying in warning emits nothing."""
 import logging
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
+from merchants.credit.bulk import json_upsert
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import store_credit_many
-from merchants.credit.services import _batch_values, json_upsert, of_stores
+from merchants.credit.services import _batch_values, of_stores
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.services import event_emit_many
@@ -36,6 +38,7 @@ from .points import POINTS, point_status
 
 log = logging.getLogger(__name__)
 EVENT = "risk_check.warning"
+ZERO_D = Decimal(0)
 
 
 def month_before(first, n: int = 1):
@@ -47,31 +50,39 @@ def _text(value: Decimal | None, places: str) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal(places)))
 
 
+class _StoreLimit(NamedTuple):
+    """What `store_credit_many` reads of a store (its pk and base limit), without a model instance."""
+    pk: int
+    base_limit: Decimal
+
+
 def risk_inputs(store_ids: list[int], month, now, values: dict | None = None) -> dict[int, dict]:
     """Per store: the point values (Decimal or None) and whether DSR fell three months running.
     `values`: the evaluation's inputs for this batch when it already read them."""
-    values = values if values is not None else _batch_values(store_ids, month)
-    earlier = {(m["store_id"], m["month"]): m["dsr_score"] for m in StoreMetrics.objects.filter(
-        of_stores(StoreMetrics, store_ids), month__in=[month_before(month, 1), month_before(month, 2)],
-        dsr_score__isnull=False).values("store_id", "month", "dsr_score")}
+    values = values if values is not None else _batch_values(store_ids, month, with_sales=False)
+    m1_month, m2_month = month_before(month, 1), month_before(month, 2)
+    earlier = {(store_id, m): dsr for store_id, m, dsr in StoreMetrics.objects.filter(
+        of_stores(StoreMetrics, store_ids), month__in=[m1_month, m2_month],
+        dsr_score__isnull=False).values_list("store_id", "month", "dsr_score")}
     unrecovered = dict(Order.objects.filter(of_stores(Order, store_ids), status=Order.Status.ADVANCED,
                                             advance_recovered_at__isnull=True).order_by().values("store_id")
                        .annotate(total=Sum("amount")).values_list("store_id", "total"))
-    stores = list(Store.objects.filter(of_stores(Store, store_ids, "id")).only("pk", "base_limit"))
+    stores = [_StoreLimit(*row) for row in Store.objects.filter(of_stores(Store, store_ids, "id"))
+              .values_list("pk", "base_limit")]
     credit = store_credit_many(stores=stores, at=now)
     out = {}
     for store_id in store_ids:
-        v, _sources = values[store_id]
+        v = values[store_id][0]
         on_time = v.get("on_time_rate")
         dsr = v.get("dsr_score")
-        m1, m2 = earlier.get((store_id, month_before(month, 1))), earlier.get((store_id, month_before(month, 2)))
-        advances = unrecovered.get(store_id) or Decimal(0)
-        limit = credit[store_id].effective_limit if store_id in credit else Decimal(0)
+        m1, m2 = earlier.get((store_id, m1_month)), earlier.get((store_id, m2_month))
+        advances = unrecovered.get(store_id) or ZERO_D
+        limit = credit[store_id].effective_limit if store_id in credit else ZERO_D
         out[store_id] = {
             "dispute_rate": v.get("dispute_rate"), "return_rate": v.get("return_rate"),
             "late_shipment_rate": None if on_time is None else 1 - Decimal(on_time),
             "dsr": dsr, "dsr_falling": None not in (dsr, m1, m2) and m2 > m1 > dsr,
-            "unrecovered_advances": rate(advances, limit) if limit else (Decimal(0) if not advances else None),
+            "unrecovered_advances": rate(advances, limit) if limit else (ZERO_D if not advances else None),
             "unrecovered_without_limit": bool(advances) and not limit,
             "complaint_response_hours": v.get("complaint_response_hours"),
             "inventory_turnover_days": v.get("inventory_turnover_days"),
@@ -79,36 +90,53 @@ def risk_inputs(store_ids: list[int], month, now, values: dict | None = None) ->
     return out
 
 
-def grade_points(inputs: dict, policy: RiskPolicy) -> tuple[str, list[dict]]:
-    """(worst status, points) of one store."""
-    points = []
+def point_levels(policy: RiskPolicy) -> list[tuple]:
+    """Per point (code, higher is worse, warning, limit, places, warning text, limit text): the same
+    for every store, so a batch computes them once (`RiskPolicy.levels` and the quantizing of the
+    levels were a third of `grade_points` per store)."""
+    out = []
     for code, higher_is_worse in POINTS.items():
         warning, limit = policy.levels(code)
+        places = Decimal("0.01") if code in ("dsr", "complaint_response_hours", "inventory_turnover_days") \
+            else Decimal("0.0001")
+        out.append((code, higher_is_worse, warning, limit, places, _text(warning, places), _text(limit, places)))
+    return out
+
+
+def grade_points(inputs: dict, policy: RiskPolicy, levels: list[tuple] | None = None) -> tuple[str, list[dict]]:
+    """(worst status, points) of one store. `levels`: `point_levels(policy)`, when the caller
+    grades a batch."""
+    points = []
+    worst, worst_severity = RiskStatus.OK, 0
+    for code, higher_is_worse, warning, limit, places, warning_text, limit_text in levels or point_levels(policy):
         value = inputs[code]
         status = point_status(value, warning, limit, higher_is_worse=higher_is_worse,
                               falling=code == "dsr" and inputs["dsr_falling"])
         if code == "unrecovered_advances" and inputs["unrecovered_without_limit"]:
             status = RiskStatus.BREACH
-        places = "0.01" if code in ("dsr", "complaint_response_hours", "inventory_turnover_days") else "0.0001"
-        point = {"code": code, "value": _text(value, places), "warning_at": _text(warning, places),
-                 "limit_at": _text(limit, places), "status": str(status)}
+        point = {"code": code, "value": None if value is None else str(Decimal(value).quantize(places)),
+                 "warning_at": warning_text, "limit_at": limit_text, "status": str(status)}
         if code == "dsr":
             point["falling_3_months"] = inputs["dsr_falling"]
         points.append(point)
-    worst = max((p["status"] for p in points), key=lambda s: SEVERITY[s])
-    return worst, points
+        if SEVERITY[status] > worst_severity:
+            worst, worst_severity = status, SEVERITY[status]
+    return str(worst), points
 
 
-def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[RiskCheck]:
-    """Check one batch of stores for a closed month; upsert (a re-check replaces the row)."""
+def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[dict]:
+    """Check one batch of stores for a closed month; upsert (a re-check replaces the row). Returns
+    the rows written (RiskCheck field name → value): model instances are built only for the events,
+    not for every store."""
     now = now or timezone.now()
     policy = RiskPolicy.current()
+    levels = point_levels(policy)
     inputs = risk_inputs(store_ids, month, now, values)
     rows = []
     for store_id in store_ids:
-        status, points = grade_points(inputs[store_id], policy)
-        rows.append(RiskCheck(store_id=store_id, month=month, status=status, severity=SEVERITY[status],
-                              points=points, checked_at=now))
+        status, points = grade_points(inputs[store_id], policy, levels)
+        rows.append({"store_id": store_id, "month": month, "status": status, "severity": SEVERITY[status],
+                     "points": points, "checked_at": now})
     previous_month = month_before(month)
     with transaction.atomic():
         before = {}
@@ -120,13 +148,13 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
         if connection.vendor == "postgresql":  # one JSON parameter, not bulk_create's quoted arrays
             json_upsert(RiskCheck, rows, unique=["store_id", "month"], update_fields=fields)
         else:
-            RiskCheck.objects.bulk_create(rows, update_conflicts=True, unique_fields=["store", "month"],
-                                          update_fields=fields)
+            RiskCheck.objects.bulk_create([RiskCheck(**row) for row in rows], update_conflicts=True,
+                                          unique_fields=["store", "month"], update_fields=fields)
         from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
 
         # One statement for the whole batch: entering warning or breach is worse than before.
-        event_emit_many(events=[(row.store_id, EVENT, lambda row=row: dict(RiskCheckOut(row).data))
-                                for row in rows if row.severity > before.get(row.store_id, 0)])
+        event_emit_many(events=[(row["store_id"], EVENT, lambda row=row: dict(RiskCheckOut(RiskCheck(**row)).data))
+                                for row in rows if row["severity"] > before.get(row["store_id"], 0)])
     return rows
 
 
