@@ -10,7 +10,7 @@ import os
 bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('WEB_PORT') or os.environ.get('PORT') or 8000}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
