@@ -2,6 +2,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -146,20 +147,36 @@ class CompiledOnce:
             (queryset, sql, first), (_, sql2, second) = compiled
             if sql != sql2 or len(first) != len(second):
                 raise ValueError("the statement's SQL depends on the argument values")
+            ops = connections[using].ops
             slots = []
             for a, b in zip(first, second, strict=True):
                 if a == b:
-                    slots.append((False, a))
-                else:
-                    name = next((n for n, v in self.markers[0].items() if v == a and self.markers[1][n] == b), None)
-                    if name is None:
-                        raise ValueError(f"a parameter derived from an argument: {a!r}")
-                    slots.append((True, name))
+                    slots.append((None, a, None))  # a constant of the rule
+                    continue
+                slot = next(((name, None, adapt) for name, v in self.markers[0].items() for adapt in _adapters(ops, v)
+                             if adapt(v) == a and adapt(self.markers[1][name]) == b), None)
+                if slot is None:
+                    raise ValueError(f"a parameter derived from an argument: {a!r}")
+                slots.append(slot)
             entry = self.cache[using] = (queryset, sql, slots)
         return entry
 
     def params(self, slots, values: dict) -> list:
-        return [values[v] if is_arg else v for is_arg, v in slots]
+        return [constant if name is None else adapt(values[name]) for name, constant, adapt in slots]
+
+
+def _adapters(ops, value) -> list:
+    """How the ORM may have passed an argument on: as it is, or adapted by the backend
+    (SQLite sends dates and datetimes as text)."""
+    if isinstance(value, dt.datetime):
+        return [_same, ops.adapt_datetimefield_value]
+    if isinstance(value, dt.date):
+        return [_same, ops.adapt_datefield_value]
+    return [_same]
+
+
+def _same(value):
+    return value
 
 
 _MARKER_TIMES = [dt.datetime(1901, 2, 3, 4, 5, 6, 7 + i, tzinfo=dt.UTC) for i in range(4)]
