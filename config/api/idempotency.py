@@ -171,13 +171,16 @@ class IdempotencyMiddleware:
                     response = self.get_response(request)  # exceptions arrive as 500 responses
                 finally:
                     _state.in_transaction = False
-                if response.status_code >= 400 or getattr(response, "streaming", False):
+                streaming = getattr(response, "streaming", False)
+                if response.status_code >= 400:
                     transaction.set_rollback(True, using=using)  # the claim goes too: a retry may act
+                elif streaming:  # nothing to replay, as on the other POSTs: the work commits, the claim not
+                    IdempotencyRecord.objects.filter(pk=record_pk).delete()
                 else:
                     self._complete(record_pk, response)
         if record_pk is None:
             return self._duplicate(ident, body_hash)
-        if 400 <= response.status_code < 500 and response.status_code != 401:
+        if 400 <= response.status_code < 500 and response.status_code != 401 and not streaming:
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             _claim(ident, body_hash, completed=True, status_code=response.status_code,
