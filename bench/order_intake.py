@@ -129,7 +129,10 @@ def measure(*, scale: float, out=print) -> list[Measurement]:
     out(f"order intake: seeding {CLIENTS} stores and {background:,} older orders")
     token, pairs = seed(background=background)
     port = free_port()
-    server = start_server(port=port, database_url=database_url, workers=2, threads=4,
+    # As production starts it: config/gunicorn.py's workers and threads (WEB_CONCURRENCY / WEB_THREADS).
+    from config import gunicorn
+
+    server = start_server(port=port, database_url=database_url, workers=gunicorn.workers, threads=gunicorn.threads,
                           settings="config.settings.local")
     errors: list[str] = []
     try:

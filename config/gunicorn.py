@@ -4,13 +4,18 @@ Database connections are bounded by design. A gthread worker serves requests fro
 `threads` threads; Django keeps one connection per thread (CONN_MAX_AGE, health-checked), so the
 web tier holds at most WEB_CONCURRENCY × WEB_THREADS connections however many requests arrive.
 (`runserver` starts a new thread per request, and each kept its own connection until the server ran
-out: never serve with it.) See README "Configuration" for the whole formula with the Celery side."""
+out: never serve with it.) See README "Configuration" for the whole formula with the Celery side.
+
+Defaults measured for pay-later intake on 2 cores (bench/README.md, issue 16 part 3): gthread 2 × 4
+against sync 4 × 1 and 8 × 1 and gthread 4 × 2, back to back. No alternative beat 2 × 4 beyond the
+shared machine's noise (±50% between identical runs), and 2 × 4 keeps the web tier's connections at
+8. WEB_WORKER_CLASS=sync (with WEB_THREADS=1) is there to repeat that comparison."""
 import os
 
 bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('WEB_PORT') or os.environ.get('PORT') or 8000}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gthread")
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

@@ -2,10 +2,12 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from config import timeutil
+from config.money import money
 from merchants.models import Product
 from merchants.stores.selectors import inherited_q
 
@@ -122,17 +124,70 @@ def products_with_paylater_active(queryset: QuerySet | None = None, *, at=None) 
 # held, the facts the lock serialises. A new statement takes a new snapshot, so the second one
 # sees every order the previous lock holder committed; a subquery of the locking SELECT would
 # read the older snapshot, taken before it waited, and over-commit the limit.
-def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
-    """The store, locked FOR UPDATE, annotated with: product_store_id (None: no such product),
-    enrolled, suspended_until, frozen_until, product_active, fee_rate (None when no dated rate
-    covers paid_at), min_score / standard_rate (None without a saved policy row). Raises
-    Store.DoesNotExist."""
+class CompiledOnce:
+    """A queryset's SQL compiled once per database, the arguments then substituted into its
+    parameter list: the intake's two statements skip the ORM's compilation on every order (about
+    a fifth of its Python time) while the rules stay written once, as querysets.
+
+    `build(**args)` is compiled twice with two sets of marker values; a parameter that differs
+    between the two is an argument's slot, every other one a constant of the rule. A parameter
+    derived from an argument (not the argument itself) would differ without matching a marker:
+    that raises instead of freezing the first call's value into the SQL."""
+
+    def __init__(self, build, markers: list[dict]):
+        self.build, self.markers, self.cache = build, markers, {}
+
+    def compile(self, using: str) -> tuple:
+        entry = self.cache.get(using)
+        if entry is None:
+            compiled = []
+            for markers in self.markers:
+                queryset = self.build(**markers)
+                compiled.append((queryset, *queryset.query.get_compiler(using).as_sql()))
+            (queryset, sql, first), (_, sql2, second) = compiled
+            if sql != sql2 or len(first) != len(second):
+                raise ValueError("the statement's SQL depends on the argument values")
+            ops = connections[using].ops
+            slots = []
+            for a, b in zip(first, second, strict=True):
+                if a == b:
+                    slots.append((None, a, None))  # a constant of the rule
+                    continue
+                slot = next(((name, None, adapt) for name, v in self.markers[0].items() for adapt in _adapters(ops, v)
+                             if adapt(v) == a and adapt(self.markers[1][name]) == b), None)
+                if slot is None:
+                    raise ValueError(f"a parameter derived from an argument: {a!r}")
+                slots.append(slot)
+            entry = self.cache[using] = (queryset, sql, slots)
+        return entry
+
+    def params(self, slots, values: dict) -> list:
+        return [constant if name is None else adapt(values[name]) for name, constant, adapt in slots]
+
+
+def _adapters(ops, value) -> list:
+    """How the ORM may have passed an argument on: as it is, or adapted by the backend
+    (SQLite sends dates and datetimes as text)."""
+    if isinstance(value, dt.datetime):
+        return [_same, ops.adapt_datetimefield_value]
+    if isinstance(value, dt.date):
+        return [_same, ops.adapt_datefield_value]
+    return [_same]
+
+
+def _same(value):
+    return value
+
+
+_MARKER_TIMES = [dt.datetime(1901, 2, 3, 4, 5, 6, 7 + i, tzinfo=dt.UTC) for i in range(4)]
+
+
+def _intake_lock_queryset(*, store_id, product_id, paid_at, day, now):
     from django.db.models import Subquery
 
     from merchants.models import Sanction, Store
     from merchants.violations.selectors import sanction_until_subquery
 
-    day = timeutil.local_date(paid_at)
     rate = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
                                    Q(ends_on__isnull=True) | Q(ends_on__gte=day))
             .order_by(F("starts_on").desc(nulls_last=True), "-id").values("rate")[:1])
@@ -146,13 +201,42 @@ def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
         fee_rate=Subquery(rate),
         min_score=Subquery(policy.values("min_buyer_credit_score")),
         standard_rate=Subquery(policy.values("standard_fee_rate")),
-    ).get(pk=store_id)
+    ).filter(pk=store_id)
 
 
-def intake_exposure(*, store_id: int, now) -> dict:
-    """Read under the store lock, in one statement: exposure (the index-only sum, see
-    merchants.orders.models), has_approved (an approved limit increase: only then are raised
-    limits read) and activating (one still short of step 2: only then is it refreshed)."""
+_INTAKE_LOCK = CompiledOnce(_intake_lock_queryset, [
+    {"store_id": -7_000_001 - i, "product_id": -7_100_001 - i, "paid_at": _MARKER_TIMES[i],
+     "day": dt.date(1901, 3, 1 + i), "now": _MARKER_TIMES[2 + i]} for i in range(2)])
+
+
+def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
+    """The store, locked FOR UPDATE, annotated with: product_store_id (None: no such product),
+    enrolled, suspended_until, frozen_until, product_active, fee_rate (None when no dated rate
+    covers paid_at), min_score / standard_rate (None without a saved policy row). Raises
+    Store.DoesNotExist. One statement, compiled once (CompiledOnce)."""
+    from merchants.models import Store
+
+    queryset, sql, slots = _INTAKE_LOCK.compile(queryset_db(Store))
+    params = _INTAKE_LOCK.params(slots, {"store_id": store_id, "product_id": product_id, "paid_at": paid_at,
+                                         "day": timeutil.local_date(paid_at), "now": now})
+    rows = list(Store.objects.db_manager(queryset.db).raw(sql, params))
+    if not rows:
+        raise Store.DoesNotExist(f"store {store_id}")
+    store = rows[0]
+    for name in ("fee_rate", "standard_rate"):  # annotations get no field converter (SQLite: floats)
+        value = getattr(store, name)
+        if value is not None and not isinstance(value, Decimal):
+            setattr(store, name, Decimal(str(value)))
+    return store
+
+
+def queryset_db(model) -> str:
+    from django.db import router
+
+    return router.db_for_write(model)
+
+
+def _intake_exposure_queryset(*, store_id, now):
     from django.db.models import Subquery, Sum
     from django.db.models.functions import Coalesce
 
@@ -168,4 +252,30 @@ def intake_exposure(*, store_id: int, now) -> dict:
         exposure=Coalesce(Subquery(exposure), ZERO),
         has_approved=Exists(approved.filter(decided_at__lte=now)),
         activating=Exists(approved.filter(step2_at__isnull=True)),
-    ).values("exposure", "has_approved", "activating").get()
+    ).values("exposure", "has_approved", "activating")
+
+
+_INTAKE_EXPOSURE = CompiledOnce(_intake_exposure_queryset, [
+    {"store_id": -7_000_001 - i, "now": _MARKER_TIMES[i]} for i in range(2)])
+
+
+def intake_exposure(*, store_id: int, now) -> dict:
+    """Read under the store lock, in one statement: exposure (the index-only sum, see
+    merchants.orders.models), has_approved (an approved limit increase: only then are raised
+    limits read) and activating (one still short of step 2: only then is it refreshed)."""
+    from django.db import connections
+
+    from merchants.models import Store
+
+    using = queryset_db(Store)
+    _, sql, slots = _INTAKE_EXPOSURE.compile(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, _INTAKE_EXPOSURE.params(slots, {"store_id": store_id, "now": now}))
+        row = cursor.fetchone()
+        names = [col[0] for col in cursor.description]
+    if row is None:
+        raise Store.DoesNotExist(f"store {store_id}")
+    facts = dict(zip(names, row, strict=True))
+    # SQLite answers booleans as 0/1 and sums as floats or strings: as the ORM would convert them.
+    return {"exposure": money(facts["exposure"]), "has_approved": bool(facts["has_approved"]),
+            "activating": bool(facts["activating"])}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
+from config.api.idempotency import atomic_unless_in_request_transaction
 from config.money import ZERO, money
 from merchants.applications.services import activation_record
 from merchants.credit.selectors import effective_limit, raised_limits
@@ -109,7 +110,9 @@ def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amou
     lock, the order, its history row, the fee entry. Raises Store.DoesNotExist /
     Product.DoesNotExist for ids that name nothing (the API answers them as OrderIn does)."""
     amount = money(amount)
-    with transaction.atomic():
+    # Inside the idempotency middleware's transaction for the API (claim, order and stored
+    # response commit once, decision 0033); a transaction of its own otherwise.
+    with atomic_unless_in_request_transaction():
         now = timezone.now()
         store = selectors.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
         if store.product_store_id is None:

@@ -11,14 +11,22 @@ Nothing is replayed to a caller the view itself would turn away: the token is au
 (a revoked one replays nothing) and the view's permissions are checked before any lookup;
 a refused request goes on to the view, which answers 401/403, and is not recorded. Stored
 bodies are encrypted at rest (a store creation's response carries the owner's token).
+
+A view that sets `idempotency_in_transaction = True` (pay-later intake) gets the claim, its own
+work and the stored response in ONE transaction, one commit (decision 0033, "One commit"): a
+concurrent duplicate's claim waits on the unique index until the first commits, then replays
+it. An answer of 400 or more rolls the whole transaction back and the answer below 500 is then
+recorded on its own, so a failure never leaves a claim that blocks a retry.
 """
 import hashlib
 import json
+import threading
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -36,20 +44,30 @@ HEADER = "HTTP_IDEMPOTENCY_KEY"
 PURPOSE = "config.idempotency-response"
 
 
-def _view_would_serve(request) -> bool:
+_state = threading.local()
+
+
+def atomic_unless_in_request_transaction():
+    """`transaction.atomic()`, or nothing when the idempotency middleware already holds this
+    request's transaction: the service's work then joins it without a savepoint (two more
+    statements). Safe because that transaction is rolled back whole on any answer ≥ 400."""
+    return nullcontext() if getattr(_state, "in_transaction", False) else transaction.atomic()
+
+
+def _view_would_serve(request):
     """Authenticate the caller and run the permission checks of the view the path resolves
-    to, as DRF will; False when the view would refuse the caller."""
+    to, as DRF will; the view class, or None when the view would refuse the caller."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return False
+        return None
     view_class = getattr(match.func, "cls", None)
     if view_class is None:
-        return False
+        return None
     drf_request = Request(request, authenticators=[ApiTokenAuthentication()])
     try:
         if drf_request.user is None:
-            return False
+            return None
         view = view_class(**getattr(match.func, "initkwargs", {}))
         actions = getattr(match.func, "actions", None)
         if actions:
@@ -58,8 +76,8 @@ def _view_would_serve(request) -> bool:
         view.args, view.kwargs, view.request, view.format_kwarg = match.args, match.kwargs, drf_request, None
         view.check_permissions(drf_request)
     except APIException:
-        return False
-    return True
+        return None
+    return view_class
 
 
 def _body_hash(raw: bytes) -> str:
@@ -82,12 +100,13 @@ def _replay(record) -> HttpResponse:
     return response
 
 
-def _claim(ident: dict, body_hash: str) -> int | None:
+def _claim(ident: dict, body_hash: str, **done) -> int | None:
     """Insert the record unless the key is already taken: the id, or None for a duplicate.
     One statement (ON CONFLICT DO NOTHING, PostgreSQL and SQLite ≥ 3.35) instead of a
-    transaction or savepoint around an INSERT that may fail: the intake query budget."""
+    transaction or savepoint around an INSERT that may fail: the intake query budget.
+    `done` (completed, status_code, response_body, content_type) records a finished answer."""
     fields = {"scope": ident["scope"], "path": ident["path"], "key": ident["key"], "body_hash": body_hash,
-              "completed": False, "content_type": "", "created_at": timezone.now()}
+              "completed": False, "content_type": "", "created_at": timezone.now(), **done}
     opts = IdempotencyRecord._meta
     connection = connections[router.db_for_write(IdempotencyRecord)]
     quote = connection.ops.quote_name
@@ -114,11 +133,14 @@ class IdempotencyMiddleware:
             return JsonResponse(error_body("invalid", _("Idempotency-Key is longer than 255 characters.")),
                                 status=400)
         auth = request.META.get("HTTP_AUTHORIZATION", "")
-        if not auth or not _view_would_serve(request):
+        view_class = _view_would_serve(request) if auth else None
+        if view_class is None:
             return self.get_response(request)  # the view answers 401/403/404; nothing to scope or replay
         scope = hash_token(auth)
         body_hash = _body_hash(request.body)
         ident = {"scope": scope, "path": request.path[:300], "key": key}
+        if getattr(view_class, "idempotency_in_transaction", False):
+            return self._in_one_transaction(request, ident, body_hash)
         record_pk = _claim(ident, body_hash)
         if record_pk is None:
             return self._duplicate(ident, body_hash)
@@ -132,13 +154,48 @@ class IdempotencyMiddleware:
         if response.status_code >= 500 or response.status_code in (401,) or getattr(response, "streaming", False):
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             return response
+        self._complete(record.pk, response)
+        return response
+
+    def _in_one_transaction(self, request, ident, body_hash):
+        """Claim, the view's work and the stored response in one transaction (one commit).
+        A concurrent duplicate's claim waits on the unique index for this commit (then replays
+        it) or this rollback (then it runs, as the first)."""
+        using = router.db_for_write(IdempotencyRecord)
+        response = None
+        with transaction.atomic(using=using):
+            record_pk = _claim(ident, body_hash)
+            if record_pk is not None:
+                _state.in_transaction = True
+                try:
+                    response = self.get_response(request)  # exceptions arrive as 500 responses
+                finally:
+                    _state.in_transaction = False
+                streaming = getattr(response, "streaming", False)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True, using=using)  # the claim goes too: a retry may act
+                elif streaming:  # nothing to replay, as on the other POSTs: the work commits, the claim not
+                    IdempotencyRecord.objects.filter(pk=record_pk).delete()
+                else:
+                    self._complete(record_pk, response)
+        if record_pk is None:
+            return self._duplicate(ident, body_hash)
+        if 400 <= response.status_code < 500 and response.status_code != 401 and not streaming:
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            _claim(ident, body_hash, completed=True, status_code=response.status_code,
+                   response_body=encrypt_bytes(response.content, purpose=PURPOSE),
+                   content_type=response.get("Content-Type", "application/json"))  # replayed like the others
+        return response
+
+    @staticmethod
+    def _complete(record_pk, response):
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
+        IdempotencyRecord.objects.filter(pk=record_pk).update(
             completed=True, status_code=response.status_code,
             response_body=encrypt_bytes(response.content, purpose=PURPOSE),
             content_type=response.get("Content-Type", "application/json"))
-        return response
 
     def _duplicate(self, ident, body_hash):
         deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS

@@ -56,6 +56,9 @@ class OrderCreatedOut(serializers.Serializer):
 
 class PlatformOrderCreate(PlatformGenericView):
     serializer_class = OrderIn
+    # One commit per order: the Idempotency-Key claim and the stored answer share the order's
+    # transaction (config.api.idempotency, decision 0033). Every answer ≥ 400 rolls it back.
+    idempotency_in_transaction = True
 
     @extend_schema(request=OrderIn, responses={201: OrderCreatedOut, **errors(
         400, 401, 403, _400="invalid input, or a pay-later refusal: paylater_not_enrolled, store_frozen, "
