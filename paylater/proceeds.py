@@ -82,6 +82,15 @@ def proceeds_settle_due(*, now: dt.datetime | None = None, batch_size: int = 500
                         .values("pk", "store_id", "amount", "refunded_amount", "completed_at")[:batch_size])
             if not rows:
                 return posted
+            last_id = rows[-1]["pk"]
+            # A row another sweep credited and released after this statement's snapshot was taken
+            # is locked here all the same (NOT EXISTS saw the old snapshot): look again, now that
+            # its commit is visible, so it is neither posted twice (the key would refuse it) nor
+            # counted twice.
+            keys = {proceeds_key(row["pk"]): row for row in rows}
+            posted_already = set(LedgerEntry.objects.filter(idempotency_key__in=keys)
+                                 .values_list("idempotency_key", flat=True))
+            rows = [row for key, row in keys.items() if key not in posted_already]
             ledger_post_many(entries=[
                 {"store_id": row["store_id"], "kind": LedgerEntry.Kind.ORDER_PROCEEDS,
                  "amount": row["amount"] - row["refunded_amount"],
@@ -89,5 +98,4 @@ def proceeds_settle_due(*, now: dt.datetime | None = None, batch_size: int = 500
                  "idempotency_key": proceeds_key(row["pk"]), "reference": f"order:{row['pk']}",
                  "memo": str(_("pay-later order proceeds"))} for row in rows])
         posted += len(rows)
-        last_id = rows[-1]["pk"]
         log.info("proceeds sweep: %s order(s) up to #%s credited", len(rows), last_id)
