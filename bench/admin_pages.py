@@ -13,7 +13,7 @@ SQL, at least 100 ms (the issue's figure; on the shared 2-core machine it is oft
     .venv/bin/python bench/admin_pages.py --scale 0.3     # 300,000
     .venv/bin/python bench/admin_pages.py --before        # then: the same pages with the old admin settings
 
-It uses its own database (default wt_adminscale_bench, created if missing; its tables are TRUNCATEd).
+It uses its own database (default ops_bench_admin, created if missing; its tables are TRUNCATEd).
 """
 import argparse
 import statistics
@@ -230,7 +230,7 @@ def main(argv=None):
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 rows per big table")
     parser.add_argument("--before", action="store_true",
                         help="time the pages of the last run's data with the old admin settings (no generation)")
-    add_database_argument(parser, "wt_adminscale_bench")
+    add_database_argument(parser, "ops_bench_admin")
     args = parser.parse_args(argv)
     prepare(parser, args.database_url)
     if args.before:

@@ -12,6 +12,22 @@ def add_database_argument(parser, default_name: str) -> None:
         "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_name}"))
 
 
+def measure_main(measure, *, doc: str, default_name: str, argv=None) -> int:
+    """The command line of a benchmark that is only its `measure()`: `--scale` and
+    `--database-url`, then one line per measurement; exit 1 when a goal is missed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    add_database_argument(parser, default_name)
+    args = parser.parse_args(argv)
+    prepare(parser, args.database_url)
+    results = measure(scale=args.scale)
+    for result in results:
+        print(result.line())
+    return 0 if all(r.met for r in results) else 1
+
+
 def prepare(parser, database_url: str, *, settings: str = "config.settings.test") -> None:
     """Refuse anything but PostgreSQL (the numbers that count), then create, set up, migrate."""
     if not database_url.startswith("postgres"):

@@ -8,9 +8,8 @@ Goal: every list at least 50% of that throughput.
 
 The tables are shared by 100 stores; the measured merchant owns one of them (1% of the rows:
 10,000 entries, 10,000 orders, 2,000 cases at scale 1.0), as a tenant of a large platform does.
-It uses its own database (default wt_intake_bench, created if missing, migrated, added to).
+It uses its own database (default ops_bench_intake, created if missing, migrated, added to).
 """
-import argparse
 import datetime as dt
 import http.client
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Measurement, add_database_argument, clone_rows, django_database_url, prepare  # noqa: E402
+from bench.common import Measurement, clone_rows, django_database_url, measure_main  # noqa: E402
 
 CLIENTS = 8
 REQUESTS = 400  # per endpoint at scale 1.0
@@ -143,15 +142,7 @@ def measure(*, scale: float, out=print) -> list[Measurement]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0)
-    add_database_argument(parser, "wt_intake_bench")
-    args = parser.parse_args(argv)
-    prepare(parser, args.database_url)
-    results = measure(scale=args.scale)
-    for result in results:
-        print(result.line())
-    return 0 if all(r.met for r in results) else 1
+    return measure_main(measure, doc=__doc__, default_name="ops_bench_intake", argv=argv)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@ psycopg. Goal: the project at least 25% of the bare INSERT throughput.
     .venv/bin/python bench/order_intake.py                   # 8 × 250 orders on 1,000,000 orders
     .venv/bin/python bench/order_intake.py --scale 0.1       # quicker
 
-It uses its own database (default wt_intake_bench, created if missing, migrated; its rows are
+It uses its own database (default ops_bench_intake, created if missing, migrated; its rows are
 added to, never truncated). Every POST carries its own Idempotency-Key, as the order service's do.
 """
-import argparse
 import datetime as dt
 import http.client
 import json
@@ -22,7 +21,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Measurement, add_database_argument, clone_rows, django_database_url, prepare  # noqa: E402
+from bench.common import Measurement, clone_rows, django_database_url, measure_main  # noqa: E402
 
 CLIENTS = 8
 ORDERS_PER_CLIENT = 250  # at scale 1.0
@@ -165,15 +164,7 @@ def measure(*, scale: float, out=print) -> list[Measurement]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0)
-    add_database_argument(parser, "wt_intake_bench")
-    args = parser.parse_args(argv)
-    prepare(parser, args.database_url)
-    results = measure(scale=args.scale)
-    for result in results:
-        print(result.line())
-    return 0 if all(r.met for r in results) else 1
+    return measure_main(measure, doc=__doc__, default_name="ops_bench_intake", argv=argv)
 
 
 if __name__ == "__main__":

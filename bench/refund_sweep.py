@@ -19,7 +19,7 @@ Goals (issue 16): sweep ≤ 3× bare; 2 workers faster than 1; 10× data ≤ 12�
     .venv/bin/python bench/refund_sweep.py                    # scale 1.0: 100,000 due in 1,000,000 cases
     .venv/bin/python bench/refund_sweep.py --scale 0.1 --batch-size 500
 
-It uses its own database (default wt_sweep_bench, created if missing; its tables are TRUNCATEd).
+It uses its own database (default ops_bench_sweep, created if missing; its tables are TRUNCATEd).
 """
 import argparse
 import datetime as dt
@@ -280,7 +280,7 @@ def main(argv=None):
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 100,000 due in 1,000,000 cases")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--big", type=int, default=10, help="the larger data set is this many times bigger")
-    add_database_argument(parser, "wt_sweep_bench")
+    add_database_argument(parser, "ops_bench_sweep")
     args = parser.parse_args(argv)
     prepare(parser, args.database_url)
     for measurement in measure(scale=args.scale, batch_size=args.batch_size, big=args.big):
