@@ -25,7 +25,8 @@ def test_make_bench_runs_every_benchmark_and_ends_with_one_line_per_measurement(
     report = []
     runner.report(measurements, failed, out=report.append)
     tail = report[-len(measurements):]
-    assert [LINE.match(line) and LINE.match(line).group("name") for line in tail] == [m.name for m in measurements], tail
+    names = [LINE.match(line) and LINE.match(line).group("name") for line in tail]
+    assert names == [m.name for m in measurements], tail
     assert report[1].startswith("| measurement ") and report[-len(measurements) - 1] == ""
 
 
