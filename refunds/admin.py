@@ -276,11 +276,11 @@ class StoreRefundKpiAdmin(LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
     def product_experience_refund_rate(self, obj):
         return self._kpi(obj, "product_experience_refund_rate")
 
-    @admin.display(description=_("refund-only completion (h)"))
+    @admin.display(description=_("refund-only completion"))
     def refund_only_completion_hours(self, obj):
         return self._kpi(obj, "refund_only_completion_hours")
 
-    @admin.display(description=_("return completion (h)"))
+    @admin.display(description=_("return completion"))
     def return_refund_completion_hours(self, obj):
         return self._kpi(obj, "return_refund_completion_hours")
 
