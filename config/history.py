@@ -12,8 +12,8 @@ from django.utils import timezone
 
 def history_insert_select(model, ids: list[int], *, reasons: list[str], history_type: str = "~", user=None,
                           at=None) -> int:
-    """One history row per id of `model` (reasons[i] for ids[i], cut to the column), as the
-    row now is; returns the number written."""
+    """One history row per id of `model` (reasons[i] for ids[i]), as the row now is; returns the
+    number written."""
     if not ids:
         return 0
     if connection.vendor != "postgresql":  # SQLite (local runs): the same rows, object by object
@@ -25,7 +25,6 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
                                           default_user=user if getattr(user, "pk", None) else None)
         return len(objs)
     history = model.history.model
-    limit = history._meta.get_field("history_change_reason").max_length
     copied = {f.column for f in history._meta.concrete_fields}
     columns = [f.column for f in model._meta.concrete_fields if f.column in copied]
     table, history_table = model._meta.db_table, history._meta.db_table
@@ -35,7 +34,9 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
     sql = (f'INSERT INTO "{history_table}" ({names}, history_date, history_change_reason, history_type, '
            f'history_user_id) SELECT {values}, %s, v.reason, %s, %s FROM "{table}" t '
            f"JOIN unnest(%s::bigint[], %s::text[]) AS v(id, reason) ON {pk} = v.id ORDER BY {pk}")
-    reasons = [r if len(r) <= limit else r[:limit - 1] + "…" for r in reasons]
+    limit = history._meta.get_field("history_change_reason").max_length  # None: text, kept whole
+    if limit:
+        reasons = [r if len(r) <= limit else r[:limit - 1] + "…" for r in reasons]
     with connection.cursor() as cursor:
         cursor.execute(sql, [at or timezone.now(), history_type, getattr(user, "pk", None), list(ids), reasons])
         return cursor.rowcount

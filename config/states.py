@@ -41,9 +41,10 @@ def can_move(obj: Model, to: str) -> bool:
 
 
 def fit_reason(model: type[Model], reason: str) -> str:
-    """The reason cut to what the history table holds (simple_history's change reason is a
-    varchar(100); PostgreSQL refuses longer values), so a long operator reason never fails the
-    change itself."""
+    """The reason as the history table can hold it. Our history reasons are text
+    (`SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD`), so it comes back whole; a history
+    model with a bounded column (a third-party one) gets it cut with "…" rather than a refused
+    write, since PostgreSQL refuses an over-long value and the change itself must not fail."""
     history = getattr(model, "history", None)
     limit = history.model._meta.get_field("history_change_reason").max_length if history is not None else None
     if limit and len(reason) > limit:

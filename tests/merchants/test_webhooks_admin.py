@@ -21,6 +21,18 @@ def test_operator_disables_an_endpoint_with_a_reason(admin_client, store):
     assert endpoint.history.first().history_change_reason == "disabled: answers 410 for days"
 
 
+def test_an_operators_long_disable_reason_is_kept_whole(admin_client, store):
+    """The reason form takes 2,000 characters; the history once held 100 and PostgreSQL answered 500."""
+    endpoint = endpoint_create(store=store, url="http://127.0.0.1:9/hooks", events=[EventType.VIOLATION_OPENED])
+    reason = "接收端连续多日返回 410，商家已确认下线旧系统，待新地址提供后再启用。" * 20
+    r = admin_client.post("/admin/merchants/webhookendpoint/", {
+        "action": "disable", "_selected_action": [endpoint.pk], "apply": "1", "reason": reason})
+    assert r.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.enabled is False
+    assert endpoint.history.first().history_change_reason == f"disabled: {reason}"
+
+
 def test_operator_replays_a_delivery_with_the_same_event(admin_client, store):
     endpoint = endpoint_create(store=store, url="http://127.0.0.1:9/hooks", events=[EventType.VIOLATION_OPENED])
     first = endpoint_ping(endpoint=endpoint)
