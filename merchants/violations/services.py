@@ -23,7 +23,7 @@ from merchants.stores.models import Store
 from merchants.webhooks.models import EventType
 
 from .grades import grade_effect_of, grade_with_effect, latest_store_history_id, replayed_grade
-from .models import PenaltyRule, Sanction, Violation
+from .models import Appeal, PenaltyRule, Sanction, Violation
 
 S = Violation.Status
 
@@ -215,10 +215,24 @@ def violation_revoke(*, violation_id: int, reason: str, user=None, at=None) -> V
     violation.revoked_at = at
     violation.revoke_reason = reason
     _transition(violation, S.REVOKED, user=user, reason=f"revoked: {reason}")
+    _close_pending_appeal(violation, reason=reason, user=user, at=at)
     events.violation(violation, EventType.VIOLATION_REVOKED)
     if violation.sanctions.filter(kind=Sanction.Kind.CREDIT_FREEZE).exists():
         events.credit_limits_changed([store.pk])  # the freeze is lifted
     return violation
+
+
+def _close_pending_appeal(violation: Violation, *, reason: str, user, at) -> None:
+    """A violation revoked while its appeal waits (by an operator, not through the appeal) gives
+    the merchant what the appeal asked: the appeal is decided `overturned` with the revocation's
+    reason as its note, so it leaves the operators' worklist and the merchant sees the outcome. (Overturning
+    an appeal decides it before revoking, so it is no longer pending here.)"""
+    appeal = Appeal.objects.select_for_update().filter(violation=violation, status=Appeal.Status.PENDING).first()
+    if appeal is None:
+        return
+    appeal.decided_at = at
+    appeal.decision_note = reason  # the operator's words, as for a decision on the appeal itself
+    states.transition(appeal, Appeal.Status.OVERTURNED, user=user, reason=f"violation revoked: {reason}")
 
 
 def penalty_preview(violation: Violation) -> dict:

@@ -12,7 +12,7 @@ from merchants.ledger.selectors import wallet_balance
 from merchants.models import Appeal, AppealPolicy, Sanction, Store, Violation
 from merchants.violations.appeals import appeal_overturn, appeal_submit, appeal_uphold
 from merchants.violations.selectors import sanction_until
-from merchants.violations.services import violation_confirm
+from merchants.violations.services import violation_confirm, violation_revoke
 from tests.factories import ViolationFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +112,27 @@ def test_overturning_revokes_the_violation_fine_reversed_sanctions_lifted_grade_
     assert sanction_until(store_id=confirmed.store_id, kind=Sanction.Kind.CREDIT_FREEZE, at=at) is None
     assert Store.objects.get(pk=confirmed.store_id).grade == "B"
     assert [h.status for h in a.history.order_by("history_id")] == ["pending", "overturned"]
+
+
+def test_revoking_a_violation_directly_decides_its_pending_appeal_overturned(confirmed, merchant_api):
+    a = appeal_submit(violation_id=confirmed.pk, statement="real orders", at=T0 + dt.timedelta(days=1))
+    at = T0 + dt.timedelta(days=2)
+    violation_revoke(violation_id=confirmed.pk, reason="detection rule misfired", at=at)
+    a.refresh_from_db()
+    assert (a.status, a.decided_at) == ("overturned", at)
+    assert a.decision_note == "detection rule misfired"
+    assert a.history.first().history_change_reason == "violation revoked: detection rule misfired"
+    assert not Appeal.objects.filter(status="pending").exists()  # off the operators' worklist
+    shown = merchant_api.get(f"/api/v1/merchant/violations/{confirmed.pk}/").json()["appeal"]
+    assert shown["status"] == "overturned" and shown["decided_at"] == "2026-11-12T10:00:00+08:00"
+
+
+def test_an_upheld_appeal_stays_upheld_when_the_violation_is_revoked_later(confirmed):
+    a = appeal_submit(violation_id=confirmed.pk, statement="real orders", at=T0 + dt.timedelta(days=1))
+    appeal_uphold(appeal_id=a.pk, reason="orders share one address", at=T0 + dt.timedelta(days=2))
+    violation_revoke(violation_id=confirmed.pk, reason="new evidence", at=T0 + dt.timedelta(days=20))
+    a.refresh_from_db()
+    assert (a.status, a.decision_note) == ("upheld", "orders share one address")
 
 
 def test_deciding_needs_a_reason_and_happens_once(confirmed):
