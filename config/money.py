@@ -36,6 +36,18 @@ def score(value) -> Decimal:
     return Decimal(value).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
 
 
+EMPTY = "—"
+
+
+def yuan(value) -> str:
+    """Money as a person reads it: ¥134,100.00, -¥24.51 (admin, row names)."""
+    if value is None or value == "":
+        return EMPTY
+    amount = money(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
+
+
 def money_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config import timeutil
-from config.money import money_field
+from config.money import money_field, yuan
 from merchants.models import Order, Store
 from merchants.policy import SingletonPolicy
 
@@ -331,4 +331,4 @@ class AdCreditGrant(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.store_id} · {timeutil.week_name(self.week)} · {self.amount}"
+        return f"#{self.store_id} · {timeutil.week_name(self.week)} · {yuan(self.amount)}"

@@ -4,22 +4,18 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib import admin
+from django.contrib.admin import helpers, utils
+from django.contrib.admin.templatetags import admin_list
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import timeutil
-from config.money import money
+from config.money import EMPTY, yuan  # noqa: F401  (yuan: re-exported, the admin's money format)
 
-EMPTY = "—"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
-def yuan(value) -> str:
-    if value is None or value == "":
-        return EMPTY
-    amount = money(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
 
 
 def percent(rate) -> str:
@@ -66,3 +62,23 @@ def percent_column(field: str, description):
 
 def time_column(field: str, description):
     return _column(field, description, local_time)
+
+
+def is_money(field) -> bool:
+    """Every money column is `config.money.money_field`: DecimalField(14, 2) (no other field has
+    that shape; a test walks the models to keep it so)."""
+    return isinstance(field, models.DecimalField) and (field.max_digits, field.decimal_places) == (14, 2)
+
+
+def _display_for_field(value, field, empty_value_display, *args, **kwargs):
+    if is_money(field) and value is not None:
+        return yuan(value)
+    return utils.display_for_field(value, field, empty_value_display, *args, **kwargs)
+
+
+def show_money_as_yuan() -> None:
+    """Money in every admin list and read-only detail field as ¥134,100.00, not 134100.00: the two
+    places Django renders a model field's value (changelist cells and read-only fields) take
+    `display_for_field` by name, so this wraps it there once (`MerchantsConfig.ready`). Sorting,
+    filters, forms and exports keep the number."""
+    helpers.display_for_field = admin_list.display_for_field = _display_for_field

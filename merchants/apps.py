@@ -10,6 +10,9 @@ class MerchantsConfig(AppConfig):
 
     def ready(self):
         from merchants import registry
+        from merchants.admin_format import show_money_as_yuan
+
+        show_money_as_yuan()
         from merchants.defaults import create_default_rows
         from merchants.demo import seed
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config import states
-from config.money import money_field
+from config.money import money_field, yuan
 from merchants.models import Order, Store
 from merchants.policy import SingletonPolicy
 
@@ -188,7 +188,7 @@ class RefundCase(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.get_type_display()} {self.amount}"
+        return f"#{self.pk} {self.get_type_display()} {yuan(self.amount)}"
 
     @property
     def return_address_missing(self) -> bool:
@@ -244,7 +244,7 @@ class Negotiation(models.Model):
                                 condition=models.Q(status="open"))]
 
     def __str__(self):
-        return f"{self.get_type_display()} {self.amount} ({self.get_status_display()})"
+        return f"{self.get_type_display()} {yuan(self.amount)} ({self.get_status_display()})"
 
 
 class StoreRefundKpi(Store):

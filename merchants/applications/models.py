@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config.crypto import mask
-from config.money import money_field
+from config.money import money_field, yuan
 from merchants.crypto import EncryptedCharField
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
@@ -126,7 +126,7 @@ class CreditApplication(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.store} → {self.requested_limit}"
+        return f"#{self.pk} {self.store} → {yuan(self.requested_limit)}"
 
     def __repr__(self):
         return f"<CreditApplication #{self.pk} store={self.store_id} status={self.status}>"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.money import money_field, rate, rate_field, score
+from config.money import money_field, rate, rate_field, score, yuan
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 
@@ -200,7 +200,7 @@ class CreditEvaluation(models.Model):
                                               name="credit_evaluation_base_limit_gte_0")]
 
     def __str__(self):
-        return f"{self.store} {self.month:%Y-%m}: S={self.score} → {self.base_limit}"
+        return f"{self.store} {self.month:%Y-%m}: S={self.score} → {yuan(self.base_limit)}"
 
 
 class EcoPackaging(models.Model):

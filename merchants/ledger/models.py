@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.money import money_field
+from config.money import money_field, yuan
 from merchants.stores.models import Store
 
 
@@ -52,7 +52,7 @@ class LedgerEntry(models.Model):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount}"
+        return f"{self.get_kind_display()} {yuan(self.amount)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):

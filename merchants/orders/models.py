@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from config import states
-from config.money import ZERO, money_field
+from config.money import ZERO, money_field, yuan
 from merchants.stores.models import Product, Store
 
 # SPEC §2: pay-later orders that still use the credit limit (placed, receipt-confirmed, or
@@ -94,4 +94,4 @@ class Order(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.amount}"
+        return f"#{self.pk} {yuan(self.amount)}"

@@ -64,3 +64,35 @@ def test_main_lists_show_yuan_percentages_and_local_times(admin_client):
         assert "object (" not in html, url
     assert "2026-11-20 10:00" in admin_client.get("/admin/merchants/creditapplication/").content.decode()
     assert "¥1,234.50" in admin_client.get("/admin/logistics/weeklyresult/").content.decode()
+
+
+def test_every_money_column_has_the_money_shape_and_nothing_else_has_it():
+    """`is_money` recognises money by DecimalField(14, 2), the shape of `config.money.money_field`."""
+    from merchants.admin_format import is_money
+
+    shaped = {f"{m.__name__}.{f.name}" for m in apps.get_models() if m._meta.app_label in OUR_APPS
+              for f in m._meta.concrete_fields if is_money(f)}
+    assert {"Order.amount", "Order.fee", "LedgerEntry.amount", "Violation.fine_amount", "Store.base_limit",
+            "WeeklyResult.amount"} <= shaped
+    assert not {name for name in shaped if name.split(".")[1] in {"score", "dsr_score", "store_health"}}
+
+
+@pytest.mark.django_db
+def test_orders_list_and_detail_pages_show_money_as_yuan(admin_client):
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(amount=Decimal("12345.60"), fee=Decimal("123.46"))
+    listed = admin_client.get("/admin/merchants/order/").content.decode()
+    assert "¥12,345.60" in listed and "¥123.46" in listed
+    detail = admin_client.get(f"/admin/merchants/order/{order.pk}/change/").content.decode()
+    assert "¥12,345.60" in detail and "12345.60" not in detail
+
+
+@pytest.mark.django_db
+def test_ledger_detail_page_shows_a_debit_as_negative_yuan(admin_client):
+    from merchants.ledger.models import LedgerEntry
+    from merchants.ledger.services import ledger_post
+
+    entry = ledger_post(store=StoreFactory(), kind=LedgerEntry.Kind.FINE, amount=Decimal("-10000.00"),
+                        idempotency_key="fine:test", reference="violation:1")
+    assert "-¥10,000.00" in admin_client.get(f"/admin/merchants/ledgerentry/{entry.pk}/change/").content.decode()
