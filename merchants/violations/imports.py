@@ -153,9 +153,25 @@ def _xlsx_rows(data: bytes):
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise FileRefused(_("The XLSX file could not be read (%(error)s).") % {"error": exc}) from exc
     try:
-        yield from book.worksheets[0].iter_rows(values_only=True)
+        for row in book.worksheets[0].iter_rows():
+            yield [_xlsx_value(cell) for cell in row]
     finally:
         book.close()
+
+
+def _xlsx_value(cell):
+    """A cell's value; a date cell formatted without a time of day (e.g. yyyy-mm-dd) as a date, so
+    it is refused like a date without a time in a CSV rather than taken as 00:00."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, dt.datetime) and value.time() == dt.time() and not _shows_time(cell.number_format):
+        return value.date()
+    return value
+
+
+def _shows_time(number_format: str | None) -> bool:
+    """Whether an Excel number format shows hours (`h`), leaving out quoted text and [colour/locale] tags."""
+    plain = re.sub(r'"[^"]*"|\[[^\]]*\]', "", number_format or "").lower()
+    return "h" in plain
 
 
 def read_table(name: str, data: bytes) -> list[tuple[int, list[str]]]:

@@ -204,6 +204,23 @@ def test_xlsx_is_read(risk_officer, store):
     assert violation.occurred_at == dt.datetime(2026, 11, 30, 14, 5, tzinfo=timeutil.platform_tz())
 
 
+def test_an_xlsx_date_cell_without_a_time_is_refused_like_in_a_csv(risk_officer, store):
+    book = Workbook()
+    book.active.append(["store id", "violation kind", "occurred at", "detail", "reference"])
+    book.active.append([store.pk, "fake_transactions", dt.datetime(2026, 11, 30), "brushing", "order:3"])
+    book.active.append([store.pk, "fake_transactions", dt.datetime(2026, 11, 30), "brushing", "order:4"])
+    book.active["C2"].number_format = "yyyy-mm-dd"  # an operator typed a date only
+    book.active["C3"].number_format = 'yyyy-mm-dd h:mm;@'  # midnight, and the cell says so
+    data = io.BytesIO()
+    book.save(data)
+    preview = upload(risk_officer, raw=data.getvalue(), name="risk.xlsx")
+    [(row2, refused, reason), (row3, created, _)] = outcomes(preview)
+    assert (row2, refused, row3, created) == (2, "refused", 3, "create")
+    assert "2026-11-30" in reason
+    csv_page = upload(risk_officer, [f"{store.pk},,虚假交易,2026-11-30,brushing,order:5,"])
+    assert outcomes(csv_page)[0][1] == "refused"
+
+
 def test_a_file_over_the_row_limit_is_refused_whole(risk_officer, store, monkeypatch):
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
     page = upload(risk_officer, [f"{store.pk},,虚假发货,2026-11-2{i} 10:00,x,," for i in range(4)])
