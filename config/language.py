@@ -11,6 +11,15 @@ from django.views.i18n import set_language as django_set_language
 SESSION_KEY = "operator_language"
 
 
+def platform_text(message, **params) -> str:
+    """Text the system writes into the data (ledger memos) in the platform's language
+    (settings.LANGUAGE_CODE, zh-hans), whoever's request or job writes it: a memo is read by
+    operators and merchants alike and must not depend on the writer's Accept-Language.
+    `message`: a gettext_lazy string, formatted with `params` if given."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message % params if params else message)
+
+
 def _known(language):
     return language in dict(settings.LANGUAGES)
 

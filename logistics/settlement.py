@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config import states, timeutil
 from config.api.errors import StateConflict
-from config.money import money, rate
+from config.language import platform_text
+from config.money import money, rate, yuan
 from merchants.ledger.services import ledger_post, ledger_post_many
 from merchants.models import LedgerEntry, Violation
 from merchants.webhooks.models import EventType
@@ -209,7 +210,8 @@ def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
     ledger_post_many(entries=[
         {"store_id": store_id, "kind": LedgerEntry.Kind.INCENTIVE, "amount": amount, "at": now,
          "idempotency_key": f"logistics:{store_id}:{name}", "reference": f"logistics-week:{name}",
-         "memo": f"on-time shipping incentive {name}: {parcels} parcels × {tier}"}
+         "memo": platform_text(_("on-time shipping incentive %(week)s: %(parcels)s parcels × %(tier)s"),
+                               week=name, parcels=parcels, tier=yuan(tier))}
         for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.CASH])
     grants = [AdCreditGrant(store_id=store_id, week=week, amount=amount, granted_at=now)
               for store_id, amount, parcels, tier, payout in paid if payout == PayoutMethod.AD_CREDIT]
@@ -299,7 +301,8 @@ def _claw_back(result: WeeklyResult, now: dt.datetime) -> None:
         suffix = "" if result.clawbacks == 1 else f":{result.clawbacks}"
         ledger_post(store=result.store, kind=LedgerEntry.Kind.INCENTIVE_REVERSAL, amount=-result.amount, at=now,
                     idempotency_key=f"{result.ledger_key}:clawback{suffix}", reference=f"logistics-week:{name}",
-                    memo=f"claw-back of the on-time shipping incentive {name}: violation confirmed")
+                    memo=platform_text(_("claw-back of the on-time shipping incentive %(week)s: violation confirmed"),
+                                      week=name))
     else:
         for grant in AdCreditGrant.objects.select_for_update().filter(store_id=result.store_id, week=result.week,
                                                                       revoked_at__isnull=True):
@@ -321,7 +324,8 @@ def _reinstate(result: WeeklyResult, now: dt.datetime) -> None:
         key = result.ledger_key if first_payout else f"{result.ledger_key}:reinstated:{result.clawbacks}"
         ledger_post(store=result.store, kind=LedgerEntry.Kind.INCENTIVE, amount=result.amount, at=now,
                     idempotency_key=key, reference=f"logistics-week:{name}",
-                    memo=f"on-time shipping incentive {name}: disqualifying violation revoked")
+                    memo=platform_text(_("on-time shipping incentive %(week)s: disqualifying violation revoked"),
+                                      week=name))
     else:
         grant, created = AdCreditGrant.objects.select_for_update().get_or_create(
             store_id=result.store_id, week=result.week, defaults={"amount": result.amount, "granted_at": now})

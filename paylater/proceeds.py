@@ -16,6 +16,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.language import platform_text
 from config.money import money
 from merchants.ledger.services import ledger_post, ledger_post_many
 from merchants.models import LedgerEntry, Order
@@ -35,7 +36,7 @@ def proceeds_settle(*, order: Order, at) -> LedgerEntry | None:
         return None
     return ledger_post(store=order.store, kind=LedgerEntry.Kind.ORDER_PROCEEDS, amount=due, at=at,
                        idempotency_key=proceeds_key(order.pk), reference=f"order:{order.pk}",
-                       memo=str(_("pay-later order proceeds")))
+                       memo=platform_text(_("pay-later order proceeds")))
 
 
 def proceeds_due_at(completed_at: dt.datetime, policy: PaylaterPolicy | None = None) -> dt.datetime:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.api.idempotency import atomic_unless_in_request_transaction
+from config.language import platform_text
 from config.money import ZERO, money
 from merchants.applications.services import activation_record
 from merchants.credit.selectors import effective_limit, raised_limits
@@ -163,7 +164,7 @@ def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amou
             # INSERT without ledger_post's look-up and savepoint.
             ledger_entry_new(store_id=store.pk, kind=LedgerEntry.Kind.PAYLATER_FEE, amount=-order.fee,
                              at=paid_at, idempotency_key=f"order:{order.pk}:fee", reference=f"order:{order.pk}",
-                             memo=str(_("pay-later fee")))
+                             memo=platform_text(_("pay-later fee")))
     return order
 
 

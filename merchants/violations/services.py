@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
 from config.history import history_insert_select
+from config.language import platform_text
 from config.money import money
 from merchants import events
 from merchants.credit.selectors import store_credit
@@ -160,7 +161,7 @@ def violation_confirm(*, violation_id: int, user=None, at=None, note: str = "") 
     if fine > 0:
         ledger_post(store=store, kind=LedgerEntry.Kind.FINE, amount=-fine, at=at, user=user,
                     idempotency_key=f"violation:{violation.pk}:fine", reference=f"violation:{violation.pk}",
-                    memo=f"{violation.get_kind_display()}")
+                    memo=platform_text(Violation.Kind(violation.kind).label))
     _transition(violation, S.CONFIRMED, user=user, reason=f"confirmed{': ' + note if note else ''}")
     events.violation(violation, EventType.VIOLATION_CONFIRMED)
     if Sanction.Kind.CREDIT_FREEZE in dict(sanctions):

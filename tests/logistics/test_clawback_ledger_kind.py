@@ -35,6 +35,25 @@ def test_claw_back_is_an_incentive_reversal_and_reinstatement_an_incentive():
     assert not LedgerEntry.objects.filter(store=store, kind=LedgerEntry.Kind.ADJUSTMENT).exists()
 
 
+def test_incentive_memos_are_in_the_platform_language_whoever_runs_the_job(settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"  # the platform's (the test settings speak English)
+    store = enrolled(counting_from=SUNDAY)
+    make_orders(store, 300, day(6))
+    with translation.override("en"):  # a job started from an English session writes Chinese data too
+        settle()
+        violation = ViolationFactory(store=store, kind=Violation.Kind.FAKE_SHIPPING,
+                                     status=Violation.Status.CONFIRMED, occurred_at=day(4))
+        clawback_sweep()
+        Violation.objects.filter(pk=violation.pk).update(status=Violation.Status.REVOKED)
+        clawback_sweep()
+    memos = list(LedgerEntry.objects.filter(store=store).order_by("created_at", "id").values_list("memo", flat=True))
+    assert memos == ["准时发货激励 2026-W46：300 个包裹 × ¥0.20",
+                     "追回准时发货激励 2026-W46：违规已确认",
+                     "准时发货激励 2026-W46：取消资格的违规已撤销"]
+
+
 def test_old_claw_back_adjustments_become_incentive_reversals_and_balances_stay():
     store = StoreFactory()
     ledger_post(store=store, kind=LedgerEntry.Kind.INCENTIVE, amount=Decimal("60.00"),
