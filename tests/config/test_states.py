@@ -155,3 +155,18 @@ def test_a_reason_longer_than_the_history_column_is_cut_not_refused():
     assert row.status == S.DISMISSED
     assert len(row.history_change_reason) == 100 and row.history_change_reason.startswith("operator: alice — dup")
     assert row.history_change_reason.endswith("…")
+
+
+def test_history_managers_are_built_from_one_class_per_model_and_still_scope_to_their_row():
+    from simple_history.manager import HistoryDescriptor
+
+    from config.history import CachedHistoryDescriptor
+
+    recorded = [m for m in apps.get_models() if isinstance(m.__dict__.get("history"), HistoryDescriptor)]
+    assert len(recorded) >= 12
+    assert all(type(m.__dict__["history"]) is CachedHistoryDescriptor for m in recorded)
+    first, second = ViolationFactory(), ViolationFactory()
+    assert type(first.history) is type(second.history) is type(Violation.history)
+    states.transition(first, S.CONFIRMED, reason="checked", user=UserFactory())
+    assert first.history.count() == second.history.count() + 1
+    assert Violation.history.filter(id=first.pk).first().history_change_reason == "checked"

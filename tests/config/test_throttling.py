@@ -118,5 +118,5 @@ def test_rates_and_the_shared_cache_come_from_the_environment(tmp_path):
     assert got["CACHES"]["default"]["LOCATION"].startswith(str(tmp_path))
     redis = _settings_in_subprocess({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/3", "VAR_DIR": str(tmp_path)},
                                     "CACHES")
-    assert redis["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["CACHES"]["default"]["BACKEND"] == "config.cache.RedisCache"  # Django's, one client per pool
     assert redis["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
