@@ -151,6 +151,7 @@ def _count_and_read(cache, current: str, previous: str, *, timeout: int) -> tupl
     else:
         try:
             count = cache.incr(current)
+            cache.touch(current, timeout)  # some backends' incr() resets the timeout to their default
         except ValueError:  # expired between the two calls
             cache.add(current, 1, timeout)
             count = 1

@@ -181,3 +181,16 @@ def test_rates_and_the_shared_cache_come_from_the_environment(tmp_path):
                                     "CACHES")
     assert redis["CACHES"]["default"]["BACKEND"] == "config.cache.RedisCache"  # Django's, one client per pool
     assert redis["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
+
+
+def test_on_a_folder_cache_a_count_outlives_the_backends_default_timeout(tmp_path):
+    """FileBasedCache's incr() rewrites the value with its default timeout (300 s): an hourly
+    budget's count must still be there after that."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    folder = FileBasedCache(str(tmp_path), {})
+    with time_machine.travel(dt.datetime(2026, 11, 11, 0, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for _ in range(3):
+            _count_and_read(folder, "current", "previous", timeout=7200)
+        clock.shift(dt.timedelta(minutes=30))
+        assert _count_and_read(folder, "current", "previous", timeout=7200) == (4, 0)
