@@ -61,8 +61,8 @@ def connections_now(cursor) -> int:
 
 
 def start_server(*, port: int, database_url: str, workers: int, threads: int,
-                 settings: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": settings,
+                 settings: str, env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, **(env or {}), "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": settings,
            "WEB_PORT": str(port), "WEB_CONCURRENCY": str(workers), "WEB_THREADS": str(threads),
            "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING",
            # it measures the lists and the connection bound, not the request budget (throttling)

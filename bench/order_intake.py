@@ -5,6 +5,7 @@ psycopg. Goal: the project at least 25% of the bare INSERT throughput.
 
     .venv/bin/python bench/order_intake.py                   # 8 × 250 orders on 1,000,000 orders
     .venv/bin/python bench/order_intake.py --scale 0.1       # quicker
+    .venv/bin/python bench/order_intake.py --ladder          # the floor ladder (bench/README.md), not a goal
 
 It uses its own database (default ops_bench_intake, created if missing, migrated; its rows are
 added to, never truncated). Every POST carries its own Idempotency-Key, as the order service's do.
@@ -163,7 +164,168 @@ def measure(*, scale: float, out=print) -> list[Measurement]:
                         data=f"{background:,} orders + {total:,} new", percent=True)]
 
 
+# --- the floor ladder: what Django and DRF themselves allow on this machine (`--ladder`) ----------
+LADDER = [  # (rung, what, gunicorn environment, kind of request)
+    ("a", "bare Django view, no middleware", {"LADDER_BARE": "1"}, "plain"),
+    ("b", "every middleware + a plain Django view", {}, "plain"),
+    ("c", "DRF view: token auth, throttling, platform permission", {}, "drf"),
+    ("d", "GET /platform/products/<id>/ (cheapest real GET)", {}, "product"),
+    ("e", "POST /platform/orders/ (intake, Idempotency-Key)", {}, "intake"),
+]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's workers), from /proc."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            pids += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (every core, every process), from /proc/stat."""
+    import os
+
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _fire(*, port: int, token: str, kind: str, store: int, product: int, count: int, errors: list) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    paid_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    for n in range(count):
+        method, path, body, headers, expected = "GET", "/ladder/plain/", None, {}, 200
+        if kind == "drf":
+            path, headers = "/ladder/drf/", {"Authorization": f"Token {token}"}
+        elif kind == "product":
+            path, headers = f"/api/v1/platform/products/{product}/", {"Authorization": f"Token {token}"}
+        elif kind == "intake":
+            method, path, expected = "POST", "/api/v1/platform/orders/", 201
+            body = json.dumps({"store": store, "product": product, "buyer_id": f"l{n}", "amount": "10.00",
+                               "paid_at": paid_at, "channel": "taote", "payment_method": "paylater",
+                               "buyer_credit_score": 90})
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json",
+                       "Idempotency-Key": uuid.uuid4().hex}
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read()
+            if response.status != expected:
+                errors.append(f"{kind} {response.status}: {text[:200]!r}")
+        except (OSError, http.client.HTTPException) as exc:
+            errors.append(f"{kind} {type(exc).__name__}: {exc}")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.close()
+
+
+def _backend_pids() -> list[int]:
+    """The PostgreSQL server processes serving this database, other than this script's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def _timed(run, server_pid: int | None) -> dict:
+    """Wall time of `run()` and the CPU it cost: this process (the client threads), the server
+    (gunicorn and its workers), the PostgreSQL backends serving the server (kept connections:
+    the warm-up opened them) and the whole machine (the other users of the shared cores too)."""
+    import resource
+
+    def own():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    backends = _backend_pids() if server_pid else []
+
+    def sample():
+        return (own(), _cpu_seconds(server_pid) if server_pid else 0.0,
+                sum(_cpu_seconds(pid) for pid in backends), _machine_busy_seconds())
+
+    before = sample()
+    took = run()
+    after = sample()
+    client, server, postgres, machine = (b - a for a, b in zip(before, after, strict=True))
+    return {"took": took, "client": client, "server": server, "postgres": postgres if server_pid else None,
+            "machine": machine}
+
+
+def ladder(*, scale: float, out=print) -> list[dict]:
+    """Rungs a–e (LADDER) and the bare INSERT, each from CLIENTS threads against gunicorn as the
+    benchmark starts it (config/gunicorn.py's workers × threads, DJANGO_DEBUG=0) with the throwaway
+    views of bench/ladder_settings.py: requests/s, % of the bare INSERT, and CPU per request."""
+    from bench.load_lists import free_port, start_server
+    from config import gunicorn
+
+    per_client = max(5, int(ORDERS_PER_CLIENT * scale))
+    total = per_client * CLIENTS
+    database_url = django_database_url()
+    token, pairs = seed(background=0)
+    rows = []
+    for environment in ({"LADDER_BARE": "1"}, {}):
+        port = free_port()
+        server = start_server(port=port, database_url=database_url, workers=gunicorn.workers,
+                              threads=gunicorn.threads, settings="bench.ladder_settings", env=environment)
+        try:
+            for rung, what, env, kind in LADDER:
+                if env != environment:
+                    continue
+                errors: list[str] = []
+                jobs = [dict(port=port, token=token, kind=kind, store=s, product=p, errors=errors) for s, p in pairs]
+                _in_threads(_fire, [dict(job, count=2) for job in jobs])  # warm-up
+                cost = _timed(lambda: _in_threads(_fire, [dict(job, count=per_client) for job in jobs]), server.pid)
+                if errors:
+                    raise RuntimeError(f"rung {rung}: {len(errors)} requests failed, e.g. {errors[0]}")
+                rows.append({"rung": rung, "what": what, **cost})
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    cost = _timed(lambda: _in_threads(_bare_inserts, [dict(database_url=database_url, store=s, product=p,
+                                                           count=per_client) for s, p in pairs]), None)
+    rows.append({"rung": "floor", "what": f"bare INSERT + commit, {CLIENTS} psycopg threads", **cost,
+                 "server": None})
+    bare = total / rows[-1]["took"]
+    out(f"floor ladder: {CLIENTS} clients × {per_client} requests per rung, gunicorn {gunicorn.workers} × "
+        f"{gunicorn.threads} ({gunicorn.worker_class}), CPU in ms per request")
+    out("| rung | what | req/s | % of bare INSERT | client | gunicorn | PostgreSQL | whole machine |")
+    out("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        rate = total / row["took"]
+        row.update(rate=rate, percent=rate / bare * 100)
+        per = {k: "n/a" if row[k] is None else f"{row[k] / total * 1000:.2f}"
+               for k in ("client", "server", "postgres", "machine")}
+        out(f"| {row['rung']} | {row['what']} | {rate:,.0f} | {row['percent']:.0f}% | {per['client']} | "
+            f"{per['server']} | {per['postgres']} | {per['machine']} |")
+    return rows
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--ladder" in argv:
+        import argparse
+
+        from bench.common import add_database_argument, prepare
+
+        parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("--ladder", action="store_true")
+        parser.add_argument("--scale", type=float, default=1.0)
+        add_database_argument(parser, "ops_bench_intake")
+        args = parser.parse_args(argv)
+        prepare(parser, args.database_url)
+        ladder(scale=args.scale)
+        return 0
     return measure_main(measure, doc=__doc__, default_name="ops_bench_intake", argv=argv)
 
 

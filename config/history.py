@@ -8,6 +8,7 @@ each column is the column itself (excluded fields are left out, as simple_histor
 databases than PostgreSQL get `bulk_history_create`."""
 from django.db import connection
 from django.utils import timezone
+from simple_history.manager import HistoryDescriptor
 
 
 def history_insert_select(model, ids: list[int], *, reasons: list[str], history_type: str = "~", user=None,
@@ -40,3 +41,33 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
     with connection.cursor() as cursor:
         cursor.execute(sql, [at or timezone.now(), history_type, getattr(user, "pk", None), list(ids), reasons])
         return cursor.rowcount
+
+
+# --- the `history` descriptor, built once ----------------------------------------
+# django-simple-history's `Model.history` descriptor, minus one waste: on every access it built
+# a new manager class (`HistoryManager.from_queryset(HistoricalQuerySet)`, which walks the queryset
+# class with `inspect.getmembers`), and every history row written reads it once — a twentieth of a
+# pay-later order's Python time (bench/README.md, "the floor ladder"). The class is the same every
+# time: it is built once per descriptor, and each access still returns a new manager for the
+# model or instance, as before.
+
+
+class CachedHistoryDescriptor(HistoryDescriptor):
+    _manager = None
+
+    def __get__(self, instance, owner):
+        if self._manager is None:
+            self._manager = self.manager_class.from_queryset(self.queryset_class)
+        return self._manager(self.model, instance)
+
+
+def cache_history_managers(models) -> int:
+    """Swap every model's history descriptor for the caching one; how many were swapped."""
+    swapped = 0
+    for model in models:
+        for name, value in list(vars(model).items()):
+            if type(value) is HistoryDescriptor:
+                setattr(model, name, CachedHistoryDescriptor(value.model, manager=value.manager_class,
+                                                             queryset=value.queryset_class))
+                swapped += 1
+    return swapped

@@ -121,6 +121,19 @@ def _claim(ident: dict, body_hash: str, **done) -> int | None:
     return row[0] if row else None
 
 
+def _store_answer(record_pk: int, **fields) -> None:
+    """`UPDATE … SET <fields> WHERE id = …`, one statement as `_claim` writes it: every POST with
+    a key stores its answer, and the ORM's `update()` compiled the same statement every time."""
+    opts = IdempotencyRecord._meta
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    quote = connection.ops.quote_name
+    values = [opts.get_field(name).get_db_prep_save(value, connection) for name, value in fields.items()]
+    sql = (f"UPDATE {quote(opts.db_table)} SET {', '.join(f'{quote(name)} = %s' for name in fields)} "
+           f"WHERE {quote(opts.pk.column)} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, record_pk])
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -192,10 +205,9 @@ class IdempotencyMiddleware:
     def _complete(record_pk, response):
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
-        IdempotencyRecord.objects.filter(pk=record_pk).update(
-            completed=True, status_code=response.status_code,
-            response_body=encrypt_bytes(response.content, purpose=PURPOSE),
-            content_type=response.get("Content-Type", "application/json"))
+        _store_answer(record_pk, completed=True, status_code=response.status_code,
+                      response_body=encrypt_bytes(response.content, purpose=PURPOSE),
+                      content_type=response.get("Content-Type", "application/json"))
 
     def _duplicate(self, ident, body_hash):
         deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from config import timeutil
@@ -73,7 +73,11 @@ class PlatformProductDetail(PlatformGenericView):
     @extend_schema(responses={200: s.PlatformProductOut, **errors(401, 403, 404)},
                    summary="A product with `paylater_active` (the 先用后付 badge the buyer app shows)")
     def get(self, request, pk):
-        return Response(self.get_serializer(self.get_object()).data)
+        product = selectors.platform_product(product_id=pk)  # get_queryset's row, compiled once
+        if product is None:
+            raise NotFound()
+        self.check_object_permissions(request, product)
+        return Response(self.get_serializer(product).data)
 
 
 # --- merchant: enrollment ---------------------------------------------------------------------

@@ -101,3 +101,27 @@ def test_member_users_see_the_store_too(api):
     store.members.add(member)
     r = api.with_token(merchant_token(member)).get("/api/v1/merchant/stores/")
     assert [s["id"] for s in r.json()["results"]] == [store.pk]
+
+
+def test_the_token_lookup_reads_token_and_user_in_one_statement_as_the_orm_does(store, django_assert_num_queries):
+    from config.api.auth import active_token
+
+    key = merchant_token(store.owner)
+    expected = ApiToken.objects.select_related("user").get(key_hash=hash_token(key))
+    with django_assert_num_queries(1):
+        token = active_token(hash_token(key))
+        user = token.user  # loaded by the same statement
+    assert [getattr(token, f.attname) for f in ApiToken._meta.concrete_fields] == \
+        [getattr(expected, f.attname) for f in ApiToken._meta.concrete_fields]
+    assert token.created_at.tzinfo is not None and not token._state.adding and token._state.db == "default"
+    assert (user.pk, user.username, user.is_active) == (store.owner.pk, store.owner.username, True)
+    assert active_token(hash_token("not-a-key")) is None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at="2026-01-01T00:00:00Z")
+    assert active_token(hash_token(key)) is None
+
+
+def test_a_token_of_a_deactivated_user_is_refused(api, store):
+    key = merchant_token(store.owner)
+    assert api.with_token(key).get("/api/v1/merchant/stores/").status_code == 200
+    type(store.owner).objects.filter(pk=store.owner.pk).update(is_active=False)
+    assert api.with_token(key).get("/api/v1/merchant/stores/").status_code == 401

@@ -162,3 +162,18 @@ def test_a_bulk_reason_of_any_length_is_kept_whole_in_the_history():
     states.bulk_transition(Violation.objects.filter(pk__in=[v.pk for v in violations]), S.DISMISSED, reason=reason)
     assert set(Violation.history.filter(id__in=[v.pk for v in violations], status=S.DISMISSED)
                .values_list("history_change_reason", flat=True)) == {reason}
+
+
+def test_history_managers_are_built_from_one_class_per_model_and_still_scope_to_their_row():
+    from simple_history.manager import HistoryDescriptor
+
+    from config.history import CachedHistoryDescriptor
+
+    recorded = [m for m in apps.get_models() if isinstance(m.__dict__.get("history"), HistoryDescriptor)]
+    assert len(recorded) >= 12
+    assert all(type(m.__dict__["history"]) is CachedHistoryDescriptor for m in recorded)
+    first, second = ViolationFactory(), ViolationFactory()
+    assert type(first.history) is type(second.history) is type(Violation.history)
+    states.transition(first, S.CONFIRMED, reason="checked", user=UserFactory())
+    assert first.history.count() == second.history.count() + 1
+    assert Violation.history.filter(id=first.pk).first().history_change_reason == "checked"

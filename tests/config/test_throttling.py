@@ -1,15 +1,22 @@
 """API.md "Throttling": a budget per token, and per client IP without a valid token; over it
 → 429 `throttled` with Retry-After. Test settings give budgets no other test reaches; these
 tests lower them."""
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+import time_machine
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
+from config.api.throttling import _count_and_read
+from config.cache import RedisCache
 from merchants.models import LedgerEntry
 from tests.conftest import Api
 from tests.factories import StoreFactory, merchant_token, platform_token
@@ -92,6 +99,60 @@ def test_a_throttled_post_does_not_act_and_is_not_recorded_for_replay(rates):
     assert LedgerEntry.objects.filter(store=store).count() == 4
 
 
+def test_the_budget_slides_the_previous_minute_out_rather_than_resetting_at_the_minute(rates):
+    client = Api().with_token(merchant_token(StoreFactory().owner))
+    with time_machine.travel(dt.datetime(2026, 11, 11, 0, 0, 10, tzinfo=dt.UTC), tick=False) as clock:
+        for _ in range(3):
+            assert client.get("/api/v1/merchant/stores/").status_code == 200
+        clock.move_to(dt.datetime(2026, 11, 11, 0, 1, 10, tzinfo=dt.UTC))
+        # a new minute, but 5/6 of the previous one is still within the last 60 s: 3 × 5/6 + 1 > 3
+        refused = client.get("/api/v1/merchant/stores/")
+        assert_throttled(refused)
+        assert int(refused["Retry-After"]) == 10  # then 3 × 4/6 + 1 = 3 fits
+        clock.move_to(dt.datetime(2026, 11, 11, 0, 1, 20, tzinfo=dt.UTC))
+        assert client.get("/api/v1/merchant/stores/").status_code == 200
+        assert_throttled(client.get("/api/v1/merchant/stores/"))
+
+
+@pytest.fixture
+def redis_cache(settings):
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs Redis (CELERY_BROKER_URL)")
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": settings.CELERY_BROKER_URL,
+                                   "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    yield caches["default"]
+
+
+def test_on_redis_the_budget_counts_in_one_round_trip_and_refuses_over_it(rates, redis_cache):
+    client = Api().with_token(merchant_token(StoreFactory().owner))
+    for _ in range(3):
+        assert client.get("/api/v1/merchant/stores/").status_code == 200
+    assert_throttled(client.get("/api/v1/merchant/stores/"))
+
+
+@pytest.mark.parametrize("backend", ["redis", "locmem"])
+def test_concurrent_requests_are_all_counted(backend, settings):
+    """DRF's history list lost the entries of requests that overlapped; a count loses none."""
+    if backend == "redis":
+        if not settings.CELERY_BROKER_URL.startswith("redis"):
+            pytest.skip("needs Redis (CELERY_BROKER_URL)")
+        cache_ = RedisCache(settings.CELERY_BROKER_URL, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+    else:
+        cache_ = LocMemCache(f"test-{uuid.uuid4().hex}", {})
+    counts = []
+
+    def spend_many():
+        for _ in range(50):
+            counts.append(_count_and_read(cache_, "current", "previous", timeout=120)[0])
+
+    threads = [threading.Thread(target=spend_many) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == list(range(1, 401))
+
+
 def test_the_schema_documents_429_with_retry_after_and_401_on_every_operation(platform_api):
     schema = platform_api.get("/api/schema/?format=json").json()
     operations = [op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)]
@@ -118,5 +179,18 @@ def test_rates_and_the_shared_cache_come_from_the_environment(tmp_path):
     assert got["CACHES"]["default"]["LOCATION"].startswith(str(tmp_path))
     redis = _settings_in_subprocess({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/3", "VAR_DIR": str(tmp_path)},
                                     "CACHES")
-    assert redis["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["CACHES"]["default"]["BACKEND"] == "config.cache.RedisCache"  # Django's, one client per pool
     assert redis["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
+
+
+def test_on_a_folder_cache_a_count_outlives_the_backends_default_timeout(tmp_path):
+    """FileBasedCache's incr() rewrites the value with its default timeout (300 s): an hourly
+    budget's count must still be there after that."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    folder = FileBasedCache(str(tmp_path), {})
+    with time_machine.travel(dt.datetime(2026, 11, 11, 0, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for _ in range(3):
+            _count_and_read(folder, "current", "previous", timeout=7200)
+        clock.shift(dt.timedelta(minutes=30))
+        assert _count_and_read(folder, "current", "previous", timeout=7200) == (4, 0)

@@ -20,3 +20,15 @@ def test_order_intake_benchmark_accepts_every_order_and_reports_a_ratio():
     assert accepted.count() == 8 * (2 + 5)  # warm-up + measured, every one accepted
     assert LedgerEntry.objects.filter(kind="paylater_fee").count() == 8 * (2 + 5)
     assert time.monotonic() - started < 40, lines
+
+
+def test_the_floor_ladder_measures_every_rung_against_the_bare_insert():
+    lines = []
+    rows = bench.ladder(scale=0.002, out=lines.append)
+    assert [row["rung"] for row in rows] == ["a", "b", "c", "d", "e", "floor"]
+    assert all(row["rate"] > 0 and row["client"] >= 0 for row in rows)
+    assert rows[-1]["percent"] == 100 and rows[-1]["server"] is None
+    assert all(row["server"] is not None and row["postgres"] is not None for row in rows[:-1])
+    assert lines[1].startswith("| rung |") and len(lines) == 3 + len(rows)
+    # rung e went through the real intake: its orders were accepted
+    assert Order.objects.filter(buyer_id__startswith="l", amount=Decimal("10.00"), status="placed").count() == 8 * 7

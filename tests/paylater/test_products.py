@@ -53,3 +53,27 @@ def test_platform_product_shows_paylater_active_badge(platform_api, store):
     assert platform_api.get(f"/api/v1/platform/products/{item.product_id}/").json()["paylater_active"] is True
     assert platform_api.get(f"/api/v1/platform/products/{plain.pk}/").json()["paylater_active"] is False
     assert platform_api.get("/api/v1/platform/products/999999/").status_code == 404
+
+
+def test_the_platform_product_statement_compiled_once_answers_as_the_queryset(platform_api, store,
+                                                                              django_assert_num_queries):
+    """The platform product GET runs products_with_paylater_active for one id, compiled once: the
+    same row and badge as the queryset before, during and after an activity, and the same body."""
+    from paylater.api.serializers import PlatformProductOut
+    from paylater.selectors import platform_product, products_with_paylater_active
+
+    now = timezone.now()
+    item = ActivityItemFactory(activity=ActivityFactory(store=store, duration="short_term",
+                                                        starts_at=now + dt.timedelta(days=1),
+                                                        ends_at=now + dt.timedelta(days=3)))
+    for at in (now, now + dt.timedelta(days=2), now + dt.timedelta(days=4)):
+        expected = products_with_paylater_active(at=at).get(pk=item.product_id)
+        with django_assert_num_queries(1):
+            got = platform_product(product_id=item.product_id, at=at)
+        assert got.paylater_active is expected.paylater_active
+        assert PlatformProductOut(got).data == PlatformProductOut(expected).data
+    assert [platform_product(product_id=item.product_id, at=now + dt.timedelta(days=d)).paylater_active
+            for d in (0, 2, 4)] == [False, True, False]
+    assert platform_product(product_id=999999) is None
+    body = platform_api.get(f"/api/v1/platform/products/{item.product_id}/").json()
+    assert body == PlatformProductOut(products_with_paylater_active().get(pk=item.product_id)).data
