@@ -201,22 +201,24 @@ def search_plans(model, user, q):
     return "\n".join(plans)
 
 
-SEARCHES = [  # (model, its table, a term as an operator types it, the indexes that must answer it)
-    (Order, "merchants_order", "4242", ["merchants_order_pkey", "merchants_order_buyer_id"]),
-    (Order, "merchants_order", "甜蜜小铺", ["store_name_trgm", "order_store_paid_at"]),
-    (LedgerEntry, "merchants_ledgerentry", "order:4242", ["ledger_reference_trgm",
-                                                            "merchants_ledgerentry_idempotency_key"]),
-    (LedgerEntry, "merchants_ledgerentry", "甜蜜小铺", ["store_name_trgm", "ledger_store"]),
-    (RefundCase, "refunds_refundcase", "4242", ["refunds_refundcase_pkey", "refunds_refundcase_order_id",
-                                                "refunds_refundcase_buyer_id"]),
-    (Shipment, "logistics_shipment", "SF1234567890", ["logistics_ship_tracking_upper"]),
-    (Shipment, "logistics_shipment", "4242", ["logistics_shipment_order_id"]),
+SEARCHES = [  # (model, its table, a term as an operator types it, what the plans must show: an index
+    # named, or a condition an index answers, whichever index of several the planner picks)
+    (Order, "merchants_order", "4242", ["Index Cond: (id = 4242)", "Index Cond: ((buyer_id)::text = '4242'::text)"]),
+    (Order, "merchants_order", "甜蜜小铺", ["store_name_trgm", "Index Cond: (store_id = "]),
+    (LedgerEntry, "merchants_ledgerentry", "order:4242", [
+        "ledger_reference_trgm", "Index Cond: ((idempotency_key)::text = 'order:4242'::text)"]),
+    (LedgerEntry, "merchants_ledgerentry", "甜蜜小铺", ["store_name_trgm", "Index Cond: (store_id = "]),
+    (RefundCase, "refunds_refundcase", "4242", ["Index Cond: (id = 4242)", "Index Cond: (order_id = 4242)",
+                                                "Index Cond: ((buyer_id)::text = '4242'::text)"]),
+    (Shipment, "logistics_shipment", "SF1234567890", [
+        "logistics_ship_tracking_upper", "Index Cond: (upper((tracking_no)::text) = 'SF1234567890'::text)"]),
+    (Shipment, "logistics_shipment", "4242", ["Index Cond: (order_id = 4242)"]),
 ]
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("model,table,q,indexes", SEARCHES, ids=[f"{s[1]} {s[2]}" for s in SEARCHES])
-def test_each_admin_search_reads_an_index_not_the_whole_table(model, table, q, indexes, superuser,
+@pytest.mark.parametrize("model,table,q,expected", SEARCHES, ids=[f"{s[1]} {s[2]}" for s in SEARCHES])
+def test_each_admin_search_reads_an_index_not_the_whole_table(model, table, q, expected, superuser,
                                                              planner_prefers_indexes):
     sweet = StoreFactory(name="甜蜜小铺")
     order = OrderFactory(product__store=sweet)
@@ -227,5 +229,5 @@ def test_each_admin_search_reads_an_index_not_the_whole_table(model, table, q, i
         cursor.execute(f"ANALYZE {table}")
     plans = search_plans(model, superuser, q)
     assert f"Seq Scan on {table}" not in plans, plans
-    for index in indexes:
-        assert index in plans, plans
+    for shown in expected:
+        assert shown in plans, plans
