@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
 from django.db.models import Q, QuerySet
@@ -175,7 +175,10 @@ def table_estimate(queryset) -> int | None:
                            [queryset.model._meta.db_table])
             row = cursor.fetchone()
             return int(row[0]) if row and row[0] >= 0 else None
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # `none()`, `pk__in=[]`: nothing to estimate, nothing to read
+            return 0
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -374,7 +377,9 @@ class LargeListAdmin:
             either = [c for c in (search_condition(self.model, str(spec), bit,
                                                    substring_min=self.search_substring_min)
                                   for spec in search_fields) if c is not None]
-            terms.append(Q.create(either, connector=Q.OR) if either else Q(pk__in=[]))
+            if not either:  # no field can hold this term (a store name no store has)
+                return queryset.none(), False
+            terms.append(Q.create(either, connector=Q.OR))
         duplicates = any(lookup_spawns_duplicates(self.opts, str(spec).lstrip("^=@")) for spec in search_fields)
         return queryset.filter(*terms), duplicates
 

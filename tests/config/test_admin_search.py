@@ -231,3 +231,14 @@ def test_each_admin_search_reads_an_index_not_the_whole_table(model, table, q, e
     assert f"Seq Scan on {table}" not in plans, plans
     for shown in expected:
         assert shown in plans, plans
+
+
+@pytest.mark.django_db
+def test_a_term_no_search_field_can_match_gives_an_empty_page(client, superuser):
+    """A list searched only by store name, for a name no store has: nothing to look up at all."""
+    ShipmentFactory(order__product__store=StoreFactory(name="甜蜜小铺"))
+    client.force_login(superuser)
+    response = client.get(reverse("admin:logistics_weeklyresult_changelist"), {"q": "no such store"})
+    assert response.status_code == 200 and list(response.context["cl"].result_list) == []
+    response = client.get(reverse("admin:logistics_shipment_changelist"), {"q": "no such store"})
+    assert response.status_code == 200 and list(response.context["cl"].result_list) == []
