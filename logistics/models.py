@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -173,6 +174,9 @@ class Shipment(models.Model):
             models.Index(fields=["shipped_at"], condition=models.Q(picked_up_at__isnull=True),
                          name="logistics_ship_awaiting_pickup"),
             models.Index(fields=["-shipped_at", "-id"], name="logistics_ship_list_order"),
+            # the admin's search by tracking number (`=tracking_no`: UPPER(tracking_no) = UPPER(%s)),
+            # case-insensitive as operators type it; the unique index compares the column as stored
+            models.Index(Upper("tracking_no"), name="logistics_ship_tracking_upper"),
         ]
 
     def __str__(self):

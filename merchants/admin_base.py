@@ -4,16 +4,20 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import Col
+from django.db.models.sql.where import WhereNode
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -126,6 +130,38 @@ ESTIMATE_ABOVE = 100_000  # rows; below it the exact COUNT(*) is cheap enough an
 COUNT_TIMEOUT_MS = 200  # an exact count that takes longer (a search scanning the table) gives way to the estimate
 
 
+def _columns(node):
+    """Every column (table alias, column) an expression or WHERE tree reads."""
+    if isinstance(node, Col):
+        yield node
+        return
+    children = node.children if isinstance(node, WhereNode) else getattr(node, "get_source_expressions", list)()
+    for child in children:
+        if child is not None:
+            yield from _columns(child)
+
+
+def counted(queryset):
+    """The queryset as a count sees it: no ordering, no annotations, and none of the joins that
+    only the annotations read. A list that shows a computed column (a shipment's on-time flag reads
+    its order's channel) otherwise counts through a join of every matching row to the other table:
+    PostgreSQL cannot drop an inner join, and Django's count keeps the join of an annotation it
+    leaves out (the busiest store's shipments: 223 ms counted through the orders, 5 ms without)."""
+    queryset = queryset.order_by()
+    query = queryset.query
+    if not query.annotations or query.group_by is not None or query.distinct or query.combinator:
+        return queryset
+    in_where = {col.alias for col in _columns(query.where)}
+    for annotation in query.annotations.values():
+        for col in _columns(annotation):
+            if col.alias != query.base_table and col.alias not in in_where:
+                query.unref_alias(col.alias)  # a join nothing else reads is left out of FROM
+    query.annotations = {}
+    query.set_annotation_mask(())
+    query.select_related = False
+    return queryset
+
+
 def table_estimate(queryset) -> int | None:
     """PostgreSQL's own row estimate for the queryset, without reading the rows: the planner's
     `reltuples` for an unfiltered table, else the top plan node's row estimate (EXPLAIN). None
@@ -139,7 +175,10 @@ def table_estimate(queryset) -> int | None:
                            [queryset.model._meta.db_table])
             row = cursor.fetchone()
             return int(row[0]) if row and row[0] >= 0 else None
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # `none()`, `pk__in=[]`: nothing to estimate, nothing to read
+            return 0
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
         plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -181,13 +220,14 @@ class EstimatedCountPaginator(Paginator):
     def count(self):
         if not isinstance(self.object_list, QuerySet):
             return super().count
-        estimate = table_estimate(self.object_list)
+        rows = counted(self.object_list)
+        estimate = table_estimate(rows)
         if estimate is None:
-            return super().count
+            return rows.count()
         if estimate > ESTIMATE_ABOVE:
             self.estimated = True
             return estimate
-        exact = _count_within(self.object_list, COUNT_TIMEOUT_MS)
+        exact = _count_within(rows, COUNT_TIMEOUT_MS)
         if exact is None:
             self.estimated = True
             return estimate
@@ -247,6 +287,69 @@ class AutocompleteFilter(admin.FieldListFilter):
                "label_id": label_id}
 
 
+SEARCH_IDS_AT_MOST = 1000  # related rows (stores…) a search term may match and still be listed by id
+INTEGER_TYPES = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                 "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
+PREFIX_LOOKUPS = {"^": "istartswith", "=": "iexact", "@": "search"}
+
+
+def _integer_term(term: str) -> int | None:
+    term = term.strip()
+    return int(term) if term.isascii() and term.isdigit() and len(term) <= 18 else None
+
+
+def search_condition(model, spec: str, term: str, *, substring_min: int = 1) -> Q | None:
+    """One admin search field's condition for one search term, written so that an index of the
+    list's own table can answer it (issue 16; decision 0034). None: the term cannot match there.
+
+    - `=id`, `=order__id` (an integer key): `id = 42` / `order_id = 42` when the term is a number.
+      Django's admin compares `UPPER("id"::text) = UPPER('42')`, which no index answers.
+    - a field across a foreign key (`store__name`): the related rows the term matches are looked
+      up first (a small table, its own trigram index) and the list is filtered by their ids,
+      `store_id IN (7, 9)`, which the list's store index answers and which may sit in an OR with
+      the other fields. Django's join puts `UPPER(store.name) LIKE …` in that OR instead, so
+      nothing but a scan of the whole list can answer it. When more than SEARCH_IDS_AT_MOST
+      related rows match, the ids stay a subquery: such a term is common, and the list's own
+      order meets a page of matches early.
+    - anything else as Django's admin writes it: `icontains` (answered by the trigram indexes of
+      decision 0034), `=` iexact, `^` istartswith, or the lookup the spec names (`buyer_id__exact`).
+      A term shorter than `substring_min` is not looked for inside the model's own text columns:
+      no trigram index can answer it, so a rare one would be a scan of the whole table."""
+    prefix = spec[0] if spec[0] in PREFIX_LOOKUPS else ""
+    path = spec[len(prefix):]
+    first, *rest = path.split(LOOKUP_SEP)
+    try:
+        field = model._meta.pk if first == "pk" else model._meta.get_field(first)
+    except FieldDoesNotExist:
+        field = None
+    forward = field is not None and field.is_relation and (field.many_to_one or field.one_to_one) \
+        and field.concrete
+    if forward and rest:
+        target = field.related_model
+        if prefix == "=" and rest in (["pk"], [target._meta.pk.name]) \
+                and target._meta.pk.get_internal_type() in INTEGER_TYPES:
+            number = _integer_term(term)
+            return None if number is None else Q(**{field.attname: number})
+        inner = search_condition(target, prefix + LOOKUP_SEP.join(rest), term)
+        if inner is None:
+            return None
+        related = target._default_manager.filter(inner).order_by().values("pk")
+        ids = list(related.values_list("pk", flat=True)[:SEARCH_IDS_AT_MOST + 1])
+        if not ids:
+            return None
+        return Q(**{f"{field.name}__in": related if len(ids) > SEARCH_IDS_AT_MOST else ids})
+    if prefix == "=" and not rest and field is not None and field.get_internal_type() in INTEGER_TYPES:
+        number = _integer_term(term)
+        return None if number is None else Q(**{field.name: number})
+    if prefix:
+        return Q(**{f"{path}__{PREFIX_LOOKUPS[prefix]}": term})
+    if field is not None and rest and not field.is_relation:
+        return Q(**{path: term})  # the spec names its lookup (`buyer_id__exact`)
+    if len(term) < substring_min:
+        return None
+    return Q(**{f"{path}__icontains": term})
+
+
 class LargeListAdmin:
     """For the admin of every table that grows with time (orders, ledger, cases, shipments…):
     no second COUNT(*), the estimated-count paginator, no facet counts (one COUNT per choice over
@@ -257,6 +360,28 @@ class LargeListAdmin:
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER
+    # Search terms shorter than this are not looked for inside the list's own text columns
+    # (`search_condition`); 1 keeps Django's behaviour, 3 is what a trigram index can answer.
+    search_substring_min = 1
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search (every term must match one of the search fields), with each field's
+        condition written by `search_condition` so that an index answers it."""
+        search_fields = self.get_search_fields(request)
+        if not (search_fields and search_term):
+            return queryset, False
+        terms = []
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            either = [c for c in (search_condition(self.model, str(spec), bit,
+                                                   substring_min=self.search_substring_min)
+                                  for spec in search_fields) if c is not None]
+            if not either:  # no field can hold this term (a store name no store has)
+                return queryset.none(), False
+            terms.append(Q.create(either, connector=Q.OR))
+        duplicates = any(lookup_spawns_duplicates(self.opts, str(spec).lstrip("^=@")) for spec in search_fields)
+        return queryset.filter(*terms), duplicates
 
     @property
     def media(self):

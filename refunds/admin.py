@@ -127,7 +127,7 @@ class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
     list_filter = [("store", AutocompleteFilter), "opened_at", "status", "type", "reason", DueSoonFilter, OverdueFilter,
                    WaitingForReturnAddressFilter, HasNegotiationFilter, "judgement"]
     list_select_related = ["store", "negotiation"]
-    search_fields = ["=id", "=order__id", "buyer_id", "store__name"]
+    search_fields = ["=id", "=order__id", "buyer_id__exact", "store__name"]
     inlines = [NegotiationInline]
     actions = ["judge_seller_responsible", "judge_buyer_responsible"]
     fieldsets = [

@@ -35,6 +35,9 @@ LEDGER_PAGE = LATEST_ON_STORE_PAGE + 1  # one more than shown tells whether to l
 class LedgerEntryAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     export = LEDGER_ENTRIES
     list_display = ["id", "created_at", "store", "kind", "amount", "reference", "memo", "created_by"]
-    search_fields = ["store__name", "reference", "idempotency_key"]
+    # References (order:42, refund_case:7) by any part of 3 characters or more (the trigram index of
+    # migration 0016), idempotency keys whole (their unique index), stores by name (decision 0034)
+    search_fields = ["store__name", "reference", "idempotency_key__exact"]
+    search_substring_min = 3
     list_select_related = ["store", "created_by"]
     list_filter = [("store", AutocompleteFilter), "created_at", "kind"]

@@ -13,6 +13,6 @@ class OrderAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["id", "store", "product", "buyer_id", "amount", "fee", "payment_method", "channel", "status",
                     "paid_at"]
     list_filter = [("store", AutocompleteFilter), "paid_at", "payment_method", "channel", "status"]
-    search_fields = ["=id", "buyer_id", "store__name"]
+    search_fields = ["=id", "buyer_id__exact", "store__name"]
     raw_id_fields = ["store", "product"]
     list_select_related = ["store", "product"]
