@@ -123,14 +123,14 @@ def evaluation_upsert_sql(*, month, now, inputs: tuple[str, dict], rows: list, w
         source = f"p.{name}__src" if name in known else "NULL::text"
         points.append(f"CASE WHEN {value} IS NOT NULL THEN ROUND(LEAST(1, GREATEST(0, ({value} - %(credit_z{k})s) "
                       f"/ %(credit_s{k})s)) * 100, 2) END AS pt{k}")  # GREATEST would skip a NULL
-        # As JSON text, parsed once per row: twice as fast as 13 nested jsonb_build_object calls, and
+        # As JSON text in one concat(), parsed once per row: faster than 13 nested jsonb_build_object calls;
         # safe to concatenate — numbers as text, the sources are literals, names and dimensions
         # JSON-encoded here.
         params[f"credit_j{k}"] = (f"{'{' if k == 0 else ','}{json.dumps(name)}:{{"
                                   f'"dimension":{json.dumps(str(dimension))},"value":')
-        detail.append(f"""%(credit_j{k})s::text || COALESCE('"' || {text} || '"', 'null') || ',"source":' """
-                      f"""|| COALESCE('"' || {source} || '"', 'null') || ',"score":"' """
-                      f"""|| COALESCE(p.pt{k}::text, '0') || '"}}'""")
+        detail.append(f"""%(credit_j{k})s::text, COALESCE('"' || {text} || '"', 'null'), ',"source":', """
+                      f"""COALESCE('"' || {source} || '"', 'null'), ',"score":"', """
+                      f"""COALESCE(p.pt{k}::text, '0'), '"}}'""")
         dims.setdefault(str(dimension), []).append(f"COALESCE(%(credit_w{k})s * p.pt{k}, 0)")
     dim_columns = []
     for d in weights_in:
@@ -144,7 +144,7 @@ def evaluation_upsert_sql(*, month, now, inputs: tuple[str, dict], rows: list, w
     missing = ", ".join(f"CASE WHEN p.pt{k} IS NULL THEN %(credit_n{k})s::text END"
                         for k, _row in sorted(enumerate(rows), key=lambda kr: kr[1][0]))
     sql = f"""
-WITH i AS ({inputs_sql}),
+WITH i AS MATERIALIZED ({inputs_sql}),
 sales AS (
   SELECT store_id, SUM(amount - refunded_amount) AS total FROM {Order._meta.db_table}
   WHERE store_id = ANY(%(store_ids)s) AND paid_at >= %(credit_start)s AND paid_at < %(credit_end)s
@@ -167,7 +167,7 @@ v AS (
                                          THEN ROUND(s.net_cash_flow / s.sold, 4) END AS ratio) c),
 p AS MATERIALIZED (SELECT v.*, {', '.join(points)} FROM v),
 d AS (SELECT p.*, {', '.join(dim_columns)},
-        ({' || '.join(detail)} || '}}')::jsonb AS detail,
+        concat({', '.join(detail)}, '}}')::jsonb AS detail,
         to_jsonb(array_remove(ARRAY[{missing}]::text[], NULL)) AS missing_names
       FROM p),
 c AS (SELECT d.*, ROUND(({composite}) / 100, 2) AS composite, ROUND(d.sold, 2) AS sales FROM d),
