@@ -201,9 +201,11 @@ v AS (
     l.complaint_response_hours AS hours, l.inventory_turnover_days AS days
   FROM l),
 g AS MATERIALIZED (SELECT v.store_id, {', '.join(grades)} FROM v),
-before AS MATERIALIZED (
-  SELECT store_id, month, severity FROM {RiskCheck._meta.db_table}
-  WHERE store_id = ANY(%(store_ids)s) AND month IN (%(risk_month)s, %(risk_prev)s) FOR UPDATE),
+before AS MATERIALIZED (  -- probed per store and month: the (month, severity) index would read the month
+  SELECT r.store_id, r.month, r.severity
+  FROM unnest(%(store_ids)s::bigint[]) AS b(store_id)
+  CROSS JOIN LATERAL (SELECT store_id, month, severity FROM {RiskCheck._meta.db_table}
+                      WHERE store_id = b.store_id AND month IN (%(risk_month)s, %(risk_prev)s) FOR UPDATE) r),
 prev AS (SELECT DISTINCT ON (store_id) store_id, severity FROM before ORDER BY store_id, month DESC),
 up AS (
   INSERT INTO {RiskCheck._meta.db_table} (store_id, month, status, severity, points, checked_at)
