@@ -233,10 +233,12 @@ def _risk_check_stores_sql(store_ids: list[int], month, now, providers: list) ->
         with connection.cursor() as cursor:
             cursor.execute(sql, {**params, "store_ids": [int(i) for i in store_ids]})
             entering = cursor.fetchall()
-        checks = [RiskCheck(store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
-                            points=json.loads(points) if isinstance(points, str) else points)
-                  for store_id, status, severity, points in entering]
-        event_emit_many(events=[(c.store_id, EVENT, lambda c=c: dict(RiskCheckOut(c).data)) for c in checks])
+        def payload(store_id, status, severity, points):  # built only for a store that listens
+            return dict(RiskCheckOut(RiskCheck(
+                store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
+                points=json.loads(points) if isinstance(points, str) else points)).data)
+
+        event_emit_many(events=[(row[0], EVENT, lambda row=row: payload(*row)) for row in entering])
     return len(store_ids)
 
 
