@@ -56,6 +56,28 @@ def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
     return out
 
 
+CREDIT_METRIC_NAMES = ("on_time_rate",)
+
+
+def credit_metrics_sql(month: dt.date) -> tuple[str, dict]:
+    """`credit_metrics` as one SELECT (store_id, on_time_rate) for the stores of `%(store_ids)s`,
+    for the PostgreSQL evaluation to join: the same on-time test and denominator (`rules`), 4
+    places half-up; NULL for a store that shipped nothing with us that month."""
+    start, end = timeutil.month_bounds(month)
+    on_time, on_time_params = on_time_sql(shipment_alias="sh", order_alias="o")
+    refunded, refunded_params = refunded_before_shipping_sql(order_alias="o", shipment_alias="sh")
+    sql = f"""
+        SELECT o.store_id,
+          CASE WHEN COUNT(sh.id) > 0 THEN ROUND((COUNT(*) FILTER (WHERE {on_time}))::numeric / COUNT(*), 4)
+          END AS on_time_rate
+        FROM {Order._meta.db_table} o LEFT JOIN {Shipment._meta.db_table} sh ON sh.order_id = o.id
+        WHERE o.store_id = ANY(%(store_ids)s) AND o.channel = %(logistics_taote)s
+          AND o.paid_at >= %(logistics_start)s AND o.paid_at < %(logistics_end)s AND NOT ({refunded})
+        GROUP BY o.store_id"""
+    return sql, {"logistics_taote": Order.Channel.TAOTE.value, "logistics_start": start, "logistics_end": end,
+                 **on_time_params, **refunded_params}
+
+
 # --- weekly evaluation --------------------------------------------------------------------------
 def week_finishes_at(monday: dt.date) -> dt.datetime:
     """The week's last shipping deadline: the following Monday 20:00 local (inclusive)."""

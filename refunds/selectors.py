@@ -182,6 +182,33 @@ def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, 
                         "return_rate": capped(row["returns"], row["orders_paid"])} for row in rows}
 
 
+CREDIT_METRIC_NAMES = ("dispute_rate", "return_rate")
+
+
+def credit_metrics_sql(month_first_day: dt.date) -> tuple[str, dict]:
+    """`credit_metrics` as one SELECT (store_id, dispute_rate, return_rate) for the stores of
+    `%(store_ids)s`, for the PostgreSQL evaluation to join: the same counts, the same rounding
+    (4 places, half-up) and the same cap at 1; no row (NULL) when no order was paid that month."""
+    start, end = timeutil.month_bounds(month_first_day)
+    sql = f"""
+        SELECT o.store_id,
+          LEAST(ROUND(COALESCE(c.disputes, 0)::numeric / o.n, 4), 1.0000) AS dispute_rate,
+          LEAST(ROUND(COALESCE(c.returns, 0)::numeric / o.n, 4), 1.0000) AS return_rate
+        FROM (SELECT store_id, COUNT(*) AS n FROM {Order._meta.db_table}
+              WHERE store_id = ANY(%(store_ids)s) AND paid_at >= %(refunds_start)s AND paid_at < %(refunds_end)s
+              GROUP BY store_id) o
+        LEFT JOIN (SELECT store_id,
+                     COUNT(*) FILTER (WHERE judgement = %(refunds_seller)s) AS disputes,
+                     COUNT(*) FILTER (WHERE type = %(refunds_return)s AND status <> %(refunds_cancelled)s) AS returns
+                   FROM {RefundCase._meta.db_table}
+                   WHERE store_id = ANY(%(store_ids)s) AND opened_at >= %(refunds_start)s
+                     AND opened_at < %(refunds_end)s
+                   GROUP BY store_id) c ON c.store_id = o.store_id"""
+    return sql, {"refunds_start": start, "refunds_end": end, "refunds_seller": RefundCase.Judgement.SELLER.value,
+                 "refunds_return": RefundType.RETURN_REFUND.value,
+                 "refunds_cancelled": RefundCase.Status.CANCELLED.value}
+
+
 
 
 def cases_waiting_for_return_address(store_ids: list[int] | None = None):

@@ -15,8 +15,12 @@ paid in M (local), not cancelled, amount minus refunded. Rates the platform owns
 (dispute/return from refunds, on-time from logistics) come from the functions listed in
 providers the other apps register with `merchants.registry`; ours win, an ingested value is the fallback.
 
-The evaluation is set-based: per batch of stores a fixed number of queries (metrics, order
-sales, one call per provider, one upsert, one update of Store.base_limit)."""
+The evaluation is set-based. On PostgreSQL, when every provider also registered its SQL form, a
+batch is one INSERT … SELECT … ON CONFLICT that reads the inputs and scores them in SQL
+(`bulk.evaluation_upsert_sql`), then one UPDATE of Store.base_limit; elsewhere (SQLite, a provider
+without SQL, inputs handed over by the caller) the inputs are read per batch in a fixed number of
+queries (metrics, order sales, one call per provider) and scored by `score_flat` in Python, the
+reference both paths are tested against."""
 import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -30,10 +34,10 @@ from config import timeutil
 from config.money import SCORE_PLACES, ZERO, money, rate, score
 from merchants import events
 from merchants.orders.models import Order
-from merchants.registry import credit_metric_providers
+from merchants.registry import credit_metric_providers, credit_metric_sql_providers
 from merchants.stores.models import Store
 
-from .bulk import indicator_detail_sql, json_upsert
+from .bulk import evaluation_upsert_sql, indicator_detail_sql, json_upsert, metric_inputs_sql
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 log = logging.getLogger(__name__)
@@ -264,12 +268,39 @@ def _set_base_limits(store_ids: list[int]) -> list[int]:
     return [pk for pk, limit in after.items() if before.get(pk) != limit]
 
 
-def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[dict]:
+def sql_providers() -> list | None:
+    """The providers' SQL forms when a batch can be read and scored in SQL (PostgreSQL, every
+    registered provider has one); None for the Python path."""
+    if connection.vendor != "postgresql":
+        return None
+    return credit_metric_sql_providers()
+
+
+def _evaluate_stores_sql(store_ids: list[int], month, now, providers: list) -> int:
+    """`evaluate_stores` in one statement per batch, the base-limit update included."""
+    policy = CreditScorePolicy.current()
+    rows_c, weights_in = scoring_constants(credit_indicators())
+    inputs = metric_inputs_sql(month=month, fields=METRIC_FIELDS, providers=providers)
+    sql, params = evaluation_upsert_sql(month=month, now=now, inputs=inputs, rows=rows_c, weights_in=weights_in,
+                                        weights=policy.weights(), policy=policy,
+                                        sales_range=timeutil.month_bounds(month), fields=METRIC_FIELDS)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "store_ids": [int(i) for i in store_ids]})
+            changed = [row[0] for row in cursor.fetchall()]
+        events.credit_limits_changed(changed)
+    return len(store_ids)
+
+
+def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> int:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
-    store's base limit from its latest evaluated month. Returns the rows written (CreditEvaluation
-    attname → value)."""
+    store's base limit from its latest evaluated month. Returns the number of stores evaluated.
+    `values`: the batch's inputs (`_batch_values`) when the caller read them; without them, on
+    PostgreSQL, the batch is read and scored in SQL."""
     now = now or timezone.now()
+    if values is None and (providers := sql_providers()) is not None:
+        return _evaluate_stores_sql(store_ids, month, now, providers)
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)
@@ -313,7 +344,7 @@ def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | Non
             CreditEvaluation.objects.bulk_create([CreditEvaluation(**row) for row in rows], update_conflicts=True,
                                                  unique_fields=["store", "month"], update_fields=fields)
         events.credit_limits_changed(_set_base_limits(store_ids))
-    return rows
+    return len(rows)
 
 
 def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
@@ -334,7 +365,8 @@ def evaluate_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
             break
         values = None
         try:
-            values = _batch_values(ids, month)
+            if sql_providers() is None:  # the Python path reads the inputs once for both
+                values = _batch_values(ids, month)
             evaluate_stores(store_ids=ids, month=month, now=now, values=values)
             count += len(ids)
         except Exception:

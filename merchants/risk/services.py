@@ -15,7 +15,13 @@ A point with no value is `ok` with a null value.
 
 A store *entering* warning or breach — worse than its status for the previous month, or than
 this month's earlier check when the month is re-checked — emits one `risk_check.warning` event
-(`merchants.events`) in the same transaction; staying in warning emits nothing."""
+(`merchants.events`) in the same transaction; staying in warning emits nothing.
+
+On PostgreSQL, when every credit-metric provider registered its SQL form, a batch is one statement
+(`risk_check_sql`): the inputs, the points, their statuses and the worst, the upsert and the stores
+entering warning or breach; `grade_points` in Python stays the reference (SQLite, inputs handed
+over by the caller) and tests/insight/test_risk_sql_path.py holds both equal."""
+import json
 import logging
 from decimal import Decimal
 from typing import NamedTuple
@@ -25,10 +31,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
-from merchants.credit.bulk import json_upsert
+from merchants.credit.bulk import json_upsert, metric_inputs_sql
 from merchants.credit.models import StoreMetrics
-from merchants.credit.selectors import store_credit_many
-from merchants.credit.services import _batch_values, of_stores
+from merchants.credit.selectors import raised_limits, store_credit_many
+from merchants.credit.services import _batch_values, of_stores, sql_providers
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.services import event_emit_many
@@ -124,11 +130,125 @@ def grade_points(inputs: dict, policy: RiskPolicy, levels: list[tuple] | None = 
     return str(worst), points
 
 
-def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> list[dict]:
+# The values the points read, from the evaluation's inputs (`credit.bulk.metric_inputs_sql`).
+RISK_FIELDS = ["dispute_rate", "return_rate", "on_time_rate", "dsr_score", "complaint_response_hours",
+               "inventory_turnover_days"]
+_SEVERITY_TEXT = "CASE {} WHEN 2 THEN 'breach' WHEN 1 THEN 'warning' ELSE 'ok' END"
+
+
+def risk_check_sql(*, month, now, levels: list[tuple], providers: list, raised: dict) -> tuple[str, dict]:
+    """One statement for a batch (`%(store_ids)s`) that computes what `risk_inputs` and
+    `grade_points` compute — each point's value (to its places), status against the levels
+    (`point_levels`) and the worst — upserts the RiskChecks, and returns (store_id, status,
+    severity, points) of the stores entering warning or breach: worse than this month's earlier
+    check, else than the previous month's (those rows locked first, as the Python path does).
+    `raised`: the active raised limit per store (`raised_limits`), for the effective limit."""
+    inputs_sql, params = metric_inputs_sql(month=month, fields=RISK_FIELDS, providers=providers)
+    previous = month_before(month)
+    params.update({"risk_month": month, "risk_m1": previous, "risk_m2": month_before(month, 2), "risk_now": now,
+                   "risk_advanced": Order.Status.ADVANCED.value,
+                   "risk_raised_ids": list(raised), "risk_raised_limits": list(raised.values())})
+    values = {"dispute_rate": "v.dispute_rate", "return_rate": "v.return_rate", "late_shipment_rate": "v.late",
+              "dsr": "v.dsr", "unrecovered_advances": "v.unrecovered",
+              "complaint_response_hours": "v.hours", "inventory_turnover_days": "v.days"}
+    grades, parts = [], []
+    for k, (code, higher_is_worse, warning, limit, places, warning_text, limit_text) in enumerate(levels):
+        value = values[code]
+        params.update({f"risk_w{k}": warning, f"risk_l{k}": limit,
+                       f"risk_j{k}": ("[" if k == 0 else ",") + f'{{"code":{json.dumps(code)},'
+                                     f'"warning_at":{json.dumps(warning_text)},"limit_at":{json.dumps(limit_text)},'
+                                     + ('"falling_3_months":' if code == "dsr" else '"value":')})
+        if higher_is_worse:
+            grade = (f"CASE WHEN {value} IS NULL THEN 0 WHEN {value} >= %(risk_l{k})s THEN 2 "
+                     f"WHEN {value} >= %(risk_w{k})s THEN 1 ELSE 0 END")
+        else:  # DSR: below the levels, or falling three months running, is worse
+            grade = (f"CASE WHEN {value} IS NULL THEN CASE WHEN v.falling THEN 1 ELSE 0 END "
+                     f"WHEN {value} < %(risk_l{k})s THEN 2 WHEN {value} < %(risk_w{k})s OR v.falling THEN 1 ELSE 0 END")
+        if code == "unrecovered_advances":  # advances with no limit at all breach
+            grade = f"CASE WHEN v.without_limit THEN 2 ELSE {grade} END"
+        grades.append(f"{grade} AS g{k}")
+        shown = f"""COALESCE('"' || ROUND({value}, {-places.as_tuple().exponent})::text || '"', 'null')"""
+        status = _SEVERITY_TEXT.format(f"g.g{k}")
+        if code == "dsr":
+            parts.append(f"""%(risk_j{k})s::text, CASE WHEN v.falling THEN 'true' ELSE 'false' END, ',"value":', """
+                         f"""{shown}, ',"status":"', {status}, '"}}'""")
+        else:
+            parts.append(f"""%(risk_j{k})s::text, {shown}, ',"status":"', {status}, '"}}'""")
+    worst = f"GREATEST({', '.join(f'g.g{k}' for k in range(len(levels)))})"
+    sql = f"""
+WITH i AS MATERIALIZED ({inputs_sql}),
+earlier AS (
+  SELECT store_id, MAX(dsr_score) FILTER (WHERE month = %(risk_m1)s) AS m1,
+    MAX(dsr_score) FILTER (WHERE month = %(risk_m2)s) AS m2
+  FROM {StoreMetrics._meta.db_table}
+  WHERE store_id = ANY(%(store_ids)s) AND month IN (%(risk_m1)s, %(risk_m2)s) AND dsr_score IS NOT NULL
+  GROUP BY store_id),
+adv AS (
+  SELECT store_id, SUM(amount) AS total FROM {Order._meta.db_table}
+  WHERE store_id = ANY(%(store_ids)s) AND status = %(risk_advanced)s AND advance_recovered_at IS NULL
+  GROUP BY store_id),
+raised AS (SELECT * FROM unnest(%(risk_raised_ids)s::bigint[], %(risk_raised_limits)s::numeric[])
+           AS r(store_id, level)),
+l AS (
+  SELECT i.*, COALESCE(adv.total, 0) AS advances, GREATEST(i.base_limit, raised.level) AS effective,
+    COALESCE(i.dsr_score < e.m1 AND e.m1 < e.m2, false) AS falling
+  FROM i LEFT JOIN earlier e ON e.store_id = i.store_id LEFT JOIN adv ON adv.store_id = i.store_id
+  LEFT JOIN raised ON raised.store_id = i.store_id),
+v AS (
+  SELECT l.store_id, l.dispute_rate, l.return_rate, 1 - l.on_time_rate AS late, l.dsr_score AS dsr, l.falling,
+    CASE WHEN l.effective <> 0 THEN ROUND(l.advances / l.effective, 4) WHEN l.advances = 0 THEN 0 END AS unrecovered,
+    l.advances <> 0 AND l.effective = 0 AS without_limit,
+    l.complaint_response_hours AS hours, l.inventory_turnover_days AS days
+  FROM l),
+g AS MATERIALIZED (SELECT v.store_id, {', '.join(grades)} FROM v),
+before AS MATERIALIZED (  -- probed per store and month: the (month, severity) index would read the month
+  SELECT r.store_id, r.month, r.severity
+  FROM unnest(%(store_ids)s::bigint[]) AS b(store_id)
+  CROSS JOIN LATERAL (SELECT store_id, month, severity FROM {RiskCheck._meta.db_table}
+                      WHERE store_id = b.store_id AND month IN (%(risk_month)s, %(risk_prev)s) FOR UPDATE) r),
+prev AS (SELECT DISTINCT ON (store_id) store_id, severity FROM before ORDER BY store_id, month DESC),
+up AS (
+  INSERT INTO {RiskCheck._meta.db_table} (store_id, month, status, severity, points, checked_at)
+  SELECT v.store_id, %(risk_month)s, {_SEVERITY_TEXT.format(worst)}, {worst},
+    concat({', '.join(parts)}, ']')::jsonb, %(risk_now)s
+  FROM v JOIN g ON g.store_id = v.store_id
+  WHERE (SELECT COUNT(*) FROM before) >= 0  -- lock and read the earlier checks first: a row this
+                                            -- statement already updated could not be locked
+  ON CONFLICT (store_id, month) DO UPDATE SET status = EXCLUDED.status, severity = EXCLUDED.severity,
+    points = EXCLUDED.points, checked_at = EXCLUDED.checked_at
+  RETURNING store_id, status, severity, points)
+SELECT up.store_id, up.status, up.severity, up.points FROM up LEFT JOIN prev ON prev.store_id = up.store_id
+WHERE up.severity > COALESCE(prev.severity, 0)"""
+    params["risk_prev"] = previous
+    return sql, params
+
+
+def _risk_check_stores_sql(store_ids: list[int], month, now, providers: list) -> int:
+    levels = point_levels(RiskPolicy.current())
+    raised = raised_limits(stores=[_StoreLimit(pk, ZERO_D) for pk in store_ids], at=now)
+    sql, params = risk_check_sql(month=month, now=now, levels=levels, providers=providers, raised=raised)
+    from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "store_ids": [int(i) for i in store_ids]})
+            entering = cursor.fetchall()
+        def payload(store_id, status, severity, points):  # built only for a store that listens
+            return dict(RiskCheckOut(RiskCheck(
+                store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
+                points=json.loads(points) if isinstance(points, str) else points)).data)
+
+        event_emit_many(events=[(row[0], EVENT, lambda row=row: payload(*row)) for row in entering])
+    return len(store_ids)
+
+
+def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> int:
     """Check one batch of stores for a closed month; upsert (a re-check replaces the row). Returns
-    the rows written (RiskCheck field name → value): model instances are built only for the events,
-    not for every store."""
+    the number of stores checked. `values`: the evaluation's inputs for the batch when the caller
+    read them (`_batch_values`); without them, on PostgreSQL, the batch is checked in SQL."""
     now = now or timezone.now()
+    if values is None and (providers := sql_providers()) is not None:
+        return _risk_check_stores_sql(store_ids, month, now, providers)
     policy = RiskPolicy.current()
     levels = point_levels(policy)
     inputs = risk_inputs(store_ids, month, now, values)
@@ -155,7 +275,7 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
         # One statement for the whole batch: entering warning or breach is worse than before.
         event_emit_many(events=[(row["store_id"], EVENT, lambda row=row: dict(RiskCheckOut(RiskCheck(**row)).data))
                                 for row in rows if row["severity"] > before.get(row["store_id"], 0)])
-    return rows
+    return len(rows)
 
 
 def risk_check_month(*, month, now=None, batch_size: int = 500) -> int:
