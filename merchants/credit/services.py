@@ -300,7 +300,12 @@ def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | Non
     PostgreSQL, the batch is read and scored in SQL."""
     now = now or timezone.now()
     if values is None and (providers := sql_providers()) is not None:
-        return _evaluate_stores_sql(store_ids, month, now, providers)
+        try:
+            with transaction.atomic():  # a savepoint inside a caller's transaction
+                return _evaluate_stores_sql(store_ids, month, now, providers)
+        except Exception:  # e.g. a provider's SQL broken by a migration: the rule still runs, in Python
+            log.exception("credit evaluation in SQL failed for %s stores from %s; evaluating them in Python",
+                          len(store_ids), store_ids[0] if store_ids else None)
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)

@@ -108,3 +108,15 @@ def test_the_sql_self_check_stores_and_emits_what_the_python_rule_does(seed):
     points = [p for r in rows for p in r["points"]]
     assert {p["status"] for p in points if p["code"] == "unrecovered_advances"} == {"ok", "warning", "breach"}
     assert any(p.get("falling_3_months") for p in points) and by_sql[1]
+
+
+def test_a_provider_whose_sql_fails_leaves_the_self_check_to_the_python_rule(caplog):
+    stores = [StoreFactory() for _ in range(3)]
+    for store in stores:
+        StoreMetricsFactory(store=store, month=OCT)
+    broken = list(sql_providers())
+    broken[0] = (lambda month: ("SELECT store_id, no_such_column FROM merchants_store", {}), broken[0][1])
+    with mock.patch.object(services, "sql_providers", return_value=broken):
+        risk_check_stores(store_ids=[s.pk for s in stores], month=OCT, now=NOV_2)
+    assert RiskCheck.objects.filter(store__in=stores, month=OCT).count() == 3
+    assert "checking them in Python" in caplog.text

@@ -142,3 +142,17 @@ def test_the_sql_evaluation_stores_what_the_python_rule_stores(seed):
     assert {"computed", "ingested"} <= {r["indicators"]["on_time_rate"]["source"] for r in rows}
     assert any(r["indicators"]["repeat_rate"]["score"] == "0.03" for r in rows)  # 0.025 half-up
     assert by_sql[2]  # some limits changed
+
+
+def test_a_provider_whose_sql_fails_leaves_the_batch_to_the_python_rule(caplog):
+    """A broken provider SQL (say, a column renamed by a migration) must not cost the month its
+    evaluation: the batch is evaluated by the Python rule, as before the SQL path existed."""
+    stores = [StoreFactory() for _ in range(3)]
+    for store in stores:
+        StoreMetricsFactory(store=store, month=OCT, monthly_sales=Decimal("10000.00"))
+    broken = [(sql_of, names) for sql_of, names in services.sql_providers()]
+    broken[0] = (lambda month: ("SELECT store_id, no_such_column FROM merchants_store", {}), broken[0][1])
+    with mock.patch.object(services, "sql_providers", return_value=broken):
+        evaluate_stores(store_ids=[s.pk for s in stores], month=OCT, now=NOV_2)
+    assert CreditEvaluation.objects.filter(store__in=stores, month=OCT).count() == 3
+    assert "evaluating them in Python" in caplog.text
