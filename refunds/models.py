@@ -124,7 +124,12 @@ class RefundCase(models.Model):
     Type = RefundType
     Reason = RefundReason
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refund_cases", verbose_name=_("store"))
+    # No index of their own for `store` and `status`: `refundcase_store_opened` and
+    # `refundcase_status_deadline` lead with them and answer the same lookups. Every status change
+    # updates every index of the row (and of its history row), so each redundant index was paid
+    # by every move of every case: the timeout sweep's UPDATE and history INSERT (issue 16).
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refund_cases", verbose_name=_("store"),
+                              db_index=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_cases", verbose_name=_("order"))
     buyer_id = models.CharField(_("buyer id"), max_length=64, db_index=True)
     type = models.CharField(_("type"), max_length=20, choices=RefundType.choices)
@@ -135,8 +140,7 @@ class RefundCase(models.Model):
     shipped = models.BooleanField(_("shipped"), help_text=_("A shipment on record wins over the platform's flag."))
     shipped_flag = models.BooleanField(_("shipped (as sent by the platform)"))
     first_on_order = models.BooleanField(_("first case on its order"), default=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
     merchant_deadline = models.DateTimeField(_("merchant decision deadline"), db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

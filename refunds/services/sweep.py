@@ -109,9 +109,11 @@ def claim(clock: str, now, *, limit: int, exclude=(), since=None, until=None) ->
 
 
 def _move(ids, event: str, note: str = "", **fields) -> list[int]:
+    """The claimed cases `ids` (locked by this batch's claim) that the event allows, moved: one
+    UPDATE with their history rows, no second locking read."""
     sources, target = RefundCase.EVENTS[event]
     return states.bulk_transition(RefundCase.objects.filter(pk__in=ids), target, sources=sources,
-                                  reason=_reason(ACTOR, note), **fields)
+                                  reason=_reason(ACTOR, note), locked=True, **fields)
 
 
 def _refund_orders(cases, at=None) -> None:
