@@ -125,8 +125,9 @@ class RefundCase(models.Model):
     Reason = RefundReason
 
     # No index of their own for `store`, `status` and `merchant_deadline`: `refundcase_store_opened`
-    # and `refundcase_status_deadline` answer the same lookups (the deadline is only ever read
-    # with the pending status, refunds.selectors). Every status change
+    # and `refundcase_open_deadline` answer the lookups (an open status, the deadline only
+    # with the pending one, refunds.selectors; the final statuses are most of the table, where an
+    # index would not be used). Every status change
     # updates every index of the row (and of its history row), so each redundant index was paid
     # by every move of every case: the timeout sweep's UPDATE and history INSERT (issue 16).
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refund_cases", verbose_name=_("store"),
@@ -177,7 +178,12 @@ class RefundCase(models.Model):
         verbose_name_plural = _("refund cases")
         ordering = ["-opened_at", "-id"]
         indexes = [models.Index(fields=["store", "opened_at"], name="refundcase_store_opened"),
-                   models.Index(fields=["status", "merchant_deadline"], name="refundcase_status_deadline"),
+                   # Open cases only: what reads it asks for an open status (the decision clock, due
+                   # soon, the escalated queue); a case that is closed, refunded, rejected or cancelled
+                   # leaves it, so those moves (every move of the sweep) write no entry here (0041).
+                   models.Index(fields=["status", "merchant_deadline"], name="refundcase_open_deadline",
+                                condition=models.Q(status__in=["pending", "awaiting_return", "return_received",
+                                                               "escalated"])),
                    # One index per sweep clock (refunds.selectors *_due_q), so a sweep with nothing due is
                    # one index probe per clock whatever the table size (decision 0032).
                    models.Index(fields=["return_ship_deadline"], name="refundcase_return_ship_due",
