@@ -43,6 +43,46 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
         return cursor.rowcount
 
 
+def update_with_history(queryset, values: dict, *, reason: str, user=None, at=None) -> list[int]:
+    """PostgreSQL: `queryset.update(**values)` and one history row per updated row (`reason`,
+    type "~"), in ONE statement: the history rows are the UPDATE's `RETURNING` rows, as the
+    rows now are. The rows are neither read before nor read again after (`history_insert_select`
+    finds them again by primary key): for a sweep whose claim already locked them, a batch is
+    this statement alone. Returns the updated ids, sorted. Only on PostgreSQL; the caller keeps
+    the portable path for the others."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db.models import sql
+
+    model = queryset.model
+    query = queryset.query.chain(sql.UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    compiler = query.get_compiler(queryset.db)
+    try:
+        compiler.pre_sql_setup()
+        update_sql, update_params = compiler.as_sql()
+    except EmptyResultSet:  # e.g. pk__in=[]: nothing to update
+        return []
+    if not update_sql:
+        return []
+    history = model.history.model
+    limit = history._meta.get_field("history_change_reason").max_length  # None: text, kept whole
+    copied = {f.column for f in history._meta.concrete_fields}
+    columns = [f.column for f in model._meta.concrete_fields if f.column in copied]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    pk = quote(model._meta.pk.column)
+    if limit and len(reason) > limit:
+        reason = reason[:limit - 1] + "…"
+    statement = (f"WITH moved AS ({update_sql} RETURNING {quote(model._meta.db_table)}.*) "
+                 f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, history_change_reason, "
+                 f"history_type, history_user_id) SELECT {names}, %s, %s, %s, %s FROM moved ORDER BY {pk} "
+                 f"RETURNING {pk}")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*update_params, at or timezone.now(), reason, "~", getattr(user, "pk", None)])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 # --- the `history` descriptor, built once ----------------------------------------
 # django-simple-history's `Model.history` descriptor, minus one waste: on every access it built
 # a new manager class (`HistoryManager.from_queryset(HistoricalQuerySet)`, which walks the queryset

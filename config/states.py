@@ -10,13 +10,13 @@ moved row carrying who acted (`_history_user`) and why (`_change_reason`, e.g.
 Creating a row with its initial status is not a transition and stays a plain save."""
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import StateConflict
-from config.history import history_insert_select
+from config.history import history_insert_select, update_with_history
 
 Message = str | Callable[[Model, str], str] | None
 
@@ -88,25 +88,32 @@ def transition(obj: Model, to: str, *, reason: str, user=None, sources: Iterable
 
 
 def bulk_transition(queryset: QuerySet, to: str, *, reason: str, user=None, sources: Iterable | None = None,
-                    skip_locked: bool = False, **fields) -> list[int]:
+                    skip_locked: bool = False, locked: bool = False, **fields) -> list[int]:
     """Move every row of `queryset` whose status the table allows to become `to`, in one UPDATE,
     and write their history rows in one INSERT (simple_history records nothing for
     QuerySet.update). Rows in any other status (or outside `sources`, for a named event) are
     left alone; returns the moved ids.
 
     The rows are locked first (`skip_locked` for sweeps that run concurrently), so the UPDATE
-    moves exactly the rows that get a history row."""
+    moves exactly the rows that get a history row. `locked`: the caller's transaction holds their
+    locks already (a sweep's claim), so there is no second locking read; the UPDATE re-checks the
+    status and its returned rows are the history rows (on PostgreSQL, the UPDATE and the history
+    INSERT are one statement: `config.history.update_with_history`)."""
     if "status" in fields:
         raise TypeError("bulk_transition() sets the status itself; pass the target as `to`.")
     model = queryset.model
     allowed = allowed_sources(model, to) if sources is None else allowed_sources(model, to) & set(sources)
+    has_history = getattr(model, "history", None) is not None
+    user = user if user is not None and getattr(user, "pk", None) else None
+    if locked and has_history and connection.vendor == "postgresql":  # one statement: atomic by itself
+        return update_with_history(queryset.filter(status__in=allowed).order_by(), {"status": to, **fields},
+                                   reason=reason, user=user, at=timezone.now())
     with transaction.atomic():
         ids = list(queryset.filter(status__in=allowed).select_for_update(skip_locked=skip_locked, of=("self",))
                    .order_by("pk").values_list("pk", flat=True))
         if not ids:
             return []
         model._default_manager.filter(pk__in=ids).update(status=to, **fields)
-        if getattr(model, "history", None) is not None:  # one INSERT … SELECT (config/history.py)
-            history_insert_select(model, ids, reasons=[reason] * len(ids), at=timezone.now(),
-                                  user=user if user is not None and getattr(user, "pk", None) else None)
+        if has_history:  # one INSERT … SELECT (config/history.py)
+            history_insert_select(model, ids, reasons=[reason] * len(ids), at=timezone.now(), user=user)
     return ids

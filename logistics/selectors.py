@@ -176,7 +176,17 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None, *,
                     f"THEN 1 ELSE 0 END AS k{i}" if through is None or days[i] <= through else f"0 AS k{i}"
                     for i in DAYS)
     day_of = "CASE " + " ".join(f"WHEN o.paid_at < %(e{i})s THEN {i}" for i in range(6)) + " ELSE 6 END"
-    counted = "CASE ord.d " + " ".join(f"WHEN {i} THEN c.k{i}" for i in DAYS) + " END"
+    # One row per store with each day's figures side by side (n0…n6, t0…t6, p0…p6), aggregated by
+    # store alone: a few hundred groups, hashed as the orders stream in. Grouping by (store, day)
+    # made the planner expect a group per order and sort every order of the batch first (the
+    # busiest batch at 10× data: 350,000 orders sorted, a quarter of its time).
+    per_day = ",\n    ".join(
+        f"COUNT(*) FILTER (WHERE x.d = {i}) AS n{i}, COUNT(*) FILTER (WHERE x.d = {i} AND x.t) AS t{i}, "
+        f"COUNT(*) FILTER (WHERE x.d = {i} AND x.pc) AS p{i}" for i in DAYS)
+
+    def counted(measure):
+        return " + ".join(f"c.k{i} * COALESCE(ord.{measure}{i}, 0)" for i in DAYS)
+
     ks = ", ".join(f"c.k{i}" for i in DAYS)
     # the rules, rendered from their one definition
     on_time, on_time_params = on_time_sql(shipment_alias="sh", order_alias="o")
@@ -203,24 +213,25 @@ shp AS (
   FROM logistics_shipment sh
   WHERE {of_batch('sh')} AND sh.shipped_at >= %(ship_floor)s),
 ord AS (
-  SELECT o.store_id, {day_of} AS d, COUNT(*) AS n,
-    SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END) AS t,
-    SUM(CASE WHEN sh.official_logistics AND sh.picked_up_at IS NOT NULL THEN 1 ELSE 0 END) AS pc
-  FROM merchants_order o LEFT JOIN shp sh ON sh.order_id = o.id
-  WHERE {of_batch('o')} AND o.channel = %(taote)s
-    AND o.paid_at >= %(week_start)s AND o.paid_at < %(week_end)s
-    AND NOT {refunded}
-  GROUP BY o.store_id, {day_of})
+  SELECT x.store_id,
+    {per_day}
+  FROM (
+    SELECT o.store_id, {day_of} AS d, COALESCE({on_time}, FALSE) AS t,
+      COALESCE(sh.official_logistics AND sh.picked_up_at IS NOT NULL, FALSE) AS pc
+    FROM merchants_order o LEFT JOIN shp sh ON sh.order_id = o.id
+    WHERE {of_batch('o')} AND o.channel = %(taote)s
+      AND o.paid_at >= %(week_start)s AND o.paid_at < %(week_end)s
+      AND NOT {refunded}) x
+  GROUP BY x.store_id)
 SELECT c.store_id, ({' + '.join(f'c.k{i}' for i in DAYS)}) AS counted_days,
-  COALESCE(SUM({counted} * ord.n), 0) AS orders,
-  COALESCE(SUM({counted} * ord.t), 0) AS on_time_orders,
-  COALESCE(SUM({counted} * ord.pc), 0) AS parcels,
+  {counted('n')} AS orders,
+  {counted('t')} AS on_time_orders,
+  {counted('p')} AS parcels,
   CASE WHEN EXISTS (SELECT 1 FROM merchants_violation v WHERE v.store_id = c.store_id
     AND v.kind IN (%(kind_a)s, %(kind_b)s) AND v.status = %(confirmed)s
     AND v.occurred_at >= %(week_start)s AND v.occurred_at < %(week_end)s) THEN 1 ELSE 0 END AS disqualified,
   {ks}
 FROM cnt c LEFT JOIN ord ON ord.store_id = c.store_id
-GROUP BY c.store_id, {ks}
 ORDER BY c.store_id"""
     return sql, {k: _param(v) for k, v in p.items()}
 

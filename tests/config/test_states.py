@@ -2,7 +2,7 @@
 move with nothing saved, one history row per move carrying who and why — for one row and in bulk."""
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from config import states
@@ -110,6 +110,35 @@ def test_bulk_form_moves_only_allowed_sources_and_writes_one_history_row_per_mov
         row = violation.history.first()
         assert (row.status, row.decision_note, row.history_user, row.history_change_reason, row.history_type) \
             == (S.DISMISSED, "bulk", user, "job: tidy", "~")
+
+
+def test_bulk_form_on_rows_the_caller_locked_moves_only_allowed_sources_with_their_history():
+    """A sweep's claim has locked its rows: no second locking read; on PostgreSQL the UPDATE and
+    the history INSERT are one statement, whose history rows are exactly the moved rows."""
+    user = UserFactory(username="job-runner")
+    pending = ViolationFactory.create_batch(3)
+    confirmed = ViolationFactory()
+    Violation.objects.filter(pk=confirmed.pk).update(status=S.CONFIRMED)
+    ids = [v.pk for v in [*pending, confirmed]]
+    before = {v.pk: v.history.count() for v in [*pending, confirmed]}
+
+    with transaction.atomic():
+        list(Violation.objects.select_for_update().filter(pk__in=ids))  # the caller's claim
+        with CaptureQueriesContext(connection) as queries:
+            moved = states.bulk_transition(Violation.objects.filter(pk__in=ids), S.DISMISSED, reason="job: tidy",
+                                           user=user, locked=True, decision_note="bulk")
+
+    assert moved == sorted(v.pk for v in pending)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CONFIRMED and confirmed.history.count() == before[confirmed.pk]
+    for violation in pending:
+        assert violation.history.count() == before[violation.pk] + 1
+        row = violation.history.first()
+        assert (row.status, row.decision_note, row.history_user, row.history_change_reason, row.history_type) \
+            == (S.DISMISSED, "bulk", user, "job: tidy", "~")
+    assert states.bulk_transition(Violation.objects.filter(pk__in=[]), S.DISMISSED, reason="x", locked=True) == []
 
 
 def test_bulk_form_costs_the_same_statements_for_one_row_or_twenty():

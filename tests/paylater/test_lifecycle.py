@@ -2,6 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from merchants.ledger.selectors import wallet_balance
@@ -133,3 +135,22 @@ def test_merchant_lists_paylater_orders_with_full_price(api, order):
     api.with_token(merchant_token(order.store.owner))
     rows = api.get("/api/v1/merchant/paylater/orders/").json()["results"]
     assert [(r["id"], r["amount"], r["fee"], r["status"]) for r in rows] == [(order.pk, "200.00", "2.00", "placed")]
+
+
+@pytest.mark.postgres
+def test_the_merchant_paylater_order_list_counts_and_pages_from_its_own_index(api, order):
+    """A busy store's page: its `count` and its rows come from the pay-later list index alone,
+    not from one heap page per order of the store (bench/merchant_lists.py)."""
+    from tests.factories import merchant_token
+    api.with_token(merchant_token(order.store.owner))
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/v1/merchant/paylater/orders/").status_code == 200
+    listed = [q["sql"] for q in queries.captured_queries if 'FROM "merchants_order"' in q["sql"]]
+    assert len(listed) == 2  # the count, the page
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a test's tiny table: can the index answer at all?
+        for sql in listed:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "order_paylater_list" in plan, plan
+        cursor.execute("SET enable_seqscan = on")
