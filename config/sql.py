@@ -29,3 +29,11 @@ def q_as_sql(model, q: Q, *, aliases: dict[str, str], param_prefix: str) -> tupl
         names[name] = value
         out.append(f"%({name})s{piece}")
     return "".join(out), names
+
+
+def id_array(ids) -> str:
+    """A batch of ids as one PostgreSQL array literal ('{1,2,3}') for a statement that names the
+    batch several times (`= ANY(%(store_ids)s)`): psycopg's client-side binding would otherwise
+    dump and quote the 500-element list once per placeholder (~6 ms of a 45 ms credit batch);
+    the literal is untyped, so PostgreSQL reads it as the array its context wants (bigint[])."""
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"

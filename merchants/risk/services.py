@@ -31,6 +31,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
+from config.sql import id_array
 from merchants.credit.bulk import json_upsert, metric_inputs_sql
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import raised_limits, store_credit_many
@@ -231,7 +232,7 @@ def _risk_check_stores_sql(store_ids: list[int], month, now, providers: list) ->
 
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "store_ids": [int(i) for i in store_ids]})
+            cursor.execute(sql, {**params, "store_ids": id_array(store_ids)})
             entering = cursor.fetchall()
         def payload(store_id, status, severity, points):  # built only for a store that listens
             return dict(RiskCheckOut(RiskCheck(
