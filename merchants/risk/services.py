@@ -218,7 +218,7 @@ up AS (
   ON CONFLICT (store_id, month) DO UPDATE SET status = EXCLUDED.status, severity = EXCLUDED.severity,
     points = EXCLUDED.points, checked_at = EXCLUDED.checked_at
   RETURNING store_id, status, severity, points)
-SELECT up.store_id, up.status, up.severity, up.points FROM up LEFT JOIN prev ON prev.store_id = up.store_id
+SELECT up.store_id, up.status, up.severity, up.points::text FROM up LEFT JOIN prev ON prev.store_id = up.store_id
 WHERE up.severity > COALESCE(prev.severity, 0)"""
     params["risk_prev"] = previous
     return sql, params
