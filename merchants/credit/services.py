@@ -293,6 +293,18 @@ def _evaluate_stores_sql(store_ids: list[int], month, now, providers: list) -> i
     return len(store_ids)
 
 
+def in_sql(run, store_ids: list[int], *, what: str):
+    """`run()` (a batch's SQL path) in a savepoint; None, logged, when it fails (a provider's SQL
+    broken by a migration, say), so the caller evaluates the batch by the Python rule instead."""
+    try:
+        with transaction.atomic():
+            return run()
+    except Exception:
+        log.exception("%s in SQL failed for %s stores from %s; using the Python rule", what, len(store_ids),
+                      store_ids[0] if store_ids else None)
+        return None
+
+
 def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | None = None) -> int:
     """Evaluate one batch of stores for a closed month: upsert their evaluations (unique per
     store and month, so a rerun or a concurrent run replaces, never duplicates) and set each
@@ -301,12 +313,10 @@ def evaluate_stores(*, store_ids: list[int], month, now=None, values: dict | Non
     PostgreSQL, the batch is read and scored in SQL."""
     now = now or timezone.now()
     if values is None and (providers := sql_providers()) is not None:
-        try:
-            with transaction.atomic():  # a savepoint inside a caller's transaction
-                return _evaluate_stores_sql(store_ids, month, now, providers)
-        except Exception:  # e.g. a provider's SQL broken by a migration: the rule still runs, in Python
-            log.exception("credit evaluation in SQL failed for %s stores from %s; evaluating them in Python",
-                          len(store_ids), store_ids[0] if store_ids else None)
+        done = in_sql(lambda: _evaluate_stores_sql(store_ids, month, now, providers), store_ids,
+                      what="credit evaluation")
+        if done is not None:
+            return done
     indicators = credit_indicators()
     policy = CreditScorePolicy.current()
     bonus = eco_bonus_rates(store_ids, policy)

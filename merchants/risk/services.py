@@ -35,7 +35,7 @@ from config.sql import id_array
 from merchants.credit.bulk import json_upsert, metric_inputs_sql
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import raised_limits, store_credit_many
-from merchants.credit.services import _batch_values, of_stores, sql_providers
+from merchants.credit.services import _batch_values, in_sql, of_stores, sql_providers
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.services import event_emit_many
@@ -249,12 +249,10 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
     read them (`_batch_values`); without them, on PostgreSQL, the batch is checked in SQL."""
     now = now or timezone.now()
     if values is None and (providers := sql_providers()) is not None:
-        try:
-            with transaction.atomic():  # a savepoint inside a caller's transaction
-                return _risk_check_stores_sql(store_ids, month, now, providers)
-        except Exception:  # e.g. a provider's SQL broken by a migration: the check still runs, in Python
-            log.exception("risk self-check in SQL failed for %s stores from %s; checking them in Python",
-                          len(store_ids), store_ids[0] if store_ids else None)
+        done = in_sql(lambda: _risk_check_stores_sql(store_ids, month, now, providers), store_ids,
+                      what="risk self-check")
+        if done is not None:
+            return done
     policy = RiskPolicy.current()
     levels = point_levels(policy)
     inputs = risk_inputs(store_ids, month, now, values)
