@@ -119,3 +119,31 @@ class Measurement:
     def line(self) -> str:
         """`refund sweep: 2.41× (goal ≤ 3×)`, the form the last lines of `make bench` take."""
         return f"{self.name}: {self.shown} (goal {self.goal})" + ("" if self.met else "  MISSED")
+
+
+# Per store for one local month (%(start)s, %(end)s), written by hand from SPEC for the credit and
+# risk baselines, one text so the two cannot drift: `paid` — orders paid (n) [and their net sales,
+# `net`], the Taote orders the on-time rate counts (not refunded before shipping), those shipped and
+# those on time (official logistics, pickup scan, by the deadline); `cases` — refund cases opened
+# judged seller-responsible (disputes) and return-and-refund ones not cancelled (returns).
+def month_rates_ctes(*, with_net: bool) -> str:
+    net = ("\n         SUM(o.amount - o.refunded_amount) FILTER (WHERE o.status <> 'cancelled') AS net,"
+           if with_net else "")
+    return f"""paid AS (
+  SELECT o.store_id, COUNT(*) AS n,{net}
+         COUNT(*) FILTER (WHERE o.channel = 'taote' AND NOT (o.refunded_at IS NOT NULL
+                          AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS taote,
+         COUNT(sh.id) FILTER (WHERE o.channel = 'taote' AND NOT (o.refunded_at IS NOT NULL
+                          AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS shipped,
+         COUNT(*) FILTER (WHERE o.channel = 'taote' AND sh.official_logistics AND sh.picked_up_at IS NOT NULL
+                          AND sh.shipped_at <= sh.deadline AND NOT (o.refunded_at IS NOT NULL
+                          AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS on_time
+  FROM merchants_order o LEFT JOIN logistics_shipment sh ON sh.order_id = o.id
+  WHERE o.paid_at >= %(start)s AND o.paid_at < %(end)s
+  GROUP BY o.store_id),
+cases AS (
+  SELECT store_id, COUNT(*) FILTER (WHERE judgement = 'seller_responsible') AS disputes,
+         COUNT(*) FILTER (WHERE type = 'return_refund' AND status <> 'cancelled') AS returns
+  FROM refunds_refundcase WHERE opened_at >= %(start)s AND opened_at < %(end)s
+  GROUP BY store_id),
+"""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Measurement, add_database_argument, prepare  # noqa: E402
+from bench.common import Measurement, add_database_argument, month_rates_ctes, prepare  # noqa: E402
 
 MONTH = dt.date(2026, 10, 1)
 STORES = 10_000
@@ -44,25 +44,7 @@ WITH pol AS (
          COALESCE(MAX(min_multiple), 3) AS lo, COALESCE(MAX(max_multiple), 5) AS hi,
          COALESCE(MAX(eco_packaging_bonus_rate), 0) AS eco
   FROM merchants_creditscorepolicy WHERE id = 1),
-paid AS (
-  SELECT o.store_id, COUNT(*) AS n,
-         SUM(o.amount - o.refunded_amount) FILTER (WHERE o.status <> 'cancelled') AS net,
-         COUNT(*) FILTER (WHERE o.channel = 'taote' AND NOT (o.refunded_at IS NOT NULL
-                          AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS taote,
-         COUNT(sh.id) FILTER (WHERE o.channel = 'taote' AND NOT (o.refunded_at IS NOT NULL
-                          AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS shipped,
-         COUNT(*) FILTER (WHERE o.channel = 'taote' AND sh.official_logistics AND sh.picked_up_at IS NOT NULL
-                          AND sh.shipped_at <= sh.deadline AND NOT (o.refunded_at IS NOT NULL
-                          AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS on_time
-  FROM merchants_order o LEFT JOIN logistics_shipment sh ON sh.order_id = o.id
-  WHERE o.paid_at >= %(start)s AND o.paid_at < %(end)s
-  GROUP BY o.store_id),
-cases AS (
-  SELECT store_id, COUNT(*) FILTER (WHERE judgement = 'seller_responsible') AS disputes,
-         COUNT(*) FILTER (WHERE type = 'return_refund' AND status <> 'cancelled') AS returns
-  FROM refunds_refundcase WHERE opened_at >= %(start)s AND opened_at < %(end)s
-  GROUP BY store_id),
-vals AS (
+""" + month_rates_ctes(with_net=True) + """vals AS (
   SELECT s.id AS store_id, COALESCE(m.monthly_sales, p.net, 0) AS sales,
     m.repeat_rate, m.dsr_score,
     CASE WHEN p.shipped > 0 AND p.taote > 0 THEN ROUND(p.on_time::numeric / p.taote, 4) ELSE m.on_time_rate END

@@ -23,7 +23,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Measurement, add_database_argument, prepare  # noqa: E402
+from bench.common import Measurement, add_database_argument, month_rates_ctes, prepare  # noqa: E402
 
 MONTH = dt.date(2026, 10, 1)
 
@@ -131,22 +131,7 @@ def run(*, stores: int, batch_size: int = 500, out=print) -> dict:
 # warns, at or above the limit breaches; DSR below them, or falling, warns; a missing value is ok;
 # advances with no limit breach) and the store's worst status.
 BARE_SQL = """
-WITH paid AS (
-  SELECT o.store_id, COUNT(*) AS n,
-    COUNT(*) FILTER (WHERE o.channel = 'taote' AND NOT (o.refunded_at IS NOT NULL
-                     AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS taote,
-    COUNT(sh.id) FILTER (WHERE o.channel = 'taote' AND NOT (o.refunded_at IS NOT NULL
-                     AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS shipped,
-    COUNT(*) FILTER (WHERE o.channel = 'taote' AND sh.official_logistics AND sh.picked_up_at IS NOT NULL
-                     AND sh.shipped_at <= sh.deadline AND NOT (o.refunded_at IS NOT NULL
-                     AND (sh.shipped_at IS NULL OR o.refunded_at < sh.shipped_at))) AS on_time
-  FROM merchants_order o LEFT JOIN logistics_shipment sh ON sh.order_id = o.id
-  WHERE o.paid_at >= %(start)s AND o.paid_at < %(end)s GROUP BY o.store_id),
-cases AS (
-  SELECT store_id, COUNT(*) FILTER (WHERE judgement = 'seller_responsible') AS disputes,
-         COUNT(*) FILTER (WHERE type = 'return_refund' AND status <> 'cancelled') AS returns
-  FROM refunds_refundcase WHERE opened_at >= %(start)s AND opened_at < %(end)s GROUP BY store_id),
-adv AS (
+WITH """ + month_rates_ctes(with_net=False) + """adv AS (
   SELECT store_id, SUM(amount) AS total FROM merchants_order
   WHERE status = 'advanced' AND advance_recovered_at IS NULL GROUP BY store_id),
 v AS (
