@@ -408,12 +408,23 @@ def metrics_upsert(*, store: Store, month, values: dict) -> tuple[StoreMetrics, 
     if month == timeutil.previous_month():
         # Ingesting metrics for the latest closed month re-evaluates the store at once, so a
         # new store need not wait for the 1st (SPEC §1); its risk self-check goes with it (§5).
-        from merchants.risk.services import risk_check_stores
-
-        values = _batch_values([store.pk], month)
-        evaluate_stores(store_ids=[store.pk], month=month, values=values)
-        risk_check_stores(store_ids=[store.pk], month=month, values=values)
+        reevaluate_stores(store_ids=[store.pk], month=month)
     return metrics, created
+
+
+def reevaluate_stores(*, store_ids: list[int], month, now=None) -> int:
+    """Evaluate these stores for a closed month with their risk self-check (SPEC §1, §5), as the
+    monthly job does for every store: after new metrics, or by an operator's action. Batches of
+    BATCH_SIZE; returns the number of stores."""
+    from merchants.risk.services import risk_check_stores  # risk reads credit: imported here, not at the top
+
+    now = now or timezone.now()
+    for start in range(0, len(store_ids), BATCH_SIZE):
+        ids = list(store_ids[start:start + BATCH_SIZE])
+        values = _batch_values(ids, month) if sql_providers() is None else None  # read once for both
+        evaluate_stores(store_ids=ids, month=month, now=now, values=values)
+        risk_check_stores(store_ids=ids, month=month, now=now, values=values)
+    return len(store_ids)
 
 
 

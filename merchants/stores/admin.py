@@ -11,7 +11,7 @@ from merchants.admin_format import local_time, money_column, yuan
 from merchants.credit.admin import render_advice, render_score
 from merchants.credit.advisor import credit_advice
 from merchants.credit.selectors import latest_evaluation, store_credit
-from merchants.credit.services import evaluate_stores
+from merchants.credit.services import reevaluate_stores
 from merchants.ledger.admin import latest_entries
 from merchants.ledger.selectors import with_wallet_balance
 from merchants.violations.models import Sanction
@@ -129,7 +129,7 @@ class StoreAdmin(LargeListAdmin, HistoryAdmin):
     def reevaluate_credit(self, request, queryset):
         month = timeutil.previous_month()
         ids = list(queryset.values_list("pk", flat=True))
-        evaluate_stores(store_ids=ids, month=month)
+        reevaluate_stores(store_ids=ids, month=month)  # with the risk self-check, as the monthly job
         self.message_user(request, _("%(n)s stores evaluated for %(month)s.")
                           % {"n": len(ids), "month": month.strftime("%Y-%m")}, messages.SUCCESS)
 

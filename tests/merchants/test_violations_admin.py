@@ -134,6 +134,9 @@ def test_store_action_reevaluates_the_last_closed_month(admin_client, no_metric_
     r = admin_client.post("/admin/merchants/store/", {"action": "reevaluate_credit", "_selected_action": [store.pk]})
     assert r.status_code == 302
     assert Store.objects.get(pk=store.pk).base_limit == Decimal("15000.00")
+    from merchants.models import RiskCheck
+
+    assert RiskCheck.objects.filter(store=store, month=previous_month()).exists()  # the self-check goes with it
 
 
 def test_score_policy_form_refuses_weights_not_summing_to_100(admin_client):
