@@ -11,6 +11,24 @@ from django.utils import timezone
 from simple_history.manager import HistoryDescriptor
 
 
+def fit_reason(model, reason: str) -> str:
+    """The reason as the model's history table can hold it. Our history reasons are text
+    (`SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD`), so it comes back whole; a history
+    model with a bounded column (a third-party one) gets it cut with "…" rather than a refused
+    write, since PostgreSQL refuses an over-long value and the change itself must not fail."""
+    history = getattr(model, "history", None)
+    limit = history.model._meta.get_field("history_change_reason").max_length if history is not None else None
+    if limit and len(reason) > limit:
+        return reason[:limit - 1] + "…"
+    return reason
+
+
+def _copied_columns(model) -> list[str]:
+    """The model's columns its history table copies (excluded fields are left out)."""
+    copied = {f.column for f in model.history.model._meta.concrete_fields}
+    return [f.column for f in model._meta.concrete_fields if f.column in copied]
+
+
 def history_insert_select(model, ids: list[int], *, reasons: list[str], history_type: str = "~", user=None,
                           at=None) -> int:
     """One history row per id of `model` (reasons[i] for ids[i]), as the row now is; returns the
@@ -26,8 +44,7 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
                                           default_user=user if getattr(user, "pk", None) else None)
         return len(objs)
     history = model.history.model
-    copied = {f.column for f in history._meta.concrete_fields}
-    columns = [f.column for f in model._meta.concrete_fields if f.column in copied]
+    columns = _copied_columns(model)
     table, history_table = model._meta.db_table, history._meta.db_table
     names = ", ".join(f'"{c}"' for c in columns)
     values = ", ".join(f't."{c}"' for c in columns)
@@ -35,9 +52,7 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
     sql = (f'INSERT INTO "{history_table}" ({names}, history_date, history_change_reason, history_type, '
            f'history_user_id) SELECT {values}, %s, v.reason, %s, %s FROM "{table}" t '
            f"JOIN unnest(%s::bigint[], %s::text[]) AS v(id, reason) ON {pk} = v.id ORDER BY {pk}")
-    limit = history._meta.get_field("history_change_reason").max_length  # None: text, kept whole
-    if limit:
-        reasons = [r if len(r) <= limit else r[:limit - 1] + "…" for r in reasons]
+    reasons = [fit_reason(model, r) for r in reasons]
     with connection.cursor() as cursor:
         cursor.execute(sql, [at or timezone.now(), history_type, getattr(user, "pk", None), list(ids), reasons])
         return cursor.rowcount
@@ -66,14 +81,10 @@ def update_with_history(queryset, values: dict, *, reason: str, user=None, at=No
     if not update_sql:
         return []
     history = model.history.model
-    limit = history._meta.get_field("history_change_reason").max_length  # None: text, kept whole
-    copied = {f.column for f in history._meta.concrete_fields}
-    columns = [f.column for f in model._meta.concrete_fields if f.column in copied]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
+    names = ", ".join(quote(c) for c in _copied_columns(model))
     pk = quote(model._meta.pk.column)
-    if limit and len(reason) > limit:
-        reason = reason[:limit - 1] + "…"
+    reason = fit_reason(model, reason)
     statement = (f"WITH moved AS ({update_sql} RETURNING {quote(model._meta.db_table)}.*) "
                  f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, history_change_reason, "
                  f"history_type, history_user_id) SELECT {names}, %s, %s, %s, %s FROM moved ORDER BY {pk} "

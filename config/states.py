@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import StateConflict
-from config.history import history_insert_select, update_with_history
+from config.history import fit_reason, history_insert_select, update_with_history
 
 Message = str | Callable[[Model, str], str] | None
 
@@ -38,18 +38,6 @@ def allowed_sources(model: type[Model], to: str) -> set:
 
 def can_move(obj: Model, to: str) -> bool:
     return to in type(obj).TRANSITIONS.get(obj.status, ())
-
-
-def fit_reason(model: type[Model], reason: str) -> str:
-    """The reason as the history table can hold it. Our history reasons are text
-    (`SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD`), so it comes back whole; a history
-    model with a bounded column (a third-party one) gets it cut with "…" rather than a refused
-    write, since PostgreSQL refuses an over-long value and the change itself must not fail."""
-    history = getattr(model, "history", None)
-    limit = history.model._meta.get_field("history_change_reason").max_length if history is not None else None
-    if limit and len(reason) > limit:
-        return reason[:limit - 1] + "…"
-    return reason
 
 
 def _refuse(obj: Model, to: str, code: str, message: Message):
