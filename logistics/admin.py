@@ -51,7 +51,9 @@ class LogisticsPolicyAdmin(SingletonPolicyAdmin):
 
 @admin.register(IncentiveTier)
 class IncentiveTierAdmin(HistoryAdmin):
-    list_display = ["valid_from", "valid_until", "min_daily_average", "min_on_time_rate", "per_parcel"]
+    list_display = ["valid_from", "valid_until", "min_daily_average", "min_rate_shown", "per_parcel_shown"]
+    min_rate_shown = percent_column("min_on_time_rate", _("minimum on-time rate (≥)"))
+    per_parcel_shown = money_column("per_parcel", _("incentive per picked-up parcel"))
     list_filter = ["valid_from"]
 
 
@@ -197,9 +199,10 @@ class TierFilter(admin.SimpleListFilter):
 @admin.register(WeeklyResult)
 class WeeklyResultAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     export = WEEKLY_RESULTS
-    list_display = ["store", "week_name", "daily_average", "on_time", "tier", "parcels",
+    list_display = ["store", "week_name", "daily_average", "on_time", "tier_shown", "parcels",
                     "amount_shown", "payout", "status"]
     on_time = percent_column("on_time_rate", _("on-time rate"))
+    tier_shown = money_column("tier", _("tier (per parcel)"))  # ¥ per parcel: not money_field's shape
     amount_shown = money_column("amount", _("amount"))
     list_filter = [("store", AutocompleteFilter), ResultWeekFilter, TierFilter, DisqualifiedFilter, "status", "payout"]
     search_fields = ["store__name"]
