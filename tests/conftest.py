@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from merchants import registry
@@ -17,6 +18,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
         if "redis" in item.keywords and (not broker.startswith("redis") or "postgresql" not in engine):
             item.add_marker(pytest.mark.skip(reason="needs Redis (CELERY_BROKER_URL) and PostgreSQL"))
+
+
+@pytest.fixture(autouse=True)
+def _no_language_leaks_between_tests():
+    """LocaleMiddleware activates each request's language in the serving thread and never
+    deactivates it (a server activates anew per request), and a half-read streamed export holds
+    its `translation.override`: either left zh-hans active for whatever test ran next in that
+    thread, so a test's outcome depended on its neighbours under pytest-xdist. Back to
+    settings.LANGUAGE_CODE after every test."""
+    yield
+    translation.deactivate()
 
 
 class Api(APIClient):
