@@ -35,13 +35,12 @@ def seed(*, scale: float) -> tuple[str, int]:
     """The merchant's store, 99 other stores, the rows spread 1 in 100 to the merchant; returns
     the merchant's token and store id."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.utils import timezone
 
     from config.models import ApiToken
     from merchants.models import Category, LedgerEntry, Order, Product, Store
     from refunds.models import RefundCase
-
-    from django.db import connection
 
     with connection.cursor() as cursor:  # the same size on every run, not a table that grows run by run
         cursor.execute("TRUNCATE merchants_store RESTART IDENTITY CASCADE")

@@ -2,7 +2,6 @@
 every search field still finds what it found, written so that PostgreSQL reads an index of the
 list's own table instead of scanning it, and a list's count leaves out the joins only its computed
 columns read."""
-import importlib
 
 import pytest
 from django.contrib import admin
@@ -10,16 +9,15 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
+from config.migration_ops import trigram_indexes
 from logistics.models import Shipment
 from merchants import admin_base
 from merchants.admin_base import counted
-from merchants.models import LedgerEntry, Order
+from merchants.models import LedgerEntry, Order, Violation
 from refunds.models import RefundCase
-from tests.factories import LedgerEntryFactory, OrderFactory, StoreFactory, UserFactory
+from tests.factories import LedgerEntryFactory, OrderFactory, StoreFactory, UserFactory, ViolationFactory
 from tests.logistics.factories import ShipmentFactory
 from tests.refunds.factories import RefundCaseFactory
-
-trigram_migration = importlib.import_module("merchants.migrations.0017_admin_search_trigram_indexes")
 
 
 @pytest.fixture
@@ -145,21 +143,28 @@ class _Editor:
         self.executed.append(sql)
 
 
-def test_the_trigram_migration_does_nothing_outside_postgresql():
+def test_the_trigram_migrations_do_nothing_outside_postgresql():
+    operation = trigram_indexes({"store_name_trgm": "merchants_store (UPPER(name) gin_trgm_ops)"})
     editor = _Editor("sqlite")
-    trigram_migration.create(None, editor)
-    trigram_migration.drop(None, editor)
+    operation.code(None, editor)
+    operation.reverse_code(None, editor)
     assert editor.executed == []
+    postgres = _Editor("postgresql")
+    operation.code(None, postgres)
+    assert postgres.executed[-1] == ("CREATE INDEX IF NOT EXISTS store_name_trgm ON merchants_store "
+                                     "USING gin (UPPER(name) gin_trgm_ops)")
 
 
 @pytest.mark.django_db
 def test_the_migrated_database_has_the_search_indexes():
     with connection.cursor() as cursor:
-        indexes = {name for table in ("merchants_store", "merchants_ledgerentry", "logistics_shipment")
+        indexes = {name for table in ("merchants_store", "merchants_ledgerentry", "logistics_shipment",
+                                      "merchants_violation")
                    for name in connection.introspection.get_constraints(cursor, table)}
     assert "logistics_ship_tracking_upper" in indexes
     if connection.vendor == "postgresql":
-        assert {"store_name_trgm", "ledger_reference_trgm"} <= indexes
+        assert {"store_name_trgm", "ledger_reference_trgm", "violation_reference_trgm",
+                "violation_detail_trgm"} <= indexes
 
 
 # --- PostgreSQL reads an index, not the whole table ----------------------------------------------
@@ -213,6 +218,8 @@ SEARCHES = [  # (model, its table, a term as an operator types it, what the plan
     (Shipment, "logistics_shipment", "SF1234567890", [
         "logistics_ship_tracking_upper", "Index Cond: (upper((tracking_no)::text) = 'SF1234567890'::text)"]),
     (Shipment, "logistics_shipment", "4242", ["Index Cond: (order_id = 4242)"]),
+    (Violation, "merchants_violation", "SF1234567890", ["violation_reference_trgm", "violation_detail_trgm"]),
+    (Violation, "merchants_violation", "甜蜜小铺", ["store_name_trgm", "Index Cond: (store_id = "]),
 ]
 
 
@@ -225,6 +232,7 @@ def test_each_admin_search_reads_an_index_not_the_whole_table(model, table, q, e
     LedgerEntryFactory(store=sweet, reference="order:4242")
     RefundCaseFactory(store=sweet)
     ShipmentFactory(order=order, tracking_no="SF1234567890")
+    ViolationFactory(store=sweet, reference="SF1234567890", detail="揽收超时 SF1234567890")
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {table}")
     plans = search_plans(model, superuser, q)
