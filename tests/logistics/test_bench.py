@@ -32,3 +32,18 @@ def test_benchmark_agrees_with_its_baseline_on_a_flushed_database_where_stores_r
     bench.run(stores=10, shipments=10000, scale=2, out=lambda line: None)  # raises when they disagree
     assert WeeklyResult.objects.filter(tier__isnull=False).exists()  # the store the skew favours got a tier
     assert IncentiveTier.objects.count() == 2
+
+
+def test_a_repetition_settles_the_week_afresh_and_pays_each_store_once():
+    """Each side is timed several times, the settlement undone in between: every repetition must
+    settle the same week from nothing and still agree with the baseline."""
+    from merchants.models import LedgerEntry
+
+    bench.measure_once(stores=10, shipments=30000, workers=1, batch_size=3, out=lambda line: None, repeats=3)
+    paid = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.INCENTIVE)
+    assert paid.count() == WeeklyResult.objects.filter(amount__gt=0).count() > 0
+    assert paid.values("store_id").distinct().count() == paid.count()
+    # each repetition wrote its own payouts (the earlier ones were undone, not found and skipped)
+    others = LedgerEntry.objects.exclude(kind=LedgerEntry.Kind.INCENTIVE).order_by("-id").first()
+    assert paid.order_by("id").first().id > others.id + 2 * paid.count()
+    assert WeeklyResult.objects.count() == 10
