@@ -81,6 +81,15 @@ def test_a_term_too_short_for_the_trigram_index_is_not_looked_for_inside_referen
 
 
 @pytest.mark.django_db
+def test_violations_are_found_by_any_part_of_reference_or_detail_two_chinese_characters_included(superuser):
+    late = ViolationFactory(reference="SF1234567890", detail="揽收超时，未按时发货")
+    fake = ViolationFactory(reference="order:77", detail="虚假交易")
+    assert found(Violation, superuser, "sf123456") == {late}
+    assert found(Violation, superuser, "发货") == {late}  # a word of two characters is a real search here
+    assert found(Violation, superuser, "虚假") == {fake}
+
+
+@pytest.mark.django_db
 def test_refund_cases_are_found_by_number_order_buyer_and_store_name(superuser):
     case = RefundCaseFactory(store=StoreFactory(name="甜蜜小铺"))
     other = RefundCaseFactory(store=StoreFactory(name="Plain"))
