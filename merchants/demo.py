@@ -43,21 +43,26 @@ def _webhooks(store):
 
 
 def _violations(stores, now):
-    plan = [  # store index, kind, days ago, what operators did
-        (7, Violation.Kind.AFTER_SALES_DELAY, 20, "confirm"),
-        (2, Violation.Kind.FAKE_SHIPPING, 2, None),
-        (4, Violation.Kind.EXCESS_ADVANCE, 40, "revoke"),
-        (5, Violation.Kind.FAKE_TRANSACTIONS, 5, None),
+    plan = [  # store index, kind, days ago, what operators did, reference, detail (as the checks write them)
+        (7, Violation.Kind.AFTER_SALES_DELAY, 20, "confirm", "",
+         "退货已签收超过 48 小时，商家未处理退款"),
+        (2, Violation.Kind.FAKE_SHIPPING, 2, None, "SF1400218896",
+         "运单号已揽收但无物流轨迹，疑似虚假发货"),
+        (4, Violation.Kind.EXCESS_ADVANCE, 40, "revoke", "",
+         "本月先用后付垫付金额超过额度"),
+        (5, Violation.Kind.FAKE_TRANSACTIONS, 5, None, "",
+         "同一收货地址 3 天内下单 42 笔，疑似刷单"),
     ]
-    for index, kind, days, action in plan:
+    for index, kind, days, action, reference, detail in plan:
         v, created = violation_open(store=stores[index], kind=kind, occurred_at=now - dt.timedelta(days=days),
-                                    detected_by="demo", detail="demo data", dedup_key=f"demo:violation:{index}")
+                                    detected_by="demo", reference=reference, detail=detail,
+                                    dedup_key=f"demo:violation:{index}")
         if not created:
             continue
         if action in ("confirm", "revoke"):
             violation_confirm(violation_id=v.pk, at=now - dt.timedelta(days=days - 1))
         if action == "revoke":
-            violation_revoke(violation_id=v.pk, reason="申诉成功: advances were the platform's error",
+            violation_revoke(violation_id=v.pk, reason="申诉成功：垫付超额系平台计算错误",
                              at=now - dt.timedelta(days=days - 3))
 
 
