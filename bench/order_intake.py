@@ -171,6 +171,7 @@ LADDER = [  # (rung, what, gunicorn environment, kind of request)
     ("c", "DRF view: token auth, throttling, platform permission", {}, "drf"),
     ("d", "GET /platform/products/<id>/ (cheapest real GET)", {}, "product"),
     ("e", "POST /platform/orders/ (intake, Idempotency-Key)", {}, "intake"),
+    ("f", "intake's statements from a plain Django view (the floor of a Django intake)", {}, "floor"),
 ]
 
 
@@ -209,9 +210,10 @@ def _fire(*, port: int, token: str, kind: str, store: int, product: int, count: 
             path, headers = "/ladder/drf/", {"Authorization": f"Token {token}"}
         elif kind == "product":
             path, headers = f"/api/v1/platform/products/{product}/", {"Authorization": f"Token {token}"}
-        elif kind == "intake":
-            method, path, expected = "POST", "/api/v1/platform/orders/", 201
-            body = json.dumps({"store": store, "product": product, "buyer_id": f"l{n}", "amount": "10.00",
+        elif kind in ("intake", "floor"):
+            method, expected = "POST", 201
+            path = "/api/v1/platform/orders/" if kind == "intake" else "/ladder/floor/"
+            body = json.dumps({"store": store, "product": product, "buyer_id": f"{kind[0]}{n}", "amount": "10.00",
                                "paid_at": paid_at, "channel": "taote", "payment_method": "paylater",
                                "buyer_credit_score": 90})
             headers = {"Authorization": f"Token {token}", "Content-Type": "application/json",

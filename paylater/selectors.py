@@ -1,5 +1,6 @@
 """Reads for pay-later: derived activity/item status in SQL, product eligibility, fee rates."""
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.db import connections
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from config import timeutil
 from config.money import money
+from config.sql import prepared_cursor
 from merchants.models import Product
 from merchants.stores.selectors import inherited_q
 
@@ -158,11 +160,34 @@ class CompiledOnce:
                 if slot is None:
                     raise ValueError(f"a parameter derived from an argument: {a!r}")
                 slots.append(slot)
+            if connections[using].vendor == "postgresql":
+                sql, slots = _constants_inlined(connections[using], sql, slots)
             entry = self.cache[using] = (queryset, sql, slots)
         return entry
 
     def params(self, slots, values: dict) -> list:
         return [constant if name is None else adapt(values[name]) for name, constant, adapt in slots]
+
+
+def _constants_inlined(connection, sql: str, slots: list) -> tuple[str, list]:
+    """The rule's constants written into the SQL as literals (as client-side binding sends them),
+    only the arguments left as parameters. These statements run prepared (config.sql.
+    prepared_cursor): with a constant as a parameter, PostgreSQL's generic plan could not match a
+    partial index to it (the exposure's `order_store_exposure` names `payment_method = 'paylater'`)."""
+    out, kept, slot = [], [], iter(slots)
+    for piece in re.split(r"(%%|%s)", sql):
+        if piece != "%s":
+            out.append(piece)
+            continue
+        name, constant, adapt = next(slot)
+        if name is None:
+            out.append(connection.ops.compose_sql("%s", [constant]).replace("%", "%%"))
+        else:
+            out.append(piece)
+            kept.append((name, constant, adapt))
+    if next(slot, None) is not None:
+        raise ValueError("more parameters than placeholders")
+    return "".join(out), kept
 
 
 def _adapters(ops, value) -> list:
@@ -216,9 +241,27 @@ def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
     Store.DoesNotExist. One statement, compiled once (CompiledOnce)."""
     from merchants.models import Store
 
-    queryset, sql, slots = _INTAKE_LOCK.compile(queryset_db(Store))
+    using = queryset_db(Store)
+    queryset, sql, slots = _INTAKE_LOCK.compile(using)
     params = _INTAKE_LOCK.params(slots, {"store_id": store_id, "product_id": product_id, "paid_at": paid_at,
                                          "day": timeutil.local_date(paid_at), "now": now})
+    if connections[using].vendor == "postgresql":
+        # A prepared statement (config.sql.prepared_cursor), its row made a Store as raw() would:
+        # the columns are the store's own (no converters on PostgreSQL) and then the facts.
+        with prepared_cursor(using) as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            names = [column.name for column in cursor.description]
+        if row is None:
+            raise Store.DoesNotExist(f"store {store_id}")
+        attnames = _store_attnames(Store)
+        fields = len(attnames)
+        if names[:fields] != [Store._meta.get_field(a).column for a in attnames]:
+            raise ValueError("the lock statement no longer starts with the store's columns")
+        store = Store.from_db(using, attnames, row[:fields])
+        for name, value in zip(names[fields:], row[fields:], strict=True):
+            setattr(store, name, value)
+        return store
     rows = list(Store.objects.db_manager(queryset.db).raw(sql, params))
     if not rows:
         raise Store.DoesNotExist(f"store {store_id}")
@@ -247,6 +290,10 @@ def platform_product(*, product_id: int, at=None) -> Product | None:
     if product is not None:
         product.paylater_active = bool(product.paylater_active)  # SQLite answers 0/1
     return product
+
+
+def _store_attnames(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
 
 
 def queryset_db(model) -> str:
@@ -282,13 +329,11 @@ def intake_exposure(*, store_id: int, now) -> dict:
     """Read under the store lock, in one statement: exposure (the index-only sum, see
     merchants.orders.models), has_approved (an approved limit increase: only then are raised
     limits read) and activating (one still short of step 2: only then is it refreshed)."""
-    from django.db import connections
-
     from merchants.models import Store
 
     using = queryset_db(Store)
     _, sql, slots = _INTAKE_EXPOSURE.compile(using)
-    with connections[using].cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(sql, _INTAKE_EXPOSURE.params(slots, {"store_id": store_id, "now": now}))
         row = cursor.fetchone()
         names = [col[0] for col in cursor.description]

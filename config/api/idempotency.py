@@ -36,6 +36,7 @@ from rest_framework.request import Request
 
 from config.crypto import decrypt_bytes, encrypt_bytes
 from config.models import IdempotencyRecord, hash_token
+from config.sql import prepared_cursor
 
 from .auth import ApiTokenAuthentication
 from .errors import error_body
@@ -115,7 +116,7 @@ def _claim(ident: dict, body_hash: str, **done) -> int | None:
            f"VALUES ({', '.join(['%s'] * len(fields))}) "
            f"ON CONFLICT ({', '.join(quote(name) for name in ('scope', 'path', 'key'))}) DO NOTHING RETURNING "
            f"{quote(opts.pk.column)}")
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection.alias) as cursor:  # planned once per connection (decision 0043)
         cursor.execute(sql, values)
         row = cursor.fetchone()
     return row[0] if row else None
@@ -130,7 +131,7 @@ def _store_answer(record_pk: int, **fields) -> None:
     values = [opts.get_field(name).get_db_prep_save(value, connection) for name, value in fields.items()]
     sql = (f"UPDATE {quote(opts.db_table)} SET {', '.join(f'{quote(name)} = %s' for name in fields)} "
            f"WHERE {quote(opts.pk.column)} = %s")
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection.alias) as cursor:  # planned once per connection (decision 0043)
         cursor.execute(sql, [*values, record_pk])
 
 

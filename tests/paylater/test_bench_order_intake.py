@@ -25,10 +25,16 @@ def test_order_intake_benchmark_accepts_every_order_and_reports_a_ratio():
 def test_the_floor_ladder_measures_every_rung_against_the_bare_insert():
     lines = []
     rows = bench.ladder(scale=0.002, out=lines.append)
-    assert [row["rung"] for row in rows] == ["a", "b", "c", "d", "e", "floor"]
+    assert [row["rung"] for row in rows] == ["a", "b", "c", "d", "e", "f", "floor"]
     assert all(row["rate"] > 0 and row["client"] >= 0 for row in rows)
     assert rows[-1]["percent"] == 100 and rows[-1]["server"] is None
     assert all(row["server"] is not None and row["postgres"] is not None for row in rows[:-1])
     assert lines[1].startswith("| rung |") and len(lines) == 3 + len(rows)
     # rung e went through the real intake: its orders were accepted
-    assert Order.objects.filter(buyer_id__startswith="l", amount=Decimal("10.00"), status="placed").count() == 8 * 7
+    assert Order.objects.filter(buyer_id__startswith="i", amount=Decimal("10.00"), status="placed").count() == 8 * 7
+    # rung f wrote the same rows with intake's statements: order, history row, fee entry
+    floor = Order.objects.filter(buyer_id__startswith="f", amount=Decimal("10.00"), status="placed")
+    assert floor.count() == 8 * 7
+    assert LedgerEntry.objects.filter(reference__in=[f"order:{pk}" for pk in floor.values_list("pk", flat=True)],
+                                      kind="paylater_fee").count() == 8 * 7
+    assert all(order.history.count() == 1 for order in floor)
