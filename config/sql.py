@@ -37,3 +37,11 @@ def id_array(ids) -> str:
     dump and quote the 500-element list once per placeholder (~6 ms of a 45 ms credit batch);
     the literal is untyped, so PostgreSQL reads it as the array its context wants (bigint[])."""
     return "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+
+def no_jit(cursor) -> None:
+    """Turn PostgreSQL's JIT off for the rest of the transaction, before a batch statement whose
+    estimated cost (a big CTE, rows it misestimates) crosses `jit_above_cost`: compiling its
+    expressions took 100–150 ms of a ~25 ms risk batch when it did (EXPLAIN ANALYZE's JIT line), and
+    the bare aggregates the benchmarks compare with run without JIT too (decision 0038)."""
+    cursor.execute("SET LOCAL jit = off")

@@ -2,6 +2,7 @@
 one INSERT … SELECT FROM jsonb_to_recordset … ON CONFLICT per batch, some columns built by the
 statement itself."""
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 
@@ -70,7 +71,14 @@ def metric_inputs_sql(*, month, fields: list[str], providers: list) -> tuple[str
     (StoreMetrics columns), the value that counts — a provider's (the last registered with a value
     wins) over the ingested one — as `<field>`, and its source ('computed', 'ingested' or NULL when
     there is no value) as `<field>__src`; plus `base_limit`. `providers`:
-    `registry.credit_metric_sql_providers()`."""
+    `registry.credit_metric_sql_providers()`. The same for every batch of a month: built once (a
+    provider's SQL is a function of the month; compiling its ORM conditions cost ~2 ms a batch)."""
+    sql, params = _metric_inputs_sql(month, tuple(fields), tuple(providers))
+    return sql, dict(params)
+
+
+@functools.lru_cache(maxsize=16)
+def _metric_inputs_sql(month, fields: tuple[str, ...], providers: tuple) -> tuple[str, dict]:
     from .models import StoreMetrics
 
     joins, params, by_field = [], {"credit_month": month}, {f: [] for f in fields}

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from config import timeutil
 from config.money import SCORE_PLACES, ZERO, money, rate, score
-from config.sql import id_array
+from config.sql import id_array, no_jit
 from merchants import events
 from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers, credit_metric_sql_providers
@@ -287,6 +287,7 @@ def _evaluate_stores_sql(store_ids: list[int], month, now, providers: list) -> i
                                         sales_range=timeutil.month_bounds(month), fields=METRIC_FIELDS)
     with transaction.atomic():
         with connection.cursor() as cursor:
+            no_jit(cursor)
             cursor.execute(sql, {**params, "store_ids": id_array(store_ids)})
             changed = [row[0] for row in cursor.fetchall()]
         events.credit_limits_changed(changed)
