@@ -35,7 +35,7 @@ from config.sql import id_array, no_jit
 from merchants.credit.bulk import json_upsert, metric_inputs_sql
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import raised_limits, store_credit_many
-from merchants.credit.services import _batch_values, in_sql, of_stores, sql_providers
+from merchants.credit.services import BATCH_SIZE, _batch_values, in_sql, of_stores, sql_providers
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.models import WebhookEndpoint
@@ -230,24 +230,25 @@ WHERE up.severity > COALESCE(prev.severity, 0)
 
 
 def _risk_check_stores_sql(store_ids: list[int], month, now, providers: list) -> int:
+    """`risk_check_stores` in one statement per batch, in the transaction `in_sql` opens (no
+    savepoint of its own: two round trips a batch)."""
     levels = point_levels(RiskPolicy.current())
     raised = raised_limits(stores=[_StoreLimit(pk, ZERO_D) for pk in store_ids], at=now)
     sql, params = risk_check_sql(month=month, now=now, levels=levels, providers=providers, raised=raised)
     from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
 
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            no_jit(cursor)
-            cursor.execute(sql, {**params, "store_ids": id_array(store_ids)})
-            entering = cursor.fetchall()
+    with connection.cursor() as cursor:
+        no_jit(cursor)
+        cursor.execute(sql, {**params, "store_ids": id_array(store_ids)})
+        entering = cursor.fetchall()
 
-        def payload(store_id, status, severity, points):  # built only for a store that listens
-            return dict(RiskCheckOut(RiskCheck(
-                store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
-                points=json.loads(points) if isinstance(points, str) else points)).data)
+    def payload(store_id, status, severity, points):  # built only for a store that listens
+        return dict(RiskCheckOut(RiskCheck(
+            store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
+            points=json.loads(points) if isinstance(points, str) else points)).data)
 
-        if entering:
-            event_emit_many(events=[(row[0], EVENT, lambda row=row: payload(*row)) for row in entering])
+    if entering:
+        event_emit_many(events=[(row[0], EVENT, lambda row=row: payload(*row)) for row in entering])
     return len(store_ids)
 
 
@@ -290,7 +291,7 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
     return len(rows)
 
 
-def risk_check_month(*, month, now=None, batch_size: int = 500) -> int:
+def risk_check_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
     """Every store for a closed month (what `evaluate_month` does after each batch)."""
     count, last_id = 0, 0
     while True:
