@@ -12,7 +12,7 @@ measures in one run:
 Then it checks that both agree for every store (sales, S, base limit) and fails loudly if not.
 Goal (issue 16): the evaluation ≤ 3× the bare aggregate for 10,000 stores.
 
-    .venv/bin/python bench/credit_evaluation.py                 # 10,000 stores, batches of 500
+    .venv/bin/python bench/credit_evaluation.py                 # 10,000 stores, the monthly job's batches
 
 It uses its own database (default ops_bench_credit, created if missing; its tables are TRUNCATEd).
 """
@@ -128,9 +128,12 @@ def bare_aggregate(month: dt.date = MONTH) -> tuple[float, dict]:
     return time.perf_counter() - started, {r[0]: (Decimal(r[1]), Decimal(r[2]), Decimal(r[3])) for r in rows}
 
 
-def evaluate(month: dt.date = MONTH, batch_size: int = 500) -> tuple[float, int]:
-    """The evaluation of every store as the monthly job runs it, batch by batch: (seconds, batches)."""
-    from merchants.credit.services import evaluate_stores
+def evaluate(month: dt.date = MONTH, batch_size: int | None = None) -> tuple[float, int]:
+    """The evaluation of every store as the monthly job runs it, batch by batch (its size,
+    `credit.services.BATCH_SIZE`, unless given): (seconds, batches)."""
+    from merchants.credit.services import BATCH_SIZE, evaluate_stores
+
+    batch_size = batch_size or BATCH_SIZE
     from merchants.models import Store
 
     now = dt.datetime(2026, 11, 2, 2, tzinfo=dt.timezone.utc)
@@ -159,8 +162,10 @@ def check_agreement(expected: dict, month: dt.date = MONTH) -> None:
         raise AssertionError(f"{len(stale)} stores' base limit was not set from the evaluation: {stale[:5]}")
 
 
-def measure(*, scale: float, out=print, batch_size: int = 500) -> list[Measurement]:
-    stores = max(30, round(STORES * scale))
+def measure(*, scale: float, out=print, batch_size: int | None = None) -> list[Measurement]:
+    from merchants.credit.services import BATCH_SIZE
+
+    stores, batch_size = max(30, round(STORES * scale)), batch_size or BATCH_SIZE
     out(f"credit evaluation benchmark ({stores:,} stores, month {MONTH:%Y-%m}, batch size {batch_size})")
     started = time.perf_counter()
     generate(stores=stores)
@@ -179,7 +184,7 @@ def measure(*, scale: float, out=print, batch_size: int = 500) -> list[Measureme
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="× 10,000 stores")
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, help="default: the monthly job's")
     add_database_argument(parser, "ops_bench_credit")
     args = parser.parse_args(argv)
     prepare(parser, args.database_url)

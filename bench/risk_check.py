@@ -10,7 +10,7 @@ job goes:
 and prints the self-check's time as a ratio to the evaluation's, and the queries per batch of
 each (the same for every batch: one set-based pass, not per-store queries).
 
-    .venv/bin/python bench/risk_check.py                  # defaults: 10,000 stores, batches of 500
+    .venv/bin/python bench/risk_check.py                  # defaults: 10,000 stores, the monthly job's batches
 
 It uses its own database (default ops_bench_risk, created if missing; its tables are TRUNCATEd).
 """
@@ -93,11 +93,12 @@ def _timed(fn, batches) -> tuple[float, list[int]]:
     return time.perf_counter() - started, counts
 
 
-def run(*, stores: int, batch_size: int = 500, out=print) -> dict:
-    from merchants.credit.services import ensure_default_indicators, evaluate_stores
+def run(*, stores: int, batch_size: int | None = None, out=print) -> dict:
+    from merchants.credit.services import BATCH_SIZE, ensure_default_indicators, evaluate_stores
     from merchants.models import CreditEvaluation, RiskCheck, RiskPolicy
     from merchants.risk.services import risk_check_stores
 
+    batch_size = batch_size or BATCH_SIZE  # the monthly job's
     out(f"risk self-check benchmark ({stores:,} stores, month {MONTH:%Y-%m}, batch size {batch_size})")
     started = time.perf_counter()
     generate(stores=stores)
@@ -118,7 +119,7 @@ def run(*, stores: int, batch_size: int = 500, out=print) -> dict:
     ratio = check / evaluation
     out(f"risk self-check / credit evaluation: {ratio:.2f}×")
     return {"ratio": ratio, "evaluation": evaluation, "check": check, "eval_queries": eval_queries,
-            "check_queries": check_queries}
+            "check_queries": check_queries, "batch_size": batch_size}
 
 
 # SPEC §5's points written out by hand from the month's data (not from the project's code): our
@@ -229,11 +230,12 @@ def check_agreement(expected: dict, month=MONTH) -> None:
         raise AssertionError(f"risk self-check differs from the bare aggregate ({len(wrong)}): {wrong[:5]}")
 
 
-def measure(*, scale: float, out=print, batch_size: int = 500) -> list[Measurement]:
+def measure(*, scale: float, out=print, batch_size: int | None = None) -> list[Measurement]:
     """`make bench`: 10,000 stores × scale; the self-check (every batch, reading its own inputs)
     against the bare aggregate of the same points, after the credit evaluation set the limits."""
     stores = max(30, round(10_000 * scale))
     s = run(stores=stores, batch_size=batch_size, out=out)
+    batch_size = s["batch_size"]
     bare_aggregate()  # warm
     bare, expected = bare_aggregate()
     check_agreement(expected)
@@ -248,7 +250,7 @@ def measure(*, scale: float, out=print, batch_size: int = 500) -> list[Measureme
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=10_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, help="default: the monthly job's")
     add_database_argument(parser, "ops_bench_risk")
     args = parser.parse_args(argv)
     prepare(parser, args.database_url)

@@ -80,3 +80,11 @@ def _prepared_cursor_class():
 
         _PREPARED_CLASS.append(PreparedCursor)
     return _PREPARED_CLASS[0]
+
+
+def no_jit(cursor) -> None:
+    """Turn PostgreSQL's JIT off for the rest of the transaction, before a batch statement whose
+    estimated cost (a big CTE, rows it misestimates) crosses `jit_above_cost`: compiling its
+    expressions took 100–150 ms of a ~25 ms risk batch when it did (EXPLAIN ANALYZE's JIT line), and
+    the bare aggregates the benchmarks compare with run without JIT too (decision 0038)."""
+    cursor.execute("SET LOCAL jit = off")

@@ -31,13 +31,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
-from config.sql import id_array
+from config.sql import id_array, no_jit
 from merchants.credit.bulk import json_upsert, metric_inputs_sql
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import raised_limits, store_credit_many
-from merchants.credit.services import _batch_values, in_sql, of_stores, sql_providers
+from merchants.credit.services import BATCH_SIZE, _batch_values, in_sql, of_stores, sql_providers
 from merchants.orders.models import Order
 from merchants.stores.models import Store
+from merchants.webhooks.models import WebhookEndpoint
 from merchants.webhooks.services import event_emit_many
 
 from .models import SEVERITY, RiskCheck, RiskPolicy, RiskStatus
@@ -141,8 +142,10 @@ def risk_check_sql(*, month, now, levels: list[tuple], providers: list, raised: 
     """One statement for a batch (`%(store_ids)s`) that computes what `risk_inputs` and
     `grade_points` compute — each point's value (to its places), status against the levels
     (`point_levels`) and the worst — upserts the RiskChecks, and returns (store_id, status,
-    severity, points) of the stores entering warning or breach: worse than this month's earlier
-    check, else than the previous month's (those rows locked first, as the Python path does).
+    severity, points) of the stores entering warning or breach — worse than this month's earlier
+    check, else than the previous month's (those rows locked first, as the Python path does) — that
+    have an enabled webhook endpoint: only they can get the event (`event_emit_many`), and in a
+    month where most stores enter warning, sending the others' points back cost more than the upsert.
     `raised`: the active raised limit per store (`raised_limits`), for the effective limit."""
     inputs_sql, params = metric_inputs_sql(month=month, fields=RISK_FIELDS, providers=providers)
     previous = month_before(month)
@@ -178,23 +181,23 @@ def risk_check_sql(*, month, now, levels: list[tuple], providers: list, raised: 
     worst = f"GREATEST({', '.join(f'g.g{k}' for k in range(len(levels)))})"
     sql = f"""
 WITH i AS MATERIALIZED ({inputs_sql}),
-earlier AS (
-  SELECT store_id, MAX(dsr_score) FILTER (WHERE month = %(risk_m1)s) AS m1,
-    MAX(dsr_score) FILTER (WHERE month = %(risk_m2)s) AS m2
-  FROM {StoreMetrics._meta.db_table}
-  WHERE store_id = ANY(%(store_ids)s) AND month IN (%(risk_m1)s, %(risk_m2)s) AND dsr_score IS NOT NULL
-  GROUP BY store_id),
 adv AS (
   SELECT store_id, SUM(amount) AS total FROM {Order._meta.db_table}
   WHERE store_id = ANY(%(store_ids)s) AND status = %(risk_advanced)s AND advance_recovered_at IS NULL
   GROUP BY store_id),
 raised AS (SELECT * FROM unnest(%(risk_raised_ids)s::bigint[], %(risk_raised_limits)s::numeric[])
            AS r(store_id, level)),
+e AS (  -- the two earlier months' DSR probed per store (unique store, month index): the planner
+        -- otherwise scans every store's metrics of every month for each batch
+  SELECT i.*,
+    (SELECT dsr_score FROM {StoreMetrics._meta.db_table} WHERE store_id = i.store_id AND month = %(risk_m1)s) AS m1,
+    (SELECT dsr_score FROM {StoreMetrics._meta.db_table} WHERE store_id = i.store_id AND month = %(risk_m2)s) AS m2
+  FROM i),
 l AS (
-  SELECT i.*, COALESCE(adv.total, 0) AS advances, GREATEST(i.base_limit, raised.level) AS effective,
-    COALESCE(i.dsr_score < e.m1 AND e.m1 < e.m2, false) AS falling
-  FROM i LEFT JOIN earlier e ON e.store_id = i.store_id LEFT JOIN adv ON adv.store_id = i.store_id
-  LEFT JOIN raised ON raised.store_id = i.store_id),
+  SELECT e.*, COALESCE(adv.total, 0) AS advances, GREATEST(e.base_limit, raised.level) AS effective,
+    COALESCE(e.dsr_score < e.m1 AND e.m1 < e.m2, false) AS falling
+  FROM e LEFT JOIN adv ON adv.store_id = e.store_id
+  LEFT JOIN raised ON raised.store_id = e.store_id),
 v AS (
   SELECT l.store_id, l.dispute_rate, l.return_rate, 1 - l.on_time_rate AS late, l.dsr_score AS dsr, l.falling,
     CASE WHEN l.effective <> 0 THEN ROUND(l.advances / l.effective, 4) WHEN l.advances = 0 THEN 0 END AS unrecovered,
@@ -219,26 +222,32 @@ up AS (
     points = EXCLUDED.points, checked_at = EXCLUDED.checked_at
   RETURNING store_id, status, severity, points)
 SELECT up.store_id, up.status, up.severity, up.points::text FROM up LEFT JOIN prev ON prev.store_id = up.store_id
-WHERE up.severity > COALESCE(prev.severity, 0)"""
+WHERE up.severity > COALESCE(prev.severity, 0)
+  AND EXISTS (SELECT 1 FROM {WebhookEndpoint._meta.db_table} we  -- only a store with an enabled endpoint can get
+              WHERE we.store_id = up.store_id AND we.enabled)    -- the event: the others' rows never leave"""
     params["risk_prev"] = previous
     return sql, params
 
 
 def _risk_check_stores_sql(store_ids: list[int], month, now, providers: list) -> int:
+    """`risk_check_stores` in one statement per batch, in the transaction `in_sql` opens (no
+    savepoint of its own: two round trips a batch)."""
     levels = point_levels(RiskPolicy.current())
     raised = raised_limits(stores=[_StoreLimit(pk, ZERO_D) for pk in store_ids], at=now)
     sql, params = risk_check_sql(month=month, now=now, levels=levels, providers=providers, raised=raised)
     from .api import RiskCheckOut  # the event carries the check as GET risk-checks returns it
 
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "store_ids": id_array(store_ids)})
-            entering = cursor.fetchall()
-        def payload(store_id, status, severity, points):  # built only for a store that listens
-            return dict(RiskCheckOut(RiskCheck(
-                store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
-                points=json.loads(points) if isinstance(points, str) else points)).data)
+    with connection.cursor() as cursor:
+        no_jit(cursor)
+        cursor.execute(sql, {**params, "store_ids": id_array(store_ids)})
+        entering = cursor.fetchall()
 
+    def payload(store_id, status, severity, points):  # built only for a store that listens
+        return dict(RiskCheckOut(RiskCheck(
+            store_id=store_id, month=month, status=status, severity=severity, checked_at=now,
+            points=json.loads(points) if isinstance(points, str) else points)).data)
+
+    if entering:
         event_emit_many(events=[(row[0], EVENT, lambda row=row: payload(*row)) for row in entering])
     return len(store_ids)
 
@@ -282,7 +291,7 @@ def risk_check_stores(*, store_ids: list[int], month, now=None, values: dict | N
     return len(rows)
 
 
-def risk_check_month(*, month, now=None, batch_size: int = 500) -> int:
+def risk_check_month(*, month, now=None, batch_size: int = BATCH_SIZE) -> int:
     """Every store for a closed month (what `evaluate_month` does after each batch)."""
     count, last_id = 0, 0
     while True:

@@ -9,12 +9,15 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from merchants.applications.models import CreditApplication
 from merchants.credit.services import _batch_values, sql_providers
 from merchants.models import Order, RiskCheck, RiskPolicy
 from merchants.risk import services
-from merchants.risk.services import risk_check_stores
+from merchants.risk.services import EVENT, risk_check_stores
+from merchants.webhooks.models import WebhookEndpoint, WebhookEvent
+from merchants.webhooks.services import endpoint_create
 from tests.factories import OrderFactory, StoreFactory, StoreMetricsFactory
 from tests.merchants.factories import CreditApplicationFactory
 
@@ -63,18 +66,25 @@ def _random_store(rng, policy: RiskPolicy):
 
 
 def _check(ids, *, values=None):
-    """(rows by store, stores whose check emitted an event)."""
-    emitted = []
-    real = services.event_emit_many
-
-    def spy(*, events, **kwargs):
-        emitted.extend((store_id, type_, data() if callable(data) else data) for store_id, type_, data in events)
-        return real(events=events, **kwargs)
-
-    with mock.patch.object(services, "event_emit_many", side_effect=spy):
-        risk_check_stores(store_ids=ids, month=OCT, now=NOV_2, values=values)
+    """(rows by store, the events the check wrote to the outbox: (store, type, data) by store)."""
+    WebhookEvent.objects.all().delete()
+    risk_check_stores(store_ids=ids, month=OCT, now=NOV_2, values=values)
     rows = {r["store_id"]: r for r in RiskCheck.objects.filter(store_id__in=ids, month=OCT).values(*COLUMNS)}
-    return rows, sorted(emitted, key=lambda e: e[0])
+    events = sorted(WebhookEvent.objects.values_list("store_id", "type", "data"), key=lambda e: e[0])
+    return rows, events
+
+
+def _random_endpoints(rng, stores):
+    """Most stores listen for the event; some have no endpoint, or only a disabled one, or one for
+    other events: the SQL path sends back only the checks of stores with an enabled endpoint."""
+    for store in stores:
+        kind = rng.choice(["listens", "listens", "listens", "none", "disabled", "other"])
+        if kind == "none":
+            continue
+        endpoint = endpoint_create(store=store, url="http://127.0.0.1:9/hooks",
+                                   events=["credit_limit.changed"] if kind == "other" else [EVENT])
+        if kind == "disabled":
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
 
 
 @pytest.mark.parametrize("seed", [5, 2026])
@@ -83,6 +93,7 @@ def test_the_sql_self_check_stores_and_emits_what_the_python_rule_does(seed):
     policy = RiskPolicy.current()
     policy.save()
     stores = [_random_store(rng, policy) for _ in range(45)]
+    _random_endpoints(rng, stores)
     ids = [s.pk for s in stores]
     assert sql_providers()  # the SQL path runs
     # Half the stores were checked before at a random status: re-checking the month emits only
@@ -108,6 +119,9 @@ def test_the_sql_self_check_stores_and_emits_what_the_python_rule_does(seed):
     points = [p for r in rows for p in r["points"]]
     assert {p["status"] for p in points if p["code"] == "unrecovered_advances"} == {"ok", "warning", "breach"}
     assert any(p.get("falling_3_months") for p in points) and by_sql[1]
+    entering = {pk for pk, r in by_sql[0].items() if r["severity"] > {"ok": 0, "warning": 1, "breach": 2}.get(
+        earlier.get(pk, "ok"))}
+    assert {e[0] for e in by_sql[1]} < entering  # some entering stores do not listen
 
 
 def test_a_provider_whose_sql_fails_leaves_the_self_check_to_the_python_rule(caplog):
@@ -120,3 +134,15 @@ def test_a_provider_whose_sql_fails_leaves_the_self_check_to_the_python_rule(cap
         risk_check_stores(store_ids=[s.pk for s in stores], month=OCT, now=NOV_2)
     assert RiskCheck.objects.filter(store__in=stores, month=OCT).count() == 3
     assert "in SQL failed" in caplog.text and "using the Python rule" in caplog.text
+
+
+def test_the_batch_statement_runs_without_jit():
+    """As the evaluation's (tests/merchants/test_credit_sql_path.py): JIT off for the batch."""
+    store = StoreFactory()
+    StoreMetricsFactory(store=store, month=OCT)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+        risk_check_stores(store_ids=[store.pk], month=OCT, now=NOV_2)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    assert RiskCheck.objects.filter(store=store, month=OCT).exists()

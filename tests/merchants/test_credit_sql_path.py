@@ -10,11 +10,12 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from config import timeutil
 from logistics.models import Shipment
 from logistics.rules import shipping_deadline
-from merchants.credit import services
+from merchants.credit import bulk, services
 from merchants.credit.services import _batch_values, evaluate_stores, score_values
 from merchants.models import CreditEvaluation, CreditIndicator, CreditScorePolicy, EcoPackaging, Order, Store
 from refunds.models import RefundCase
@@ -156,3 +157,37 @@ def test_a_provider_whose_sql_fails_leaves_the_batch_to_the_python_rule(caplog):
         evaluate_stores(store_ids=[s.pk for s in stores], month=OCT, now=NOV_2)
     assert CreditEvaluation.objects.filter(store__in=stores, month=OCT).count() == 3
     assert "in SQL failed" in caplog.text and "using the Python rule" in caplog.text
+
+
+def test_the_batch_statement_runs_without_jit():
+    """Compiling the big statement's expressions (its cost estimate crosses `jit_above_cost` when
+    the planner misjudges the joined rows) cost more than running it: the batch turns JIT off for
+    its own transaction."""
+    store = StoreFactory()
+    StoreMetricsFactory(store=store, month=OCT)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+        evaluate_stores(store_ids=[store.pk], month=OCT, now=NOV_2)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    assert CreditEvaluation.objects.filter(store=store, month=OCT).exists()
+
+
+def test_the_batch_inputs_statement_is_built_once_per_month():
+    """Every batch of a month runs the same inputs statement (only the stores differ): the providers
+    are asked for their SQL once per month; a caller's changes to the parameters stay its own."""
+    asked = []
+    (sql_fn, names), *others = services.sql_providers()
+
+    def counting(month):
+        asked.append(month)
+        return sql_fn(month)
+
+    providers, nov = [(counting, names), *others], dt.date(2026, 11, 1)
+    october = bulk.metric_inputs_sql(month=OCT, fields=services.METRIC_FIELDS, providers=providers)
+    october[1]["credit_month"] = None
+    again = bulk.metric_inputs_sql(month=OCT, fields=services.METRIC_FIELDS, providers=providers)
+    november = bulk.metric_inputs_sql(month=nov, fields=services.METRIC_FIELDS, providers=providers)
+    assert asked == [OCT, nov]
+    assert again[0] == october[0] and again[1]["credit_month"] == OCT
+    assert november[1]["credit_month"] == nov
