@@ -1,6 +1,7 @@
 """Hand-written SQL: an ORM condition rendered as a fragment, so a rule defined once as a `Q` is
 the same rule in raw SQL and cannot drift from the ORM's version; id batches as one array
-literal; and the prepared cursor the hot statements of every request and order run on."""
+literal; the prepared cursor the hot statements of every request and order run on; JIT off for
+batch statements."""
 import itertools
 
 from django.db import connection
