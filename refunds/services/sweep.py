@@ -254,8 +254,11 @@ def sweep_clock(clock: str, *, now, batch_size: int, result: SweepResult, since=
     of 500 read and wrote 500 pages spread over the whole heap and over each index that follows
     the id (primary key, order, buyer), which stop fitting the buffers as the table grows: 10×
     the cases cost 20× the time (issue 16). In id order consecutive batches touch neighbouring
-    pages. A pass that claims nothing ends the clock; otherwise the due ids are listed again, for
-    cases an earlier clock of the run made due.
+    pages. A pass that claimed every id it listed ends the clock: moving a case never makes another
+    due on the same clock, and what an earlier clock of the run made due was listed already. A pass
+    that left some (held by another transaction, or moved meanwhile) lists the due ids again, until
+    a pass claims nothing. Listing again after a complete pass walked the index entries of every
+    row just moved (dead until vacuum), one heap visit each: at 1,000,000 cases a tenth of the sweep.
 
     Negotiations are claimed oldest deadline first, each claim starting at the last deadline the
     previous one took (rows moved meanwhile are no longer due, so ties are safe)."""
@@ -279,15 +282,17 @@ def _sweep_in_id_order(clock: str, *, now, batch_size: int, result: SweepResult,
     tried: set[int] = set()
     while True:
         ids = [pk for pk in due_ids(clock, now, since=since, until=until) if pk not in tried]
-        claimed_any = False
+        claimed_any, claimed_all = False, True
         for start in range(0, len(ids), batch_size):
+            listed = ids[start:start + batch_size]
             claimed, _last = sweep_batch(clock, now=now, batch_size=batch_size, result=result, since=since,
-                                         until=until, of=ids[start:start + batch_size])
+                                         until=until, of=listed)
             claimed_any = claimed_any or bool(claimed)
+            claimed_all = claimed_all and len(claimed) == len(listed)
             if result.errors != failed_before:  # this batch's ids are not claimed again
                 tried.update(claimed)
                 failed_before = result.errors
-        if not claimed_any:
+        if not claimed_any or claimed_all:
             return
 
 

@@ -88,6 +88,55 @@ def test_a_failing_batch_moves_the_rest_one_at_a_time_and_logs_and_leaves_the_ba
     assert f"refund case {bad.pk}" in caplog.text
 
 
+def _counting_due_ids(monkeypatch) -> list:
+    calls = []
+    real = services.sweep.due_ids
+
+    def counted(clock_, *args, **kwargs):
+        if clock_ == "refund":  # (the clocks after it are probed by a listing of their own)
+            calls.append(1)
+        return real(clock_, *args, **kwargs)
+
+    monkeypatch.setattr(services.sweep, "due_ids", counted)
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_pass_that_claims_every_listed_case_lists_the_due_cases_once(clock, store, monkeypatch):
+    """Listing again after a complete pass found nothing new and cost a heap visit per moved row."""
+    cases = [received_return(store) for _ in range(5)]
+    listings = _counting_due_ids(monkeypatch)
+
+    result = refund_timeouts_run(now=REFUND_DUE, batch_size=2)
+
+    assert result.cases_auto_refunded == 5 and len(listings) == 1
+    for case in cases:
+        assert_refunded_once(case)
+
+
+@pytest.mark.django_db
+def test_a_case_left_unclaimed_by_a_pass_is_listed_again_and_moved_in_the_same_sweep(clock, store, monkeypatch):
+    """A case another transaction held when its batch claimed (SKIP LOCKED) is tried again."""
+    cases = [received_return(store) for _ in range(5)]
+    held = cases[1].pk
+    real_claim, first_pass = services.sweep.claim, []
+
+    def claim(clock_, now, **kwargs):
+        if kwargs.get("ids") is not None and held in kwargs["ids"] and not first_pass:
+            first_pass.append(1)  # as if another transaction held it: skipped this time
+            kwargs["ids"] = [pk for pk in kwargs["ids"] if pk != held]
+        return real_claim(clock_, now, **kwargs)
+
+    monkeypatch.setattr(services.sweep, "claim", claim)
+    listings = _counting_due_ids(monkeypatch)
+
+    result = refund_timeouts_run(now=REFUND_DUE, batch_size=2)
+
+    assert result.cases_auto_refunded == 5 and len(listings) == 2
+    for case in cases:
+        assert_refunded_once(case)
+
+
 @pytest.mark.django_db
 def test_with_nothing_due_a_sweep_is_one_query_whatever_the_number_of_cases(clock, store):
     received_return(store)  # due only after T0 + 48 h
