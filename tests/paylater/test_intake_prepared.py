@@ -54,6 +54,29 @@ def test_an_order_without_a_fee_writes_no_fee_entry(platform_api):
     assert not LedgerEntry.objects.exists()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_with_prepared_statements_off_intake_binds_on_the_client_and_writes_the_same_rows(platform_api):
+    """DB_PREPARED_STATEMENTS=0 (PgBouncer in transaction mode before 1.21) leaves the connection
+    without a prepare threshold: the same statements then run through Django's ordinary cursor."""
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None
+    try:
+        product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
+        body = order_body(product)
+        resp = platform_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="plain")
+        again = platform_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="plain")
+        assert not _prepared("merchants_order")
+    finally:
+        connection.connection.prepare_threshold = threshold
+    assert resp.status_code == 201, resp.json()
+    assert again.status_code == 201 and again.json()["id"] == resp.json()["id"]  # the stored answer
+    order = Order.objects.get(pk=resp.json()["id"])
+    assert order.history.count() == 1
+    assert LedgerEntry.objects.get(idempotency_key=f"order:{order.pk}:fee").amount == -order.fee
+
+
 def _prepared(fragment: str) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE %s",
