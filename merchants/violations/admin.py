@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import (
@@ -18,7 +17,7 @@ from . import admin_facts as facts
 from .exports import VIOLATIONS
 from .import_admin import ViolationImportMixin
 from .models import PenaltyRule, Sanction, Violation
-from .services import penalty_preview, violation_confirm, violation_dismiss, violation_open, violation_revoke
+from .services import violation_confirm, violation_dismiss, violation_open, violation_revoke
 
 
 class NoteForm(forms.Form):
@@ -72,16 +71,7 @@ class ViolationAdmin(LargeListAdmin, ViolationImportMixin, ExportAdminMixin, His
 
     @admin.display(description=_("penalty applied"))
     def penalty_applied(self, obj):
-        if not obj.penalty:
-            if obj.pk and obj.status == Violation.Status.PENDING_REVIEW:
-                p = penalty_preview(obj)
-                return format_html("{} {}: {} · {}: {} · {}: {} · {}: {} · {}: {}", _("if confirmed now"),
-                                   _("fine"), f"{p['fine']:.2f}", _("freeze days"), p["freeze_days"],
-                                   _("no raise (months)"), p["raise_ban_months"],
-                                   _("pay-later suspended (months)"), p["paylater_suspension_months"],
-                                   _("grade"), p["grade_effect"])
-            return "—"
-        return format_html_join(" · ", "{}: {}", ((k, v) for k, v in obj.penalty.items() if v not in (None, "")))
+        return facts.penalty_summary(obj)
 
     @admin.action(description=_("Confirm (apply the penalty)…"), permissions=["change"])
     def confirm(self, request, queryset):

@@ -1,9 +1,11 @@
 """What the violation confirmation pages show (the facts to decide on) and what the result
 messages say was done, in the operator's language."""
+from decimal import Decimal
+
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from merchants.admin_format import local_time, yuan
+from merchants.admin_format import local_time, percent, yuan
 
 from .models import Violation
 from .services import penalty_preview
@@ -19,25 +21,55 @@ def _about(v: Violation):
             (_("reference"), v.reference or "—"), (_("detail"), v.detail or "—")]
 
 
+def _date(iso: str | None) -> str:
+    return (iso or "—")[:10]  # stored in platform time (services._iso): its date is the local date
+
+
+def _preview_rows(v: Violation) -> list:
+    """The penalty confirming would apply now (the rule for the kind, the store's limit now)."""
+    p = penalty_preview(v)
+    return [(_("fine if confirmed now"), yuan(p["fine"])), (_("credit freeze (days)"), p["freeze_days"]),
+            (_("no raise (months)"), p["raise_ban_months"]),
+            (_("pay-later suspended (months)"), p["paylater_suspension_months"]),
+            (_("grade"), p["grade_effect"])]
+
+
+def _applied_rows(v: Violation) -> list:
+    """What confirming applied (the penalty recorded at confirmation), which revoking reverses."""
+    p = v.penalty or {}
+    rate = p.get("fine_rate")
+    return [(_("fine posted"), yuan(p.get("fine"))),
+            (_("fine rate"), percent(Decimal(rate)) if rate is not None else "—"),
+            (_("effective limit at confirmation"), yuan(p.get("effective_limit"))),
+            (_("credit frozen until"), _date(p.get("credit_frozen_until"))),
+            (_("raise banned until"), _date(p.get("raise_banned_until"))),
+            (_("pay-later suspended until"), _date(p.get("paylater_suspended_until"))),
+            (_("no logistics incentive that week"), _("yes") if p.get("no_logistics_incentive_that_week") else _("no")),
+            (_("grade"), f"{v.grade_before} → {v.grade_after}" if v.grade_after else "—")]
+
+
 def preview_facts(v: Violation):
     """Before confirming: the penalty confirming would apply now."""
     if v.status != Violation.Status.PENDING_REVIEW:
         return _table(_about(v))
-    p = penalty_preview(v)
-    return _table([*_about(v), (_("fine if confirmed now"), yuan(p["fine"])),
-                   (_("credit freeze (days)"), p["freeze_days"]), (_("no raise (months)"), p["raise_ban_months"]),
-                   (_("pay-later suspended (months)"), p["paylater_suspension_months"]),
-                   (_("grade"), p["grade_effect"])])
+    return _table([*_about(v), *_preview_rows(v)])
 
 
 def applied_facts(v: Violation):
     """Before revoking: what confirming applied, which revoking reverses."""
-    p = v.penalty or {}
-    return _table([*_about(v), (_("fine posted"), yuan(p.get("fine"))),
-                   (_("credit frozen until"), (p.get("credit_frozen_until") or "—")[:10]),
-                   (_("raise banned until"), (p.get("raise_banned_until") or "—")[:10]),
-                   (_("pay-later suspended until"), (p.get("paylater_suspended_until") or "—")[:10]),
-                   (_("grade"), f"{v.grade_before} → {v.grade_after}" if v.grade_after else "—")])
+    return _table([*_about(v), *_applied_rows(v)])
+
+
+def penalty_summary(v: Violation):
+    """The violation page's one line: what confirming applied, or, while it waits for review,
+    what confirming would apply now; in the operator's language, money in ¥, dates local."""
+    if v.penalty:
+        rows = _applied_rows(v)
+    elif v.pk and v.status == Violation.Status.PENDING_REVIEW:
+        rows = _preview_rows(v)
+    else:
+        return "—"
+    return format_html_join(" · ", "{}: {}", rows)
 
 
 def confirmed_effect(v: Violation) -> str:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config import timeutil
 from config.money import money_field
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
@@ -98,7 +99,8 @@ class Sanction(models.Model):
                                               name="sanction_ends_after_start")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · #{self.store_id} · {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"
+        start, end = timeutil.local(self.starts_at), timeutil.local(self.ends_at)  # the platform's calendar days
+        return f"{self.get_kind_display()} · #{self.store_id} · {start:%Y-%m-%d} – {end:%Y-%m-%d}"
 
 
 class PenaltyRule(models.Model):

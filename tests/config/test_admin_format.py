@@ -96,3 +96,13 @@ def test_ledger_detail_page_shows_a_debit_as_negative_yuan(admin_client):
     entry = ledger_post(store=StoreFactory(), kind=LedgerEntry.Kind.FINE, amount=Decimal("-10000.00"),
                         idempotency_key="fine:test", reference="violation:1")
     assert "-¥10,000.00" in admin_client.get(f"/admin/merchants/ledgerentry/{entry.pk}/change/").content.decode()
+
+
+def test_a_sanction_names_its_days_in_platform_time():
+    """Frozen from 03:57 on 13 Nov Beijing time is 19:57 UTC on the 12th: the row name said the 12th."""
+    from merchants.models import Sanction
+
+    sanction = Sanction(kind=Sanction.Kind.CREDIT_FREEZE, store_id=8,
+                        starts_at=dt.datetime(2026, 11, 12, 19, 57, tzinfo=dt.UTC),
+                        ends_at=dt.datetime(2026, 11, 19, 19, 57, tzinfo=dt.UTC))
+    assert str(sanction).endswith("#8 · 2026-11-13 – 2026-11-20")

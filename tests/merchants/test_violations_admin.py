@@ -79,6 +79,23 @@ def test_violation_pages_render(admin_client):
     assert admin_client.get("/admin/merchants/creditscorepolicy/", follow=True).status_code == 200
 
 
+def test_the_violation_page_shows_the_penalty_applied_as_the_operator_reads_it(admin_client):
+    """Not the stored record's keys (`fine_rate: 0.3000 · effective_limit: …`): labels in the
+    operator's language, money in ¥, the rate as a percentage, dates, the grade's change."""
+    store = StoreFactory(base_limit=Decimal("10000.00"), grade="B")
+    pending = ViolationFactory(store=store, kind=Violation.Kind.FAKE_TRANSACTIONS)
+    page = admin_client.get(f"/admin/merchants/violation/{pending.pk}/change/").content.decode()
+    assert "fine if confirmed now: ¥" in page and "grade: set to C" in page and "set_c" not in page
+    v = violation_confirm(violation_id=pending.pk)
+    page = admin_client.get(f"/admin/merchants/violation/{v.pk}/change/").content.decode()
+    assert f"fine posted: ¥{v.fine_amount:,.2f}" in page and "effective limit at confirmation: ¥10,000.00" in page
+    assert "fine rate: " in page and "%" in page.split("fine rate: ")[1][:10]
+    assert "grade: B → C" in page and "no logistics incentive that week: yes" in page
+    assert "fine_rate" not in page and "effective_limit:" not in page and "store_history_id" not in page
+    zh = admin_client.get(f"/admin/merchants/violation/{v.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "已扣罚款: ¥" in zh and "罚款比例" in zh and "当周取消物流激励: 是" in zh
+
+
 def test_frozen_now_filter_and_restrictions_column(admin_client):
     frozen = StoreFactory(name="Frozen shop", base_limit=Decimal("100.00"))
     violation_confirm(violation_id=ViolationFactory(store=frozen, kind=Violation.Kind.AFTER_SALES_DELAY).pk)
