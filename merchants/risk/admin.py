@@ -1,17 +1,28 @@
 """Operators' view of the monthly risk self-check (SPEC §5): stores by worst status with the trend
 of the last 6 months (one query for the page, one for the trends), and the policy."""
+from decimal import Decimal
+
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import AutocompleteFilter, LargeListAdmin, ReadOnlyAdminMixin, SingletonPolicyAdmin
+from merchants.admin_format import percent
 
 from .models import RiskCheck, RiskPolicy, RiskStatus, StoreRisk
+from .points import LABELS, RATES
 from .selectors import stores_by_latest_risk
 
 COLOURS = {RiskStatus.OK: "#2a2", RiskStatus.WARNING: "#d80", RiskStatus.BREACH: "#c00"}
 TREND_MONTHS = 6
+
+
+def shown(code: str, value) -> str:
+    """A point's value or level as read: rates as percentages (0.0120 → 1.20%), the rest as stored."""
+    if value in (None, ""):
+        return "—"
+    return percent(Decimal(value)) if code in RATES else str(value)
 
 
 def badge(status: str):
@@ -63,7 +74,8 @@ class StoreRiskAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("points in warning or breach"))
     def points_out_of_line(self, obj):
         latest = obj.recent_checks[0] if obj.recent_checks else None
-        bad = [(p["code"], p["value"] or "—") for p in (latest.points if latest else []) if p["status"] != "ok"]
+        bad = [(LABELS.get(p["code"], p["code"]), shown(p["code"], p["value"]))
+               for p in (latest.points if latest else []) if p["status"] != "ok"]
         return format_html_join(", ", "{}: {}", bad) if bad else "—"
 
 
@@ -80,8 +92,9 @@ class RiskCheckAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("risk points"))
     def point_table(self, obj):
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                ((p["code"], p["value"] or "—", p["warning_at"], p["limit_at"], badge(p["status"]))
-                                 for p in obj.points))
+                                ((LABELS.get(p["code"], p["code"]), shown(p["code"], p["value"]),
+                                  shown(p["code"], p["warning_at"]), shown(p["code"], p["limit_at"]),
+                                  badge(p["status"])) for p in obj.points))
         return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
                            _("point"), _("value"), _("warning at"), _("limit"), _("status"), rows)
 

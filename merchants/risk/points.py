@@ -1,6 +1,8 @@
 """The risk points of the monthly self-check (SPEC §5) and the one rule that grades a value."""
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import RiskStatus
 
 # code → higher is worse (DSR is the one where lower is worse)
@@ -13,6 +15,19 @@ POINTS = {
     "complaint_response_hours": True,
     "inventory_turnover_days": True,
 }
+
+
+# code → what an operator reads (the API and the stored points keep the code)
+LABELS = {
+    "dispute_rate": _("dispute rate"),
+    "return_rate": _("return rate"),
+    "late_shipment_rate": _("late-shipment rate"),
+    "dsr": _("DSR"),
+    "unrecovered_advances": _("unrecovered advances ÷ effective limit"),
+    "complaint_response_hours": _("complaint response (hours)"),
+    "inventory_turnover_days": _("inventory turnover (days)"),
+}
+RATES = {"dispute_rate", "return_rate", "late_shipment_rate", "unrecovered_advances"}  # shown as percentages
 
 
 def point_status(value: Decimal | None, warning_at: Decimal, limit_at: Decimal, *, higher_is_worse: bool = True,

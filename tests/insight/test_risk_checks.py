@@ -200,6 +200,21 @@ def test_operators_list_stores_worst_first_with_a_six_month_trend_in_fixed_queri
     assert client.get(url, {"risk": "breach"}).content.count(b"0.0200-") >= 1
 
 
+def test_operators_read_each_point_by_name_with_rates_as_percentages(client, store):
+    """Not `dispute_rate 0.0200 0.0120 0.0180`: the point's name in the operator's language, rates
+    as percentages, hours and days as they are."""
+    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "pw"))
+    StoreMetricsFactory(store=store, month=OCT, dispute_rate=Decimal("0.0200"), complaint_response_hours=Decimal("60"))
+    checked = check(store)
+    page = client.get(f"/admin/merchants/riskcheck/{checked.pk}/change/").content.decode()
+    assert "<td>dispute rate</td><td>2.00%</td><td>1.20%</td><td>1.80%</td>" in page
+    assert "<td>complaint response (hours)</td><td>60.00</td><td>24.00</td><td>48.00</td>" in page
+    assert ">dispute_rate<" not in page
+    zh = client.get(f"/admin/merchants/riskcheck/{checked.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "<td>纠纷率</td><td>2.00%</td>" in zh
+    assert "纠纷率: 2.00%" in client.get("/admin/merchants/storerisk/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
 def test_ingesting_metrics_for_the_latest_closed_month_re_checks_the_store(store, platform_api):
     with time_machine.travel(DEC_2):
         r = platform_api.post(f"/api/v1/platform/stores/{store.pk}/metrics/",
