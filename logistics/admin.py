@@ -207,6 +207,10 @@ class WeeklyResultAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, Hi
     list_filter = [("store", AutocompleteFilter), ResultWeekFilter, TierFilter, DisqualifiedFilter, "status", "payout"]
     search_fields = ["store__name"]
     list_select_related = ["store"]
+    # The result's page reads as the list does: the rate as a percentage, the tier in ¥ per parcel.
+    fields = ["store", "week", "run", "counted_days", "orders", "on_time_orders", "daily_average", "on_time",
+              "tier_shown", "parcels", "amount", "payout", "status", "settled_at", "clawed_back_at", "clawbacks"]
+    readonly_fields = fields
 
     @admin.display(description=_("week"), ordering="week")
     def week_name(self, obj):

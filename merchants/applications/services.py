@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config import states, timeutil
 from config.api.errors import DomainError, StateConflict
-from config.money import ZERO, money
+from config.language import platform_text
+from config.money import ZERO, money, yuan
 from merchants import events
 from merchants.credit.models import CreditEvaluation, StoreMetrics
 from merchants.credit.selectors import store_credit
@@ -85,19 +86,22 @@ def pre_assess(*, store: Store, requested: Decimal, effective: Decimal, rows: li
     score = latest.score if latest else Decimal(0)
     average = sum(Decimal(r["monthly_sales"]) for r in rows) / max(len(rows), 1)
     ceiling = floor_to_100(base_limit_for(sales=average, score=score) * policy.pre_assessment_factor)
-    notes = [f"S={score} (latest evaluation {latest.month:%Y-%m})" if latest else "S=0 (never evaluated)",
-             f"average monthly sales {average.quantize(Decimal('0.01'))}", f"ceiling {ceiling}",
-             f"current effective limit {effective}"]
+    # Read by the reviewer whoever submitted it: written in the platform's language, money in ¥.
+    notes = [platform_text(_("S=%(score)s (latest evaluation %(month)s)"), score=score, month=f"{latest.month:%Y-%m}")
+             if latest else platform_text(_("S=0 (never evaluated)")),
+             platform_text(_("average monthly sales %(amount)s"), amount=yuan(average)),
+             platform_text(_("ceiling %(amount)s"), amount=yuan(ceiling)),
+             platform_text(_("current effective limit %(amount)s"), amount=yuan(effective))]
     reasons = []
     if score < policy.pre_assessment_min_score:
-        reasons.append(f"score below {policy.pre_assessment_min_score}")
+        reasons.append(platform_text(_("score below %(score)s"), score=policy.pre_assessment_min_score))
     if ceiling <= effective:
-        reasons.append("sales do not support a higher limit")
+        reasons.append(platform_text(_("sales do not support a higher limit")))
     dsrs = [Decimal(r["dsr_score"]) for r in rows if r["dsr_score"] is not None]
     if any(d < policy.dsr_threshold for d in dsrs):
-        notes.append(f"DSR below {policy.dsr_threshold} in some month")
+        notes.append(platform_text(_("DSR below %(dsr)s in some month"), dsr=policy.dsr_threshold))
     if reasons:
-        notes.append("recommend reject: " + "; ".join(reasons))
+        notes.append(platform_text(_("recommend reject: %(reasons)s"), reasons="; ".join(reasons)))
         return CreditApplication.Recommendation.REJECT, max(effective, min(requested, ceiling)), " · ".join(notes)
     return CreditApplication.Recommendation.APPROVE, min(requested, ceiling), " · ".join(notes)
 

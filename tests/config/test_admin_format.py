@@ -51,7 +51,7 @@ def test_main_lists_show_yuan_percentages_and_local_times(admin_client):
     violation_confirm(violation_id=ViolationFactory(store=store).pk, user=None)
     open_case(store, amount="24.50")
     WeeklyResult.objects.create(store=store, week=dt.date(2026, 11, 9), counted_days=7, orders=70,
-                                on_time_orders=60, on_time_rate=Decimal("0.8567"), parcels=70,
+                                on_time_orders=60, on_time_rate=Decimal("0.8567"), parcels=70, tier=Decimal("0.20"),
                                 amount=Decimal("1234.50"), status=WeeklyResult.Status.PAID)
     expected = {"/admin/merchants/store/": "¥134,100.00",
                 "/admin/merchants/creditapplication/": "¥200,000.00",
@@ -64,6 +64,9 @@ def test_main_lists_show_yuan_percentages_and_local_times(admin_client):
         assert "object (" not in html, url
     assert "2026-11-20 10:00" in admin_client.get("/admin/merchants/creditapplication/").content.decode()
     assert "¥1,234.50" in admin_client.get("/admin/logistics/weeklyresult/").content.decode()
+    result = WeeklyResult.objects.get(store=store)
+    page = admin_client.get(f"/admin/logistics/weeklyresult/{result.pk}/change/").content.decode()
+    assert "85.67%" in page and "¥0.20" in page and "¥1,234.50" in page and "0.8567" not in page
 
 
 def test_every_money_column_has_the_money_shape_and_nothing_else_has_it():

@@ -158,6 +158,19 @@ def test_pre_assessment_recommends_reject_for_a_weak_store(shop):
     assert "score below" in app.assessment_notes
 
 
+def test_pre_assessment_notes_are_written_in_the_platform_language_with_yuan(shop, settings):
+    """The reviewer reads them whoever submitted: 月均销售额 ¥30,000.00, not 'average monthly sales 30000.00'."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    for month in (8, 9, 10):
+        StoreMetricsFactory(store=shop, month=dt.date(2026, month, 1), monthly_sales=Decimal("30000.00"))
+    CreditEvaluationFactory(store=shop, month=dt.date(2026, 10, 1), score=Decimal("80"),
+                            monthly_sales=Decimal("30000.00"))
+    notes = submit(shop, requested="500000.00").assessment_notes
+    assert notes.startswith("S=80") and "（最近一次评估 2026-10）" in notes
+    assert "月均销售额 ¥30,000.00" in notes and "额度上限 ¥276,000.00" in notes and "当前有效额度 ¥" in notes
+    assert "average" not in notes
+
+
 # --- review -----------------------------------------------------------------------------------------
 def test_approve_records_the_grant_and_the_effective_limit_at_approval(shop):
     app = application_approve(application_id=submit(shop).pk, granted_limit=Decimal("35000.00"))
