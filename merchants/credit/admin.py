@@ -105,11 +105,11 @@ def render_advice(advice):
     rows = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>+{}</td><td>+{}</td></tr>",
         ((kv_dim(s.__dict__), indicator_label(s.indicator), "—" if s.value is None else s.value, s.target,
-          s.score_gain, f"{s.limit_gain:.2f}") for s in advice.suggestions))
+          s.score_gain, yuan(s.limit_gain)) for s in advice.suggestions))
     return format_html(
         "<p>{} {} · {}: {} · {}: {}</p>"
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-        _("next evaluation with the same values"), f"{advice.next_base_limit:.2f}",
+        _("next evaluation with the same values"), yuan(advice.next_base_limit),
         _("eco-packaging verified"), _("yes") if advice.eco_verified else _("no"),
         _("missing"), ", ".join(indicator_label(m) for m in advice.missing) or "—",
         _("dimension"), _("indicator"), _("value"), _("scores 100 at"), _("score gain"), _("limit gain"), rows)
