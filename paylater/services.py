@@ -213,6 +213,8 @@ class _OrderInsert:
             return None
         quote = connection.ops.quote_name
         fields = [f for f in Order._meta.concrete_fields if not f.primary_key]
+        if any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields):
+            return None  # their value comes from pre_save, which this statement does not call: keep the saves
         ledger = LedgerEntry._meta
         ledger_columns = [ledger.get_field(n).column for n in
                           ("store", "kind", "amount", "reference", "memo", "idempotency_key", "created_at",

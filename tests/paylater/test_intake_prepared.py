@@ -117,3 +117,15 @@ def test_the_prepared_exposure_reads_the_partial_index_even_with_a_generic_plan(
         cursor.execute(f"EXPLAIN EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "order_store_exposure" in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_an_order_field_filled_by_pre_save_keeps_the_orm_saves(monkeypatch):
+    """The one-statement insert copies attribute values; a field Django fills in pre_save
+    (auto_now, auto_now_add) would be written empty, so the ORM's saves stay in charge."""
+    from paylater.services import _OrderInsert
+
+    assert _OrderInsert().available()
+    monkeypatch.setattr(Order._meta.get_field("created_at"), "auto_now_add", True)
+    assert not _OrderInsert().available()
