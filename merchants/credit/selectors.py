@@ -7,6 +7,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from config.money import ZERO
+from config.sql import of_stores
 from merchants.applications.models import CreditApplication
 from merchants.applications.selectors import raised_level
 from merchants.orders.models import Order
@@ -16,7 +17,6 @@ from merchants.violations.models import Sanction
 from merchants.violations.selectors import sanctions_until
 
 from .models import CreditEvaluation
-from .services import of_stores
 
 
 @dataclass

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from config import timeutil
 from config.money import SCORE_PLACES, ZERO, money, rate, score
-from config.sql import id_array, no_jit
+from config.sql import id_array, no_jit, of_stores
 from merchants import events
 from merchants.orders.models import Order
 from merchants.registry import credit_metric_providers, credit_metric_sql_providers
@@ -118,16 +117,6 @@ def base_limit_for(*, sales: Decimal, score: Decimal, policy: CreditScorePolicy 
     policy = policy or CreditScorePolicy.current()
     multiple = policy.min_multiple + (policy.max_multiple - policy.min_multiple) * Decimal(score) / HUNDRED
     return money(max(ZERO, floor_to_100(Decimal(sales) * multiple * (1 + Decimal(bonus_rate)))))
-
-
-def of_stores(model, store_ids, column: str = "store_id"):
-    """A filter for a batch of stores: `column = ANY(one array parameter)` on PostgreSQL. Why not
-    `store_id__in`: 500 placeholders make psycopg parse and quote the statement client-side, uncached
-    (~10 ms per query, a third of a batch's reads in bench/credit_evaluation.py)."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{column}__in": list(store_ids)})
-    return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', [[int(i) for i in store_ids]],
-                  output_field=BooleanField())
 
 
 def eco_bonus_rates(store_ids: list[int], policy: CreditScorePolicy) -> dict[int, Decimal]:

@@ -31,11 +31,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from config.money import rate
-from config.sql import id_array, no_jit
+from config.sql import id_array, no_jit, of_stores
 from merchants.credit.bulk import json_upsert, metric_inputs_sql
 from merchants.credit.models import StoreMetrics
 from merchants.credit.selectors import raised_limits, store_credit_many
-from merchants.credit.services import BATCH_SIZE, _batch_values, in_sql, of_stores, sql_providers
+from merchants.credit.services import BATCH_SIZE, _batch_values, in_sql, sql_providers
 from merchants.orders.models import Order
 from merchants.stores.models import Store
 from merchants.webhooks.models import WebhookEndpoint
