@@ -89,13 +89,19 @@ def test_the_status_cannot_be_smuggled_in_as_a_field():
         states.transition(violation, S.CONFIRMED, reason="x", status=S.REVOKED)
 
 
-def test_bulk_form_moves_only_allowed_sources_and_writes_one_history_row_per_moved_row():
+def three_pending_one_confirmed():
+    """Three violations a bulk dismissal may move and a confirmed one it may not; the job's user,
+    the ids and each one's history count before."""
     user = UserFactory(username="job-runner")
     pending = ViolationFactory.create_batch(3)
     confirmed = ViolationFactory()
     Violation.objects.filter(pk=confirmed.pk).update(status=S.CONFIRMED)
-    ids = [v.pk for v in [*pending, confirmed]]
     before = {v.pk: v.history.count() for v in [*pending, confirmed]}
+    return user, pending, confirmed, [v.pk for v in [*pending, confirmed]], before
+
+
+def test_bulk_form_moves_only_allowed_sources_and_writes_one_history_row_per_moved_row():
+    user, pending, confirmed, ids, before = three_pending_one_confirmed()
 
     moved = states.bulk_transition(Violation.objects.filter(pk__in=ids), S.DISMISSED, reason="job: tidy",
                                    user=user, decision_note="bulk")
@@ -121,12 +127,7 @@ def assert_dismissed_once_with_history(pending, confirmed, before, user):
 def test_bulk_form_on_rows_the_caller_locked_moves_only_allowed_sources_with_their_history():
     """A sweep's claim has locked its rows: no second locking read; on PostgreSQL the UPDATE and
     the history INSERT are one statement, whose history rows are exactly the moved rows."""
-    user = UserFactory(username="job-runner")
-    pending = ViolationFactory.create_batch(3)
-    confirmed = ViolationFactory()
-    Violation.objects.filter(pk=confirmed.pk).update(status=S.CONFIRMED)
-    ids = [v.pk for v in [*pending, confirmed]]
-    before = {v.pk: v.history.count() for v in [*pending, confirmed]}
+    user, pending, confirmed, ids, before = three_pending_one_confirmed()
 
     with transaction.atomic():
         list(Violation.objects.select_for_update().filter(pk__in=ids))  # the caller's claim
