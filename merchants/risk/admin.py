@@ -1,7 +1,5 @@
 """Operators' view of the monthly risk self-check (SPEC §5): stores by worst status with the trend
 of the last 6 months (one query for the page, one for the trends), and the policy."""
-from decimal import Decimal
-
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
@@ -20,9 +18,9 @@ TREND_MONTHS = 6
 
 def shown(code: str, value) -> str:
     """A point's value or level as read: rates as percentages (0.0120 → 1.20%), the rest as stored."""
-    if value in (None, ""):
-        return "—"
-    return percent(Decimal(value)) if code in RATES else str(value)
+    if code in RATES:
+        return percent(value)
+    return "—" if value in (None, "") else str(value)
 
 
 def badge(status: str):

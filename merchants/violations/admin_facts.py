@@ -1,7 +1,5 @@
 """What the violation confirmation pages show (the facts to decide on) and what the result
 messages say was done, in the operator's language."""
-from decimal import Decimal
-
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
@@ -37,9 +35,7 @@ def _preview_rows(v: Violation) -> list:
 def _applied_rows(v: Violation) -> list:
     """What confirming applied (the penalty recorded at confirmation), which revoking reverses."""
     p = v.penalty or {}
-    rate = p.get("fine_rate")
-    return [(_("fine posted"), yuan(p.get("fine"))),
-            (_("fine rate"), percent(Decimal(rate)) if rate is not None else "—"),
+    return [(_("fine posted"), yuan(p.get("fine"))), (_("fine rate"), percent(p.get("fine_rate"))),
             (_("effective limit at confirmation"), yuan(p.get("effective_limit"))),
             (_("credit frozen until"), _date(p.get("credit_frozen_until"))),
             (_("raise banned until"), _date(p.get("raise_banned_until"))),
