@@ -23,7 +23,7 @@ def fit_reason(model, reason: str) -> str:
     return reason
 
 
-def _copied_columns(model) -> list[str]:
+def copied_columns(model) -> list[str]:
     """The model's columns its history table copies (excluded fields are left out)."""
     copied = {f.column for f in model.history.model._meta.concrete_fields}
     return [f.column for f in model._meta.concrete_fields if f.column in copied]
@@ -44,7 +44,7 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
                                           default_user=user if getattr(user, "pk", None) else None)
         return len(objs)
     history = model.history.model
-    columns = _copied_columns(model)
+    columns = copied_columns(model)
     table, history_table = model._meta.db_table, history._meta.db_table
     names = ", ".join(f'"{c}"' for c in columns)
     values = ", ".join(f't."{c}"' for c in columns)
@@ -82,7 +82,7 @@ def update_with_history(queryset, values: dict, *, reason: str, user=None, at=No
         return []
     history = model.history.model
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in _copied_columns(model))
+    names = ", ".join(quote(c) for c in copied_columns(model))
     pk = quote(model._meta.pk.column)
     reason = fit_reason(model, reason)
     statement = (f"WITH moved AS ({update_sql} RETURNING {quote(model._meta.db_table)}.*) "

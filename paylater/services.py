@@ -204,10 +204,10 @@ class _OrderInsert:
         connection = connections[using]
         if connection.vendor != "postgresql":
             return None
-        from config.history import _copied_columns
+        from config.history import copied_columns
 
         history = Order.history.model
-        copied = _copied_columns(Order)
+        copied = copied_columns(Order)
         own = {f.column for f in history._meta.concrete_fields} - set(copied)
         if own != self.HISTORY_OWN:
             return None
