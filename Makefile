@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test migrate messages bench
+# With no DATABASE_URL every target runs on the embedded PostgreSQL under var/pg
+# (config/embedded_db.py): started if needed and stopped afterwards if the target started it;
+# `make run` always stops it on Ctrl-C. With DATABASE_URL set, that server is used as it is.
+WITH_DB := $(PY) -m config.embedded_db run
+
+.PHONY: install run serve test migrate messages bench db-stop
 
 $(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -17,19 +22,26 @@ $(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/con
 install: $(VENV)/.installed  ## venv + dependencies (idempotent)
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(WITH_DB) -- $(PY) manage.py migrate --noinput
 
-run: migrate  ## migrate, demo data once, admin login, then web + worker + beat
+run: install  ## the database, migrate, demo data once, admin login, then web + worker + beat
+	@$(WITH_DB) --stop -- $(MAKE) --no-print-directory serve
+
+serve:  # (inside `make run`, with the database started)
+	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py seed_demo
 	@$(PY) manage.py ensure_local_admin
 	@echo "Admin:        http://127.0.0.1:$(PORT)/admin/"
 	@echo "API docs:     http://127.0.0.1:$(PORT)/api/docs/"
 	@echo "Health check: http://127.0.0.1:$(PORT)/healthz"
-	@echo "Ctrl-C stops web, worker and beat."
+	@echo "Ctrl-C stops web, worker, beat and the database."
 	WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: install  ## the whole suite
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: install  ## the whole suite, two processes (pytest-xdist), one test database each
+	$(WITH_DB) -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+db-stop:  ## stop the embedded PostgreSQL if something left it running
+	$(PY) -m config.embedded_db stop
 
 messages: install  ## after adding or changing a string: update locale/*.po, then translate zh_Hans and run again
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench --no-obsolete
@@ -40,4 +52,4 @@ messages: install  ## after adding or changing a string: update locale/*.po, the
 SCALE ?= 1.0
 ONLY ?=
 bench: install  ## every benchmark on PostgreSQL, one table (bench/README.md): make bench [SCALE=1.0] [ONLY=settlement,credit] [BENCH_ARGS=--strict]
-	$(PY) -m bench.run --scale $(SCALE) $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)
+	$(WITH_DB) -- $(PY) -m bench.run --scale $(SCALE) $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)

@@ -80,7 +80,14 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+# PostgreSQL only. DATABASE_URL points at a server (production, CI); without it, the embedded
+# server under var/pg (config/embedded_db.py) is started if it is not running, so `manage.py`,
+# `make run`, `make test` and `make bench` need no server installed.
+DATABASE_URL = os.environ.get("DATABASE_URL")
+if not DATABASE_URL:
+    from config import embedded_db
+
+    DATABASE_URL = embedded_db.ensure_running()
 # Persistent, health-checked connections, bounded by the number of threads that can hold one:
 #   connections ≤ WEB_CONCURRENCY × WEB_THREADS   (gunicorn gthread workers: one per pool thread)
 #                + WORKER_CONCURRENCY              (Celery prefork children: one each)
@@ -91,6 +98,14 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqli
 DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
                                               conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL server (postgres://…): it is the only database.")
+# A socket folder (`?host=/path`, the embedded server's) is Django's HOST, as for any Unix socket,
+# so code that hands the database to a child process reads it in one place.
+if DATABASES["default"].get("OPTIONS", {}).get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 # The hot statements of every API request and every pay-later order (config.sql.prepared_cursor)
 # run as server-side prepared statements: parsed and planned once per connection. Only that cursor
 # prepares (Django's own cursors bind client-side and never do), so the threshold below is never
@@ -99,18 +114,7 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and env_bool(
         "DB_PREPARED_STATEMENTS", True):
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web + worker + beat share one file: wait for locks, take the write lock up front,
-    # and use WAL so readers never block the writer (STACK-NOTES).
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL;",
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Covering indexes (INCLUDE) serve PostgreSQL; on SQLite they are plain indexes, as intended.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Admin login lockout (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
 # from one client address, that pair is refused for ADMIN_LOCKOUT_MINUTES (operators can also

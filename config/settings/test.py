@@ -1,5 +1,5 @@
-"""`make test`: SQLite in memory unless DATABASE_URL says PostgreSQL; tasks run eagerly
-unless a test starts a real worker."""
+"""`make test`: PostgreSQL (the embedded server, or DATABASE_URL's); tasks run eagerly unless a
+test starts a real worker."""
 import os
 
 from .base import *  # noqa: F401,F403
