@@ -6,21 +6,16 @@ def trigram_indexes(indexes: dict[str, str]) -> migrations.RunPython:
     """GIN trigram indexes, `{name: "table (UPPER(col) gin_trgm_ops)"}`, for the admin's
     `icontains` searches (decision 0034). The admin compiles them to `UPPER("col"::text) LIKE
     UPPER('%term%')` on PostgreSQL, which an index on exactly `UPPER(col)` answers for terms of 3
-    characters or more. PostgreSQL only (pg_trgm); nothing on SQLite, whose searches stay scans.
-    On a production table of millions of rows build them `CONCURRENTLY` by hand first, with the
+    characters or more. On a production table of millions of rows build them `CONCURRENTLY` by hand first, with the
     same names: the migration then finds them and does nothing."""
 
     def create(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, target in indexes.items():
             table, expression = target.split(" ", 1)
             schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin {expression}")
 
     def drop(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for name in indexes:
             schema_editor.execute(f"DROP INDEX IF EXISTS {name}")  # the extension stays: others may use it
 

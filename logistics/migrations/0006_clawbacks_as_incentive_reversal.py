@@ -5,11 +5,7 @@ The ledger is append-only, guarded by a database trigger (merchants/0002). Only 
 claw-back entries changes here — amount, store, key and time stay as they were, so every balance
 is unchanged — and the guard is switched off for this one statement and back on in the same
 transaction."""
-import importlib
-
 from django.db import migrations
-
-guard = importlib.import_module("merchants.migrations.0002_default_categories_and_ledger_guard")
 
 CLAWBACK_KEYS = "logistics:%:clawback%"
 TABLE = "merchants_ledgerentry"
@@ -18,20 +14,14 @@ TRIGGER = "merchants_ledger_no_update"
 
 def _relabel(connection, old: str, new: str) -> int:
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # ALTER TABLE refuses to run while deferred FK checks on the table are pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TRIGGER}")
-        elif connection.vendor == "sqlite":
-            cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
+        # ALTER TABLE refuses to run while deferred FK checks on the table are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TRIGGER}")
         cursor.execute(f"UPDATE {TABLE} SET kind = %s WHERE kind = %s AND idempotency_key LIKE %s",
                        [new, old, CLAWBACK_KEYS])
         count = cursor.rowcount
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TRIGGER}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        elif connection.vendor == "sqlite":
-            cursor.execute(guard.SQLITE_GUARD)
+        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TRIGGER}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     return count
 
 

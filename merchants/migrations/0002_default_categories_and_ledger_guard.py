@@ -25,14 +25,6 @@ POSTGRES_UNGUARD = """
 DROP TRIGGER IF EXISTS merchants_ledger_no_update ON merchants_ledgerentry;
 DROP FUNCTION IF EXISTS merchants_ledger_append_only();
 """
-# SQLite: updates only. Its test flush empties tables with DELETE, which a delete guard would
-# block; PostgreSQL flushes with TRUNCATE, which row triggers do not see.
-SQLITE_GUARD = """
-CREATE TRIGGER merchants_ledger_no_update BEFORE UPDATE ON merchants_ledgerentry
-BEGIN SELECT RAISE(ABORT, 'merchants_ledgerentry is append-only'); END;
-"""
-
-
 def create_categories(apps, schema_editor):
     Category = apps.get_model("merchants", "Category")
     for name, fresh, excluded in DEFAULT_CATEGORIES:
@@ -41,19 +33,11 @@ def create_categories(apps, schema_editor):
 
 
 def guard(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_GUARD)
-    elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_GUARD)
+    schema_editor.execute(POSTGRES_GUARD)
 
 
 def unguard(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_UNGUARD)
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS merchants_ledger_no_update;")
+    schema_editor.execute(POSTGRES_UNGUARD)
 
 
 class Migration(migrations.Migration):
