@@ -8,8 +8,14 @@ BASE = Path(__file__).resolve().parent.parent
 
 
 def add_database_argument(parser, default_name: str) -> None:
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_name}"))
+    """`--database-url`: BENCH_DATABASE_URL, else `default_name` on the embedded server."""
+    default = os.environ.get("BENCH_DATABASE_URL")
+    if not default:
+        sys.path.insert(0, str(BASE))
+        from config import embedded_db
+
+        default = embedded_db.ensure_running(database=default_name)
+    parser.add_argument("--database-url", default=default)
 
 
 def measure_main(measure, *, doc: str, default_name: str, argv=None) -> int:
@@ -67,7 +73,10 @@ def django_database_url() -> str:
 
     db = settings.DATABASES["default"]
     auth = quote(db.get("USER") or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    host = db.get("HOST") or "127.0.0.1"
+    if host.startswith("/"):  # a Unix socket folder: the embedded server's
+        return f"postgres://{auth}@/{db['NAME']}?host={quote(host)}"
+    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 def clone_rows(table: str, template_id: int, count: int, overrides: dict[str, str]) -> None:

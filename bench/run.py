@@ -8,9 +8,9 @@ run, in name order; a new benchmark needs no edit here. `--only` keeps the modul
 starts with one of the given words (`credit` picks `credit_evaluation`).
 
 Database: the benchmarks truncate tables, so never the developer's own. `BENCH_DATABASE_URL` when
-set; else DATABASE_URL's PostgreSQL server with `<its name>_bench` beside it; else (unset, or not
-PostgreSQL) the local `postgres://postgres@127.0.0.1:5432/merchant_ops_bench`, said so on the first
-line. `bench.common.prepare` creates it if missing and migrates it.
+set; else DATABASE_URL's PostgreSQL server with `<its name>_bench` beside it; else the embedded
+server's `merchant_ops_bench` (config/embedded_db.py), said so on the first line.
+`bench.common.prepare` creates it if missing and migrates it.
 
 Exit code: 0 when every benchmark ran, even when a goal is missed (its line ends in MISSED: the
 figures are for reading, the machine is shared and noisy); 1 when a benchmark failed (an error or
@@ -29,9 +29,9 @@ from urllib.parse import urlparse
 if __package__ in (None, ""):  # run as `python bench/run.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BASE, Measurement, prepare  # noqa: E402
+from config import embedded_db  # noqa: E402
 
 NOT_BENCHMARKS = {"common", "run", "__init__"}
-FALLBACK_URL = "postgres://postgres@127.0.0.1:5432/merchant_ops_bench"
 COLUMNS = ("measurement", "data", "project", "baseline", "ratio", "goal", "met")
 
 
@@ -39,12 +39,16 @@ def bench_database_url(environ=os.environ) -> tuple[str, str]:
     """(URL, why this one): BENCH_DATABASE_URL, else `<DATABASE_URL's name>_bench`, else the fallback."""
     if environ.get("BENCH_DATABASE_URL"):
         return environ["BENCH_DATABASE_URL"], "BENCH_DATABASE_URL"
-    url = environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        parsed = urlparse(url)
-        name = parsed.path.lstrip("/") or "postgres"
-        return parsed._replace(path=f"/{name}_bench").geturl(), "beside DATABASE_URL"
-    return FALLBACK_URL, "DATABASE_URL is unset or not PostgreSQL: using the local PostgreSQL"
+    if environ.get("DATABASE_URL"):
+        return beside(environ["DATABASE_URL"]), "beside DATABASE_URL"
+    return beside(embedded_db.ensure_running()), "DATABASE_URL is unset: the embedded server"
+
+
+def beside(url: str) -> str:
+    """`<name>_bench` on the same server as `url` (host, port or socket folder kept)."""
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/") or "postgres"
+    return parsed._replace(path=f"/{name}_bench").geturl()
 
 
 def discover(only: list[str] | None = None) -> list[tuple[str, object]]:

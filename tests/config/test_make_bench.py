@@ -45,6 +45,7 @@ def test_a_missed_goal_fails_only_under_strict_and_a_failed_module_always():
 def test_bench_database_is_never_the_developers_own():
     url, _why = runner.bench_database_url({"DATABASE_URL": "postgres://u@db:5432/shop"})
     assert url == "postgres://u@db:5432/shop_bench"
-    assert runner.bench_database_url({"DATABASE_URL": "sqlite:///x.db"})[0] == runner.FALLBACK_URL
+    assert runner.bench_database_url({"DATABASE_URL": "postgres://postgres@/shop?host=/srv/var/pg"})[0] \
+        == "postgres://postgres@/shop_bench?host=/srv/var/pg"
     assert runner.bench_database_url({"BENCH_DATABASE_URL": "postgres://h/b", "DATABASE_URL": "postgres://h/a"})[0] \
         == "postgres://h/b"

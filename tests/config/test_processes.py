@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
+from bench.common import django_database_url
 from config.models import Heartbeat
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def db_url_of_test_database() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    """The test database's URL for a child process: a TCP server's, or the embedded server's socket."""
+    return django_database_url()
 
 
 def free_port() -> int:
@@ -58,17 +58,17 @@ def test_a_real_worker_runs_a_task_sent_through_redis():
 
 
 @pytest.mark.slow
+@pytest.mark.django_db
 def test_make_runs_web_process_answers_on_its_port():
-    """Starts the Procfile's `web` line as `make run` does, on a spare port, with a fresh
-    SQLite database, and asks it for /healthz and the admin login page."""
+    """Starts the Procfile's `web` line as `make run` does, on a spare port, on the test
+    database, and asks it for /healthz and the admin login page."""
     web = next(line.split(":", 1)[1].strip() for line in (ROOT / "Procfile").read_text().splitlines()
                if line.startswith("web:"))
     var = tempfile.mkdtemp(prefix="ops-smoke-")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL",
-                                                             "DJANGO_SETTINGS_MODULE")}
-    env.update(VAR_DIR=var, WEB_PORT=str(port), DJANGO_SETTINGS_MODULE="config.settings.local")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(VAR_DIR=var, WEB_PORT=str(port), DJANGO_SETTINGS_MODULE="config.settings.local",
+               DATABASE_URL=db_url_of_test_database())
     proc = subprocess.Popen(["bash", "-c", f"exec {web}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
