@@ -19,12 +19,13 @@ from config import timeutil
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 1, 1)
 RANGE_TEXT = f"from {EARLIEST.isoformat()} (inclusive) to {LATEST.isoformat()} (exclusive)"
-_ASCII_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?", re.ASCII)
 
 
 class StrictDecimalField(serializers.DecimalField):
-    """A JSON number or a string of ASCII digits with an optional sign and decimal point.
-    Exponents ("1e5"), full-width digits ("１２"), NaN and booleans are refused."""
+    """A JSON number or a string of ASCII digits, exactly as the schema says (`decimal_pattern`): no
+    exponent ("1e5"), sign only where negatives are allowed, no leading zeros, spaces or "+", at most
+    `decimal_places` decimals. A JSON number is a binary float: one within a billionth of a value with
+    `decimal_places` decimals is that value (the schema's `multipleOf`). NaN and booleans are refused."""
 
     default_error_messages = {"invalid": _("A valid number is required: ASCII digits, no exponent.")}
 
@@ -34,12 +35,34 @@ class StrictDecimalField(serializers.DecimalField):
         if isinstance(data, float):
             if not math.isfinite(data) or "e" in repr(data):
                 self.fail("invalid")
+            rounded = round(data, self.decimal_places)
+            if abs(rounded - data) <= 1e-9 * max(1.0, abs(data)):
+                data = format(rounded, f".{self.decimal_places}f")
         elif isinstance(data, str):
-            if len(data) > 100 or not _ASCII_DECIMAL.fullmatch(data.strip()):
+            if len(data) > 100 or not re.fullmatch(decimal_pattern(self), data):
                 self.fail("invalid")
         elif not isinstance(data, (int, Decimal)):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """The strings a StrictDecimalField accepts: `0` or digits without a leading zero, then 1 to
+    `decimal_places` decimals; a `-` only when the field allows negatives; zero excluded when the least
+    value is positive (money: 0.01); at most 1 when the largest is 1 (rates)."""
+    places = field.decimal_places
+    whole = field.max_digits - places
+    fraction = rf"(\.\d{{1,{places}}})?" if places else ""
+    minimum, maximum = field.min_value, field.max_value
+    if maximum is not None and Decimal(maximum) == 1 and minimum is not None and Decimal(minimum) >= 0:
+        return rf"^(0{fraction}|1(\.0{{1,{places}}})?)$"
+    if minimum is not None and Decimal(minimum) > 0:
+        small = "|".join("0" * k + "[1-9]" + (rf"\d{{0,{places - 1 - k}}}" if k < places - 1 else "")
+                         for k in range(places))
+        tail = rf"|0\.({small})" if places else ""
+        return rf"^([1-9]\d{{0,{whole - 1}}}{fraction}{tail})$"
+    sign = "-?" if minimum is None or Decimal(minimum) < 0 else ""
+    return rf"^{sign}(0|[1-9]\d{{0,{whole - 1}}}){fraction}$"
 
 
 class IdField(serializers.IntegerField):
@@ -170,6 +193,19 @@ class WeekField(serializers.Field):
     def to_representation(self, value):
         return timeutil.week_name(value)
 
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice column stored as '' for "none" (`blank=True`, no NULL), answered as null: one way to say
+    "none" to clients, an enum or null (never a `BlankEnum` of '')."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
 
 
 # For a ModelSerializer that takes input: `serializer_field_mapping = STRICT_FIELD_MAPPING`.

@@ -175,6 +175,7 @@ SPECTACULAR_SETTINGS = {
         "POSTs accept an `Idempotency-Key` header (kept 24 hours)."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents the error answers any request can get, every POST its Idempotency-Key.

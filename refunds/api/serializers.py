@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField, DateField, IdField, MoneyField, RateField
+from config.api.fields import AwareDateTimeField, BlankAsNullChoiceField, DateField, IdField, MoneyField, RateField
 from merchants.models import Order
 
 from ..models import Negotiation, RefundCase, RefundReason, RefundRules, RefundType
@@ -39,6 +39,8 @@ class RefundCaseOut(serializers.ModelSerializer):
     closed_at = AwareDateTimeField(read_only=True)
     return_address_set_at = AwareDateTimeField(read_only=True)
     receipt_confirm_deadline = AwareDateTimeField(read_only=True)
+    judgement = BlankAsNullChoiceField(choices=RefundCase.Judgement.choices,
+                                       help_text=_("The platform's judgement of an escalated case, null before it."))
     return_address_missing = serializers.BooleanField(
         read_only=True, help_text=_("A return agreed without an address: waiting for the merchant to set it."))
 
