@@ -196,6 +196,7 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": ["0.30", "0.20"],
         "RiskStatusEnum": "merchants.risk.models.RiskStatus",
         "RefundCaseStatusEnum": "refunds.models.RefundCase.Status",
+        "WebhookEventTypeEnum": "merchants.webhooks.services.SUBSCRIBABLE",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
