@@ -23,9 +23,9 @@ Answers an operation documents itself (with a more specific description) are kep
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import gettext
-from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.drainage import has_override
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import append_meta
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -60,7 +60,7 @@ REPLAYED_HEADER = {
     "description": "Present (`true`) when this answer is the stored answer to an earlier request with the same "
                    "`Idempotency-Key` and body, replayed instead of acting twice.",
 }
-SECURITY_DESCRIPTION = (
+SECURITY_DESCRIPTION = _(
     "Send `Authorization: Token <key>` (the word `Token`, a space, then the key; not `Bearer`). A merchant "
     "client's key is the `owner_token` returned once when a platform service creates its store; a platform "
     "service's key is printed once by `python manage.py create_platform_client NAME`.")
@@ -268,7 +268,7 @@ def document_errors_and_headers(result, generator, request, public):
                         response.setdefault("headers", {})["Idempotent-Replayed"] = dict(REPLAYED_HEADER)
     for scheme in result.get("components", {}).get("securitySchemes", {}).values():
         if scheme.get("name") == "Authorization":
-            scheme["description"] = gettext(SECURITY_DESCRIPTION)
+            scheme["description"] = str(SECURITY_DESCRIPTION)
     _tidy_document(result)
     operation_text.translate(result)
     examples.attach(result)

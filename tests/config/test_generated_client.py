@@ -101,10 +101,14 @@ def test_the_schema_is_one_valid_openapi_31_document_in_every_language(documents
         validate_spec(spec)
         assert spec["openapi"].startswith("3.1")
     assert structure(specs["en"]) == structure(specs["zh"]) == structure(specs["anonymous"])
-    # Human text does follow the language.
-    stores = specs["zh"]["paths"]["/api/v1/platform/stores/"]["post"]
-    assert re.search(r"[\u4e00-\u9fff]", stores["summary"]), stores["summary"]
-    assert not re.search(r"[\u4e00-\u9fff]", specs["en"]["paths"]["/api/v1/platform/stores/"]["post"]["summary"])
+    # Human text does follow the language: every operation says what it does in Chinese, and in English.
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    for path, method, operation in operations(specs["zh"]):
+        assert chinese.search(operation.get("summary", "")), ("no Chinese summary", method, path)
+        assert chinese.search(operation.get("description", "")), ("no Chinese description", method, path)
+    for path, method, operation in operations(specs["en"]):
+        assert operation["summary"] != specs["zh"]["paths"][path][method]["summary"], (method, path)
+    assert "令牌" in specs["zh"]["info"]["description"] and "token" in specs["en"]["info"]["description"]
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +193,8 @@ def test_every_worked_example_matches_its_schema(spec):
     checked = 0
     for path, method, operation in operations(spec):
         media = [("request", operation.get("requestBody", {}).get("content", {}).get("application/json"))]
-        media += [(status, r.get("content", {}).get("application/json")) for status, r in operation["responses"].items()]
+        media += [(status, r.get("content", {}).get("application/json"))
+                  for status, r in operation["responses"].items()]
         for where, content in media:
             for example in (content or {}).get("examples", {}).values():
                 validate(spec, content["schema"], example["value"], f"{method} {path} {where} example")
