@@ -23,7 +23,7 @@ RANGE_TEXT = f"from {EARLIEST.isoformat()} (inclusive) to {LATEST.isoformat()} (
 
 class StrictDecimalField(serializers.DecimalField):
     """A JSON number or a string of ASCII digits, exactly as the schema says (`decimal_pattern`): no
-    exponent ("1e5"), sign only where negatives are allowed, no leading zeros, spaces or "+", at most
+    exponent ("1e5"), `-` only where negatives are allowed, no leading zeros or spaces, at most
     `decimal_places` decimals. A JSON number is a binary float: one within a billionth of a value with
     `decimal_places` decimals is that value (the schema's `multipleOf`). NaN and booleans are refused."""
 
@@ -47,21 +47,21 @@ class StrictDecimalField(serializers.DecimalField):
 
 
 def decimal_pattern(field: serializers.DecimalField) -> str:
-    """The strings a StrictDecimalField accepts: `0` or digits without a leading zero, then 1 to
-    `decimal_places` decimals; a `-` only when the field allows negatives; zero excluded when the least
+    """The strings a StrictDecimalField accepts: an optional `+`, `0` or digits without a leading zero,
+    then 1 to `decimal_places` decimals; a `-` only when the field allows negatives; zero excluded when the least
     value is positive (money: 0.01); at most 1 when the largest is 1 (rates)."""
     places = field.decimal_places
     whole = field.max_digits - places
     fraction = rf"(\.\d{{1,{places}}})?" if places else ""
     minimum, maximum = field.min_value, field.max_value
     if maximum is not None and Decimal(maximum) == 1 and minimum is not None and Decimal(minimum) >= 0:
-        return rf"^(0{fraction}|1(\.0{{1,{places}}})?)$"
+        return rf"^\+?(0{fraction}|1(\.0{{1,{places}}})?)$"
     if minimum is not None and Decimal(minimum) > 0:
         small = "|".join("0" * k + "[1-9]" + (rf"\d{{0,{places - 1 - k}}}" if k < places - 1 else "")
                          for k in range(places))
         tail = rf"|0\.({small})" if places else ""
-        return rf"^([1-9]\d{{0,{whole - 1}}}{fraction}{tail})$"
-    sign = "-?" if minimum is None or Decimal(minimum) < 0 else ""
+        return rf"^\+?([1-9]\d{{0,{whole - 1}}}{fraction}{tail})$"
+    sign = "[-+]?" if minimum is None or Decimal(minimum) < 0 else r"\+?"
     return rf"^{sign}(0|[1-9]\d{{0,{whole - 1}}}){fraction}$"
 
 

@@ -176,7 +176,7 @@ def test_money_limits_are_stated_where_the_server_enforces_them(spec):
         schema = components[component]["properties"][field]
         assert schema["minimum"] == 0.01, (component, field)
         pattern = re.compile(schema["pattern"])
-        for text in ["", "-1", "0", "0.00", "-0.01", "1e5", "1.234", "+1", " 1"]:
+        for text in ["", "-1", "0", "0.00", "-0.01", "1e5", "1.234", "01", " 1", "1."]:
             assert not pattern.search(text), (component, field, text)
         for text in ["0.01", "1", "129.00", "0.5"]:
             assert pattern.search(text), (component, field, text)
