@@ -92,7 +92,11 @@ class AutoSchema(SpectacularAutoSchema):
         if (isinstance(field, serializers.DecimalField) and direction == "response" and not has_override(field, "field")
                 and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)):
             return append_meta(decimal_response_schema(field), self._get_serializer_field_meta(field, direction))
-        return super()._map_serializer_field(field, direction, bypass_extensions)
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and isinstance(field, serializers.PrimaryKeyRelatedField) and schema
+                and schema.get("type") in ("integer", ["integer", "null"])):
+            schema.setdefault("minimum", 1)  # ids start at 1; 0 or less is malformed (400), as said here
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
