@@ -9,8 +9,8 @@
   `summary` and `description` follow `Accept-Language` (config/api/operation_text.py).
 - `AutoSchema`: a read-only field declared on a ModelSerializer (e.g. `AwareDateTimeField(read_only=True)`
   for a timestamp) is nullable in the schema when its model column is, as the data it returns is; every
-  response property is `required` (a serializer writes all its fields) unless it is declared
-  `required=False` (e.g. `owner_token`, present only when the owner was created); decimals and money in
+  response property is `required` (a serializer writes all its fields) unless its serializer names it in
+  `optional_in_response` (e.g. `owner_token`, present only when the owner was created); decimals and money in
   a request are a string or a number with the exact pattern and bounds the server accepts.
 - `document_errors_and_headers` (a postprocessing hook): every operation documents the error answers any
   request can get — 401/403 (token), 404 (unknown object or page), 429 (throttled, with `Retry-After`),
@@ -101,9 +101,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "response":
-            instance = serializer if isinstance(serializer, serializers.BaseSerializer) else serializer()
-            optional = {name for name, field in getattr(instance, "_declared_fields", {}).items()
-                        if field._kwargs.get("required") is False}
+            optional = set(getattr(serializer, "optional_in_response", ()))
             required = sorted(name for name in schema.get("properties", {}) if name not in optional)
             if required:
                 schema["required"] = required

@@ -26,9 +26,6 @@ class MetricsIn(serializers.ModelSerializer):
 
 class MetricsOut(MetricsIn):
     conversion_rate = RateField(read_only=True, allow_null=True)  # None without UV or buyers
-    # Optional on input, always answered (null when not given).
-    monthly_sales = MoneyField(positive=False, allow_null=True)
-    net_cash_flow = MoneyField(positive=False, allow_null=True)
 
     class Meta(MetricsIn.Meta):
         exclude = ["store"]
