@@ -72,9 +72,12 @@ def error_schema() -> dict:
         "properties": {
             "code": {**ERROR_CODE_REF, "description": "machine-readable, snake_case (e.g. `invalid`, `not_found`)"},
             "detail": {"type": "string", "description": "human-readable, in the request's language"},
-            "fields": {"type": "object", "additionalProperties": True, "description": "messages per input field"},
+            "fields": {"type": "object", "additionalProperties": True, "description": "messages per input field",
+                       "examples": [{"amount": ["Ensure this value is greater than or equal to 0.01."]}]},
         },
         "required": ["code", "detail"],
+        "examples": [{"code": "invalid", "detail": "amount: Ensure this value is greater than or equal to 0.01.",
+                      "fields": {"amount": ["Ensure this value is greater than or equal to 0.01."]}}],
     }
 
 
