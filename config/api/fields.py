@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,12 +20,13 @@ from config import timeutil
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 1, 1)
 RANGE_TEXT = f"from {EARLIEST.isoformat()} (inclusive) to {LATEST.isoformat()} (exclusive)"
-_ASCII_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?", re.ASCII)
 
 
 class StrictDecimalField(serializers.DecimalField):
-    """A JSON number or a string of ASCII digits with an optional sign and decimal point.
-    Exponents ("1e5"), full-width digits ("１２"), NaN and booleans are refused."""
+    """A JSON number or a string of ASCII digits, exactly as the schema says (`decimal_pattern`): no
+    exponent ("1e5"), `-` only where negatives are allowed, no leading zeros or spaces, at most
+    `decimal_places` decimals. A JSON number is a binary float: one within a billionth of a value with
+    `decimal_places` decimals is that value (the schema's `multipleOf`). NaN and booleans are refused."""
 
     default_error_messages = {"invalid": _("A valid number is required: ASCII digits, no exponent.")}
 
@@ -34,12 +36,34 @@ class StrictDecimalField(serializers.DecimalField):
         if isinstance(data, float):
             if not math.isfinite(data) or "e" in repr(data):
                 self.fail("invalid")
+            rounded = round(data, self.decimal_places)
+            if abs(rounded - data) <= 1e-9 * max(1.0, abs(data)):
+                data = format(rounded, f".{self.decimal_places}f")
         elif isinstance(data, str):
-            if len(data) > 100 or not _ASCII_DECIMAL.fullmatch(data.strip()):
+            if len(data) > 100 or not re.fullmatch(decimal_pattern(self), data):
                 self.fail("invalid")
         elif not isinstance(data, (int, Decimal)):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """The strings a StrictDecimalField accepts: an optional `+`, `0` or digits without a leading zero,
+    then 1 to `decimal_places` decimals; a `-` only when the field allows negatives; zero excluded when the least
+    value is positive (money: 0.01); at most 1 when the largest is 1 (rates)."""
+    places = field.decimal_places
+    whole = field.max_digits - places
+    fraction = rf"(\.\d{{1,{places}}})?" if places else ""
+    minimum, maximum = field.min_value, field.max_value
+    if maximum is not None and Decimal(maximum) == 1 and minimum is not None and Decimal(minimum) >= 0:
+        return rf"^\+?(0{fraction}|1(\.0{{1,{places}}})?)$"
+    if minimum is not None and Decimal(minimum) > 0:
+        small = "|".join("0" * k + "[1-9]" + (rf"\d{{0,{places - 1 - k}}}" if k < places - 1 else "")
+                         for k in range(places))
+        tail = rf"|0\.({small})" if places else ""
+        return rf"^\+?([1-9]\d{{0,{whole - 1}}}{fraction}{tail})$"
+    sign = "[-+]?" if minimum is None or Decimal(minimum) < 0 else r"\+?"
+    return rf"^{sign}(0|[1-9]\d{{0,{whole - 1}}}){fraction}$"
 
 
 class IdField(serializers.IntegerField):
@@ -79,8 +103,17 @@ def _in_range(day: dt.date) -> bool:
     return EARLIEST <= day < LATEST
 
 
-@extend_schema_field({"type": "string", "format": "date-time",
-                      "description": f"ISO 8601 with a UTC offset, {RANGE_TEXT}."})
+# The schema states the range (years 2000–2099 as written), which the server checks too.
+# A timestamp as the schema states it: years 2000–2099, days 01–31, seconds, an optional fraction and a
+# UTC offset. The server takes any ISO 8601 timestamp with an offset in the range (29–31 of a shorter
+# month stays refused by the format).
+TIMESTAMP_PATTERN = (r"^20\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+                     r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+DATE_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN,
+                      "description": f"ISO 8601 with a UTC offset, {RANGE_TEXT} (as written)."})
 class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an offset; a naive timestamp is refused instead of guessed."""
 
@@ -99,14 +132,17 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("naive")
         if isinstance(value, str) and len(value) > 64:
             self.fail("invalid", format="ISO 8601")
-        try:
-            parsed = super().to_internal_value(value)
-            in_range = _in_range(parsed.astimezone(dt.timezone.utc).date())
-        except OverflowError:
-            in_range = False
-        if not in_range:
+        # The range applies to the date as written (the schema's pattern), checked before DRF converts
+        # it to the platform's time zone, which overflows near year 1 or 9999.
+        written = value
+        if isinstance(value, str):
+            try:
+                written = parse_datetime(value)
+            except ValueError:
+                written = None
+        if isinstance(written, dt.datetime) and not _in_range(written.date()):
             self.fail("out_of_range")
-        return parsed
+        return super().to_internal_value(value)
 
     def to_representation(self, value):
         if value is None:
@@ -114,7 +150,8 @@ class AwareDateTimeField(serializers.DateTimeField):
         return timezone.localtime(value, timeutil.platform_tz()).isoformat()
 
 
-@extend_schema_field({"type": "string", "format": "date", "description": f"YYYY-MM-DD, {RANGE_TEXT}."})
+@extend_schema_field({"type": "string", "format": "date", "pattern": DATE_PATTERN,
+                      "description": f"YYYY-MM-DD, {RANGE_TEXT}."})
 class DateField(serializers.DateField):
     """A local calendar date `YYYY-MM-DD` within the supported range."""
 
@@ -129,7 +166,7 @@ class DateField(serializers.DateField):
         return day
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10",
+@extend_schema_field({"type": "string", "pattern": r"^20\d{2}-(0[1-9]|1[0-2])$", "examples": ["2026-10"],
                       "description": f"A month YYYY-MM, {RANGE_TEXT}."})
 class MonthField(serializers.Field):
     """`YYYY-MM` ↔ the first day of that month (a date)."""
@@ -150,7 +187,8 @@ class MonthField(serializers.Field):
         return value.strftime("%Y-%m")
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47",
+# Weeks 01–52: a 53rd exists in some years only (the server takes it there).
+@extend_schema_field({"type": "string", "pattern": r"^20\d{2}-W(0[1-9]|[1-4]\d|5[0-2])$", "examples": ["2026-W47"],
                       "description": f"An ISO week YYYY-Www, {RANGE_TEXT}."})
 class WeekField(serializers.Field):
     """ISO week `YYYY-Www` ↔ the Monday that starts it (a date)."""
@@ -170,6 +208,56 @@ class WeekField(serializers.Field):
     def to_representation(self, value):
         return timeutil.week_name(value)
 
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice column stored as '' for "none" (`blank=True`, no NULL), answered as null: one way to say
+    "none" to clients, an enum or null (never a `BlankEnum` of '')."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters read by a serializer: one given empty (`?status=`) is 400, as the schema says
+    (an enum or `minLength`), rather than silently ignored like an absent one."""
+
+    default_error_messages = {"empty": _("Leave the parameter out rather than sending it empty.")}
+
+    def to_internal_value(self, data):
+        if hasattr(data, "get"):
+            empty = {name: [self.error_messages["empty"]] for name in self.fields
+                     if name in data and data.get(name) == ""}
+            if empty:
+                raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON `true` or `false` only, as the schema's `boolean` says (DRF would also take "yes", 1, "on"…)."""
+
+    default_error_messages = {"invalid": _("Must be true or false.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be a JSON string: a number or a boolean is refused, not stored as "0" or "True"."""
+
+    default_error_messages = {"not_a_string": _("A text value (a JSON string) is required.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
 
 
 # For a ModelSerializer that takes input: `serializer_field_mapping = STRICT_FIELD_MAPPING`.

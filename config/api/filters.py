@@ -16,6 +16,7 @@ from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as BaseFilterSet
 from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from drf_spectacular.utils import extend_schema_field
 
 from .fields import EARLIEST, LATEST
 
@@ -29,6 +30,7 @@ class _IdFormField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A related object's id; rows outside the caller's scope are never in the queryset."""
 
@@ -87,9 +89,17 @@ FILTER_DEFAULTS.update({
 
 
 class FilterSet(BaseFilterSet):
-    """Base of every API filter set (also of those built from `filterset_fields`)."""
+    """Base of every API filter set (also of those built from `filterset_fields`). A filter given with
+    an empty value (`?status=`) is 400, as the schema's `minLength`/enum says, instead of being ignored."""
 
     FILTER_DEFAULTS = FILTER_DEFAULTS
+
+    def is_valid(self):
+        valid = super().is_valid()
+        empty = [name for name in self.filters if name in self.data and self.data.get(name) == ""]
+        for name in empty:
+            self.form.add_error(name, _("Leave the parameter out rather than sending it empty."))
+        return valid and not empty
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -30,11 +30,19 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError({self.page_query_param: [_("page must be a whole number from 1.")]})
         return raw
 
+    def get_paginated_response_schema(self, schema):
+        """All four keys are always present; `next`/`previous` are null on the last/first page."""
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {"type": "object", "required": ["count", "next", "previous", "results"],
+                "properties": {"count": {"type": "integer", "minimum": 0}, "next": dict(link),
+                               "previous": dict(link), "results": schema}}
+
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
         for param in params:
             if param["name"] == self.page_size_query_param:
                 param["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
             elif param["name"] == self.page_query_param:
-                param["schema"].update({"minimum": 1})
+                # the server reads at most 9 digits (a larger page is 400, as the schema says)
+                param["schema"].update({"minimum": 1, "maximum": 999_999_999})
         return params

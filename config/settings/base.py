@@ -179,6 +179,7 @@ SPECTACULAR_SETTINGS = {
         "POSTs accept an `Idempotency-Key` header (kept 24 hours)."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents the error answers any request can get, every POST its Idempotency-Key.
@@ -199,6 +200,7 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": ["0.30", "0.20"],
         "RiskStatusEnum": "merchants.risk.models.RiskStatus",
         "RefundCaseStatusEnum": "refunds.models.RefundCase.Status",
+        "WebhookEventTypeEnum": "merchants.webhooks.services.SUBSCRIBABLE",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

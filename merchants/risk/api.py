@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from config.api.fields import AwareDateTimeField, MonthField
+from config.api.fields import AwareDateTimeField, MonthField, QuerySerializer
 from config.api.views import errors
 from merchants.stores.tenancy import MerchantGenericView
 
@@ -27,7 +27,7 @@ class RiskCheckOut(serializers.Serializer):
     checked_at = AwareDateTimeField()
 
 
-class RiskCheckQuery(serializers.Serializer):
+class RiskCheckQuery(QuerySerializer):
     month = MonthField(required=False)
 
 

@@ -65,12 +65,17 @@ class MerchantGenericView(MerchantScoped, GenericAPIView):
 class OwnStoreField(serializers.PrimaryKeyRelatedField):
     """A `store` id in a merchant request body: one of the caller's stores, or 404."""
 
+    default_error_messages = {**serializers.PrimaryKeyRelatedField.default_error_messages,
+                              "not_an_id": _("A store id is a whole number from 1.")}
+
     def get_queryset(self):
         return stores_for_user(self.context["request"].user)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).isdigit():
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if not (str(data).isascii() and str(data).isdigit()) or int(data) < 1:
+            self.fail("not_an_id")
         store = self.get_queryset().filter(pk=int(data)).first()
         if store is None:
             raise exceptions.NotFound(_("Store not found."))

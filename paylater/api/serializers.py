@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField, MoneyField, MonthField
+from config.api.fields import AwareDateTimeField, MoneyField, MonthField, QuerySerializer
 from merchants.models import Order, Product
 from merchants.stores.api import ProductOut
 from merchants.stores.tenancy import OwnStoreField
@@ -67,7 +67,7 @@ class EnrollmentOut(serializers.Serializer):
                     "last_attempt_at": enrollment.last_attempt_at, "enrolled_at": enrollment.enrolled_at}).data
 
 
-class EnrollmentQuery(serializers.Serializer):
+class EnrollmentQuery(QuerySerializer):
     store = serializers.IntegerField(min_value=1)
 
 

@@ -2,7 +2,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField, DateField, IdField, MoneyField, RateField
+from config.api.fields import (
+    AwareDateTimeField,
+    BlankAsNullChoiceField,
+    DateField,
+    IdField,
+    MoneyField,
+    QuerySerializer,
+    RateField,
+    StrictBooleanField,
+    StrictCharField,
+)
 from merchants.models import Order
 
 from ..models import Negotiation, RefundCase, RefundReason, RefundRules, RefundType
@@ -39,6 +49,8 @@ class RefundCaseOut(serializers.ModelSerializer):
     closed_at = AwareDateTimeField(read_only=True)
     return_address_set_at = AwareDateTimeField(read_only=True)
     receipt_confirm_deadline = AwareDateTimeField(read_only=True)
+    judgement = BlankAsNullChoiceField(choices=RefundCase.Judgement.choices,
+                                       help_text=_("The platform's judgement of an escalated case, null before it."))
     return_address_missing = serializers.BooleanField(
         read_only=True, help_text=_("A return agreed without an address: waiting for the merchant to set it."))
 
@@ -69,11 +81,15 @@ class NegotiatedCaseOut(RefundCaseOut):
 
 class RefundRulesSerializer(serializers.ModelSerializer):
     store = serializers.IntegerField(source="store_id", read_only=True)
+    auto_agree_unshipped_refund_only = StrictBooleanField(required=False)
+    auto_agree_no_reason_return = StrictBooleanField(required=False)
+    # A JSON string only: `{"return_address": 0}` is refused, not stored as "0".
+    return_address = StrictCharField(max_length=300, required=False, allow_blank=True, help_text=_(
+        "Used when a return is agreed without an address (rules, timeouts)."))
 
     class Meta:
         model = RefundRules
         fields = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address"]
-        extra_kwargs = {"return_address": {"max_length": 300}}
 
 
 class RefundMetricsOut(serializers.Serializer):
@@ -97,12 +113,12 @@ class RefundCaseOpenIn(serializers.Serializer):
 
 
 class AgreeIn(serializers.Serializer):
-    return_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+    return_address = StrictCharField(max_length=300, required=False, allow_blank=True, default="",
                                            help_text=_("Required for a return unless the store has a default."))
 
 
 class ReturnAddressIn(serializers.Serializer):
-    return_address = serializers.CharField(max_length=300)
+    return_address = StrictCharField(max_length=300)
 
 
 class RejectIn(serializers.Serializer):
@@ -112,23 +128,23 @@ class RejectIn(serializers.Serializer):
 class NegotiateIn(serializers.Serializer):
     type = serializers.ChoiceField(choices=RefundType.choices)
     amount = MoneyField()
-    return_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    return_address = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ReturnShippedIn(serializers.Serializer):
     tracking_no = serializers.CharField(max_length=64)
 
 
-class MetricsQuery(serializers.Serializer):
+class MetricsQuery(QuerySerializer):
     as_of = DateField(required=False)
 
 
-class NegotiationQuery(serializers.Serializer):
+class NegotiationQuery(QuerySerializer):
     buyer_id = serializers.CharField(max_length=64, required=False)
     status = serializers.ChoiceField(choices=Negotiation.Status.choices, required=False)
 
 
-class CaseListQuery(serializers.Serializer):
+class CaseListQuery(QuerySerializer):
     status = serializers.ChoiceField(choices=RefundCase.Status.choices, required=False)
     store = IdField(required=False)
 

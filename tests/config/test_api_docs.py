@@ -25,3 +25,17 @@ def test_schema_generates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_the_docs_first_example_and_the_auth_scheme_say_token(client):
+    """Generated clients default to `Bearer`: the docs' first call and the schema's security scheme say
+    `Token <key>`, and the docs show the one command that generates a client."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    first_block = docs.split("```")[1]
+    assert "Authorization: Token " in first_block
+    assert "openapi-python-client generate" in docs and 'prefix="Token"' in docs
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    [scheme] = schema["components"]["securitySchemes"].values()
+    assert "Token <key>" in scheme["description"]
