@@ -17,7 +17,7 @@ from ..returns import refund_case_set_return_address
 from ..services import Actor
 from . import serializers as s
 
-CASE_QS = RefundCase.objects.select_related("negotiation")
+CASE_QS = RefundCase.objects.select_related("negotiation", "contest")
 
 
 def _case_out(case_id):
