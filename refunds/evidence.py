@@ -177,10 +177,6 @@ def case_evidence_file(case_id: int, file_id: int) -> EvidenceFile | None:
     return EvidenceFile.objects.filter(pk=file_id, evidence__case_id=case_id).first()
 
 
-def side_has_files(case_id: int, side: str) -> bool:
-    return EvidenceFile.objects.filter(evidence__case_id=case_id, evidence__side=side).exists()
-
-
 def evidence_file_response(file: EvidenceFile) -> FileResponse:
     """The file's bytes with its detected type; a PDF as a download (`attachment`), an image
     inline. Never cached by shared caches."""
@@ -192,4 +188,4 @@ def evidence_file_response(file: EvidenceFile) -> FileResponse:
 
 
 __all__ = ["CLOSED_STATUSES", "EvidenceSide", "case_evidence", "case_evidence_file", "detect_type", "evidence_add",
-           "evidence_file_response", "side_has_files"]
+           "evidence_file_response"]

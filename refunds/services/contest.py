@@ -18,8 +18,7 @@ from config.api.errors import DomainError, StateConflict
 from config.money import money, yuan
 from merchants.orders.services import order_record_refund
 
-from ..evidence import side_has_files
-from ..models import Contest, ContestDecision, ContestReason, EvidenceSide, RefundCase
+from ..models import Contest, ContestDecision, ContestReason, EvidenceFile, EvidenceSide, RefundCase
 from .core import Actor, _case_move, _lock_case, _now, _save_with_history
 
 S = RefundCase.Status
@@ -52,7 +51,7 @@ def refund_case_contest(*, case_id: int, actor: Actor, reason: str, statement: s
         if not contest_window_open(case, at):
             raise StateConflict("contest_window_closed", _("The 48 hours after receipt ended at %(deadline)s.")
                                 % {"deadline": case.refund_deadline})
-        if not side_has_files(case.pk, EvidenceSide.MERCHANT):
+        if not EvidenceFile.objects.filter(evidence__case=case, evidence__side=EvidenceSide.MERCHANT).exists():
             raise DomainError("evidence_required", _("Add at least one evidence file to the case before contesting."))
         try:
             with transaction.atomic():
