@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -135,9 +136,12 @@ class EvidenceAdmin(LargeListAdmin, HistoryAdmin):
     def statement_excerpt(self, obj):
         return obj.statement[:60] + ("…" if len(obj.statement) > 60 else "")
 
-    @admin.display(description=_("files"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_files=Count("files"))
+
+    @admin.display(description=_("files"), ordering="n_files")
     def file_count(self, obj):
-        return obj.files.count()
+        return obj.n_files
 
     @admin.display(description=_("added at"), ordering="added_at")
     def added(self, obj):
