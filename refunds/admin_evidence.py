@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
@@ -174,23 +174,23 @@ def decision_effects(case: RefundCase, decision: str, amount: Decimal) -> list[s
     """Every effect the decision will have, in the operator's words (the preview)."""
     order = case.order
     if decision == ContestDecision.NO_REFUND:
-        return [_t("The case is closed: nothing is refunded to the buyer (%(amount)s kept by the store).")
+        return [gettext("The case is closed: nothing is refunded to the buyer (%(amount)s kept by the store).")
                 % {"amount": yuan(case.amount)},
-                _t("Evidence can no longer be added to the case."),
-                _t("Webhook to the store: refund_case.contest_decided.")]
-    effects = [_t("The case becomes refunded: %(amount)s goes back to the buyer.") % {"amount": yuan(amount)}]
+                gettext("Evidence can no longer be added to the case."),
+                gettext("Webhook to the store: refund_case.contest_decided.")]
+    effects = [gettext("The case becomes refunded: %(amount)s goes back to the buyer.") % {"amount": yuan(amount)}]
     if amount < case.amount:
-        effects.append(_t("The rest, %(rest)s, is not refunded.") % {"rest": yuan(case.amount - amount)})
-    effects.append(_t("Order #%(order)s: refunded so far %(before)s → %(after)s of %(total)s.")
+        effects.append(gettext("The rest, %(rest)s, is not refunded.") % {"rest": yuan(case.amount - amount)})
+    effects.append(gettext("Order #%(order)s: refunded so far %(before)s → %(after)s of %(total)s.")
                    % {"order": order.pk, "before": yuan(order.refunded_amount),
                       "after": yuan(order.refunded_amount + amount), "total": yuan(order.amount)})
     if LedgerEntry.objects.filter(idempotency_key=proceeds_key(order.pk)).exists():
-        effects.append(_t("The store's wallet is debited %(amount)s (the order's proceeds were already settled).")
+        effects.append(gettext("The store's wallet is debited %(amount)s (the order's proceeds were already settled).")
                        % {"amount": yuan(amount)})
     else:
-        effects.append(_t("No wallet entry: the order's proceeds have not been settled to the store."))
-    effects += [_t("Evidence can no longer be added to the case."),
-                _t("Webhooks to the store: refund_case.contest_decided and refund_case.refunded.")]
+        effects.append(gettext("No wallet entry: the order's proceeds have not been settled to the store."))
+    effects += [gettext("Evidence can no longer be added to the case."),
+                gettext("Webhooks to the store: refund_case.contest_decided and refund_case.refunded.")]
     return effects
 
 

@@ -318,7 +318,7 @@ class Evidence(models.Model):
         indexes = [models.Index(fields=["case", "side"], name="evidence_case_side")]
 
     def __str__(self):
-        return f"#{self.pk} {self.get_side_display()} · {_('case')} #{self.case_id}"
+        return f"#{self.pk} {self.get_side_display()} · {_('refund case')} #{self.case_id}"
 
 
 class EvidenceFile(models.Model):
@@ -390,4 +390,4 @@ class Contest(models.Model):
                                               name="contest_refunded_amount_gte_0")]
 
     def __str__(self):
-        return f"{_('case')} #{self.case_id} · {self.get_reason_display()}"
+        return f"{_('refund case')} #{self.case_id} · {self.get_reason_display()}"
