@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
-from merchants.admin_base import HistoryAdmin, LargeListAdmin
+from merchants.admin_base import BoundedInlineMixin, HistoryAdmin, LargeListAdmin
 from merchants.admin_format import local_time, yuan
 from merchants.models import LedgerEntry
 from merchants.orders.services import proceeds_key
@@ -67,8 +67,9 @@ class _ReadOnlyInline:
         return False
 
 
-class EvidenceInline(_ReadOnlyInline, admin.StackedInline):
-    """On the refund case page: each entry with its files (images inline, PDFs as links)."""
+class EvidenceInline(BoundedInlineMixin, _ReadOnlyInline, admin.StackedInline):
+    """On the refund case page: the latest entries with their files (images inline, PDFs as links);
+    the judgement pages show all of them."""
 
     model = Evidence
     fields = ["side", "added_by_label", "added_at", "statement", "files_shown"]
@@ -116,6 +117,7 @@ class EvidenceAdmin(LargeListAdmin, HistoryAdmin):
     """Read-only: evidence is never changed or deleted (SPEC §6); the history names who added it."""
 
     list_display = ["id", "case", "side", "statement_excerpt", "file_count", "added_by_label", "added"]
+    ordering = ["-id"]
     list_filter = ["side"]
     list_select_related = ["case"]
     search_fields = ["=case__id", "added_by_label"]
@@ -199,6 +201,7 @@ class ContestAdmin(LargeListAdmin, HistoryAdmin):
     """Contested returns (SPEC §6): the list operators work from, each with its decision page."""
 
     list_display = ["case", "store", "reason", "contested", "decision", "refunded", "decided", "decide_link"]
+    ordering = ["-id"]
     list_filter = ["reason", "decision"]
     list_select_related = ["case__store"]
     search_fields = ["=case__id", "case__store__name"]

@@ -63,7 +63,9 @@ def _evidence_input(request) -> dict:
     statement = request.data.get("statement", "")
     if not isinstance(statement, str):
         raise DomainError("invalid", _("The statement must be text."), fields={"statement": [str(_("Not text."))]})
-    return {"statement": statement, "files": request.FILES.getlist("files")}
+    checked = EvidenceIn(data={"statement": statement})  # length, no NUL characters
+    checked.is_valid(raise_exception=True)
+    return {"statement": checked.validated_data["statement"], "files": request.FILES.getlist("files")}
 
 
 UPLOAD_ERRORS = errors(401, 404, _400="invalid, evidence_empty, file_type_not_allowed, too_many_files, "

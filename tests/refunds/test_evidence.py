@@ -354,3 +354,25 @@ def test_s3_compatible_storage_when_media_storage_url_is_set():
 def test_a_storage_url_that_cannot_be_honoured_stops_the_start(url):
     with pytest.raises(ImproperlyConfigured):
         private_storage(url, None)
+
+
+def test_a_multipart_body_announced_above_the_upload_cap_is_refused_before_it_is_read(merchant_api, case, settings,
+                                                                                      evidence_dir):
+    body = encode_multipart(BOUNDARY, {"statement": "太大", "files": [upload("a.jpg", JPEG)]})
+    r = merchant_api.generic("POST", merchant_url(case), body, content_type=MULTIPART_CONTENT,
+                             CONTENT_LENGTH=str(settings.MULTIPART_UPLOAD_MAX_SIZE + 1))
+    assert r.status_code == 413 and r.json()["code"] == "request_too_large"
+    assert nothing_stored(case, evidence_dir)
+
+
+def test_a_json_body_keeps_the_small_limit(merchant_api, case, settings):
+    r = merchant_api.generic("POST", merchant_url(case), b"{}", content_type="application/json",
+                             CONTENT_LENGTH=str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize("statement", ["a\x00b", "长" * 5001])
+def test_a_statement_postgresql_cannot_keep_or_too_long_is_invalid(merchant_api, case, evidence_dir, statement):
+    r = post(merchant_api, merchant_url(case), statement, [upload("a.jpg", JPEG)])
+    assert r.status_code == 400 and r.json()["code"] == "invalid" and "statement" in r.json()["fields"]
+    assert nothing_stored(case, evidence_dir)
