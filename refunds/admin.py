@@ -14,8 +14,8 @@ from merchants.admin_base import AutocompleteFilter, HistoryAdmin, LargeListAdmi
 from merchants.admin_format import duration, money_column, percent, time_column, yuan
 from merchants.exports import ExportAdminMixin
 
+from . import admin_evidence, selectors, services
 from . import admin_facts as judge_facts
-from . import selectors, services
 from .exports import STORE_REFUND_KPIS
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .selectors import due_soon_q
@@ -128,7 +128,7 @@ class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
                    WaitingForReturnAddressFilter, HasNegotiationFilter, "judgement"]
     list_select_related = ["store", "negotiation"]
     search_fields = ["=id", "=order__id", "buyer_id__exact", "store__name"]
-    inlines = [NegotiationInline]
+    inlines = [NegotiationInline, admin_evidence.ContestInline, admin_evidence.EvidenceInline]
     actions = ["judge_seller_responsible", "judge_buyer_responsible"]
     fieldsets = [
         (None, {"fields": ["store", "order", "buyer_id", "status", "clock"]}),
@@ -166,6 +166,8 @@ class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
             return _time_left(obj.refund_deadline, now)
         if obj.status == S.ESCALATED:
             return format_html("<strong>{}</strong>", _("awaiting judgement"))
+        if obj.status == S.RETURN_DISPUTED:
+            return admin_evidence.decide_link(obj.pk)
         return "—"
 
     @admin.display(description=_("negotiation"), ordering="negotiation__status")
@@ -182,7 +184,7 @@ class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
     def _judge(self, request, queryset, seller_responsible: bool, title, submit_label):
         """A confirmation page with each case's facts and a note; the message names the effect."""
         return form_action(self, request, queryset.select_related("store", "order"), form_class=JudgeForm,
-                           title=title, submit_label=submit_label, facts=judge_facts.case_facts,
+                           title=title, submit_label=submit_label, facts=admin_evidence.case_facts_with_evidence,
                            effect=judge_facts.judged_effect,
                            apply=lambda case, d: services.refund_case_judge(
                                case_id=case.pk, actor=Actor.operator(request.user), note=d["note"],

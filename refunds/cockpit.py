@@ -22,6 +22,8 @@ def worklist() -> list[WorkItem]:
                  RefundCase.objects.filter(due_soon_q(timezone.now()))),
         WorkItem(_("Escalated cases waiting for judgement"), "refunds.refundcase", {"status__exact": S.ESCALATED},
                  RefundCase.objects.filter(status=S.ESCALATED), oldest_field="escalated_at"),
+        WorkItem(_("Contested returns waiting for a decision"), "refunds.refundcase",
+                 {"status__exact": S.RETURN_DISPUTED}, RefundCase.objects.filter(status=S.RETURN_DISPUTED)),
         WorkItem(_("Returns waiting for a return address"), "refunds.refundcase", {"return_address": "missing"},
                  cases_waiting_for_return_address(), oldest_field="decided_at"),
     ]

@@ -1,21 +1,45 @@
 """Demo refund data (called by `seed_demo`): for a few stores, cases in every interesting state —
 pending with and without a negotiation, one close to its decision deadline, refunded, awaiting a
-return, return received, escalated awaiting judgement, and (for stores without a default return
+return, return received, escalated awaiting judgement (with both sides' evidence), a received return the
+merchant contested (SPEC §6, with evidence), and (for stores without a default return
 address) a return the timeout agreed that waits for its address — and automation rules on the
 first store. Everything is seeded relative to `now` with every deadline still ahead, so the first
 timeout sweep after `make run` changes nothing. Idempotent: stores that already have cases are
 skipped."""
 import datetime as dt
+import struct
+import zlib
 from decimal import Decimal
+
+from django.core.files.base import ContentFile
 
 from config.api.errors import DomainError
 from merchants.models import Order
 
 from . import services
+from .evidence import evidence_add
 from .models import RefundCase, RefundRules
 from .services import Actor
 
 H = dt.timedelta(hours=1)
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _png(rgb, width=160, height=110) -> bytes:
+    """A small solid-colour PNG, so the operators' pages show a picture."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _evidence(case, merchant, at, buyer_says, merchant_says):
+    evidence_add(case_id=case.pk, side="buyer", actor=Actor.buyer(case.buyer_id), statement=buyer_says,
+                 files=[ContentFile(_png((200, 60, 40)), name="买家照片.png")], at=at)
+    evidence_add(case_id=case.pk, side="merchant", actor=merchant, statement=merchant_says,
+                 files=[ContentFile(_png((40, 120, 200)), name="开箱截图.png"), ContentFile(PDF, name="签收单.pdf")],
+                 at=at + H)
 
 
 def _store_seed(store, orders, now):
@@ -31,6 +55,7 @@ def _store_seed(store, orders, now):
         ("return_refund", "wrong_item", Decimal("1"), 70, "received"),
         ("refund_only", "other", Decimal("1"), 80, "escalate"),
         ("return_refund", "not_as_described", Decimal("1"), 40, "timeout"),
+        ("return_refund", "damaged", Decimal("1"), 75, "contest"),
     ]
     for order, (type_, reason, share, hours_ago, then) in zip(orders, plan):
         opened = now - hours_ago * H
@@ -53,6 +78,16 @@ def _store_seed(store, orders, now):
                 services.refund_case_reject(case_id=case.pk, actor=merchant, reason="商品已签收且无质量问题",
                                             at=opened + 4 * H)
                 services.refund_case_escalate(case_id=case.pk, actor=Actor.buyer(case.buyer_id), at=opened + 30 * H)
+                _evidence(case, merchant, opened + 31 * H, "我没有收到包裹，快递也没有联系我。",
+                          "物流显示已签收，附签收单。")
+            elif then == "contest":
+                services.refund_case_agree(case_id=case.pk, actor=merchant, return_address=address, at=opened + 2 * H)
+                services.refund_case_return_shipped(case_id=case.pk, actor=Actor.buyer(case.buyer_id),
+                                                    tracking_no=f"SF{case.pk:010d}", at=opened + 20 * H)
+                services.refund_case_return_received(case_id=case.pk, actor=merchant, at=now - 12 * H)
+                _evidence(case, merchant, now - 11 * H, "收到时外包装破损。", "退回包裹缺少两件配件，见开箱截图。")
+                services.refund_case_contest(case_id=case.pk, actor=merchant, reason="missing_items",
+                                             statement="退回包裹缺少两件配件，无法二次销售。", at=now - 9 * H)
             elif then == "timeout":
                 # Agreed as requested by the sweep at its deadline, as the job would have done.
                 services.refund_timeouts_run(now=case.merchant_deadline)
@@ -70,5 +105,5 @@ def seed(*, stores, now):
         if RefundCase.objects.filter(store=store).exists():
             continue
         orders = list(Order.objects.filter(store=store, paid_at__lte=now - dt.timedelta(days=4),
-                                           refunded_amount=0).order_by("paid_at")[:8])
+                                           refunded_amount=0).order_by("paid_at")[:9])
         _store_seed(store, orders, now)

@@ -11,6 +11,10 @@ CASE_EVENTS = {
     "refund_return": [EventType.REFUND_CASE_REFUNDED],
     "refund_unconfirmed_return": [EventType.REFUND_CASE_REFUNDED],
     "judge_seller_responsible": [EventType.REFUND_CASE_REFUNDED],
+    "contest": [EventType.REFUND_CASE_CONTESTED],
+    "decide_contest_full_refund": [EventType.REFUND_CASE_CONTEST_DECIDED, EventType.REFUND_CASE_REFUNDED],
+    "decide_contest_partial_refund": [EventType.REFUND_CASE_CONTEST_DECIDED, EventType.REFUND_CASE_REFUNDED],
+    "decide_contest_no_refund": [EventType.REFUND_CASE_CONTEST_DECIDED],
 }
 
 

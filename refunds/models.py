@@ -32,6 +32,12 @@ class RefundPolicy(SingletonPolicy):
         help_text=_("After the buyer ships the return; past it the system refunds the buyer (no violation)."))
     escalation_days = models.PositiveIntegerField(
         _("escalation window after rejection (days)"), default=7)
+    evidence_max_files = models.PositiveIntegerField(
+        _("evidence files per side (at most)"), default=9,
+        help_text=_("Files each side (merchant, buyer) may add to one refund case."))
+    evidence_max_file_mb = models.PositiveIntegerField(
+        _("evidence file size (MB, at most)"), default=10,
+        help_text=_("Each file at most this many megabytes (1 MB = 1,048,576 bytes)."))
     product_experience_reasons = models.CharField(
         _("product-experience reasons"), max_length=200, default="quality,not_as_described",
         help_text=_("Comma-separated reason codes counted by the product experience refund rate."))
@@ -40,6 +46,10 @@ class RefundPolicy(SingletonPolicy):
     class Meta:
         verbose_name = _("refund policy")
         verbose_name_plural = _("refund policy")
+
+    @property
+    def evidence_max_file_bytes(self) -> int:
+        return self.evidence_max_file_mb * 1024 * 1024
 
     def reason_codes(self) -> list[str]:
         return [r.strip() for r in self.product_experience_reasons.split(",") if r.strip()]
@@ -89,6 +99,7 @@ class RefundCase(models.Model):
         PENDING = "pending", _("pending merchant decision")
         AWAITING_RETURN = "awaiting_return", _("awaiting return")
         RETURN_RECEIVED = "return_received", _("return received")
+        RETURN_DISPUTED = "return_disputed", _("return contested by the merchant")
         REFUNDED = "refunded", _("refunded")
         REJECTED = "rejected", _("rejected")
         ESCALATED = "escalated", _("escalated to the platform")
@@ -102,7 +113,8 @@ class RefundCase(models.Model):
     # A case in one of these is "open": at most one per order (database constraint). A rejected
     # case is not open — the merchant decided; escalating it re-opens it (refused if another case
     # on the order is open meanwhile).
-    OPEN_STATUSES = (Status.PENDING, Status.AWAITING_RETURN, Status.RETURN_RECEIVED, Status.ESCALATED)
+    OPEN_STATUSES = (Status.PENDING, Status.AWAITING_RETURN, Status.RETURN_RECEIVED, Status.ESCALATED,
+                     Status.RETURN_DISPUTED)
 
     # The one transition table, by event: event → (statuses it may happen in, status it leads to).
     # A case is refunded by an agreement, a refunded return or a judgement, so moves need names.
@@ -118,6 +130,12 @@ class RefundCase(models.Model):
         "escalate": ({Status.REJECTED}, Status.ESCALATED),
         "judge_seller_responsible": ({Status.ESCALATED}, Status.REFUNDED),
         "judge_buyer_responsible": ({Status.ESCALATED}, Status.CLOSED),
+        # SPEC §6: the merchant contests a received return instead of refunding it; the operator
+        # decides (refunds/services/contest.py). No clock runs on a disputed case.
+        "contest": ({Status.RETURN_RECEIVED}, Status.RETURN_DISPUTED),
+        "decide_contest_full_refund": ({Status.RETURN_DISPUTED}, Status.REFUNDED),
+        "decide_contest_partial_refund": ({Status.RETURN_DISPUTED}, Status.REFUNDED),
+        "decide_contest_no_refund": ({Status.RETURN_DISPUTED}, Status.CLOSED),
     }
     TRANSITIONS = states.events_table(EVENTS)
 
@@ -194,7 +212,7 @@ class RefundCase(models.Model):
                                 condition=models.Q(status="return_received"))]
         constraints = [
             models.UniqueConstraint(fields=["order"], condition=models.Q(status__in=[
-                "pending", "awaiting_return", "return_received", "escalated"]),
+                "pending", "awaiting_return", "return_received", "escalated", "return_disputed"]),
                 name="refundcase_one_open_per_order"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refundcase_amount_gt_0"),
             models.CheckConstraint(condition=models.Q(amount__lte=models.F("requested_amount")),
@@ -268,3 +286,108 @@ class StoreRefundKpi(Store):
         proxy = True
         verbose_name = _("store refund KPIs")
         verbose_name_plural = _("store refund KPIs")
+
+
+class EvidenceSide(models.TextChoices):
+    MERCHANT = "merchant", _("merchant")
+    BUYER = "buyer", _("buyer")
+
+
+class Evidence(models.Model):
+    """A statement and files one side adds to a refund case (SPEC §6, seed 003: photos, signed
+    delivery slips, chat records, brand authorisation, invoices). Never changed or deleted: the
+    history row written with it names who added it (refunds/evidence.py)."""
+
+    Side = EvidenceSide
+
+    case = models.ForeignKey(RefundCase, on_delete=models.PROTECT, related_name="evidence",
+                             verbose_name=_("refund case"))
+    side = models.CharField(_("side"), max_length=10, choices=EvidenceSide.choices)
+    statement = models.TextField(_("statement"), blank=True)
+    added_at = models.DateTimeField(_("added at"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("added by (user)"))
+    added_by_label = models.CharField(_("added by"), max_length=200,
+                                      help_text=_("The merchant user, or the buyer through the platform."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["added_at", "id"]
+        indexes = [models.Index(fields=["case", "side"], name="evidence_case_side")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_side_display()} · {_('refund case')} #{self.case_id}"
+
+
+class EvidenceFile(models.Model):
+    """One file of an evidence entry. The bytes are in the private `evidence` storage under a
+    random key (never a URL); the type was detected from the bytes."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="files",
+                                 verbose_name=_("evidence"))
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_key = models.CharField(_("storage key"), max_length=300, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(size__gt=0), name="evidencefile_size_gt_0")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ContestReason(models.TextChoices):
+    MISSING_ITEMS = "missing_items", _("items missing from the returned parcel")
+    NOT_RESELLABLE = "not_resellable", _("returned goods not resellable")
+    WRONG_ITEM_RETURNED = "wrong_item_returned", _("a different item was returned")
+
+
+class ContestDecision(models.TextChoices):
+    FULL_REFUND = "full_refund", _("full refund")
+    PARTIAL_REFUND = "partial_refund", _("partial refund")
+    NO_REFUND = "no_refund", _("no refund")
+
+
+class Contest(models.Model):
+    """The merchant's contest of a received return (SPEC §6, seed 003), one per case, and the
+    operator's decision on it (refunds/services/contest.py)."""
+
+    Reason = ContestReason
+    Decision = ContestDecision
+
+    case = models.OneToOneField(RefundCase, on_delete=models.PROTECT, related_name="contest",
+                                verbose_name=_("refund case"))
+    reason = models.CharField(_("reason"), max_length=30, choices=ContestReason.choices)
+    statement = models.TextField(_("statement"))
+    contested_at = models.DateTimeField(_("contested at"))
+    contested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("contested by"))
+    decision = models.CharField(_("decision"), max_length=20, choices=ContestDecision.choices, blank=True)
+    refunded_amount = money_field(_("refunded amount"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contested return")
+        verbose_name_plural = _("contested returns")
+        ordering = ["-contested_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(refunded_amount__gte=0),
+                                              name="contest_refunded_amount_gte_0")]
+
+    def __str__(self):
+        return f"{_('refund case')} #{self.case_id} · {self.get_reason_display()}"

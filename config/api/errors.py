@@ -121,6 +121,8 @@ class ApiErrorMiddleware:
         if not request.path.startswith("/api/"):
             return self.get_response(request)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data"):
+            limit = settings.MULTIPART_UPLOAD_MAX_SIZE  # files (evidence) are streamed to disk, not memory
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -18,7 +18,7 @@ REFUND_CASE = {
     "return_ship_deadline": None, "tracking_no": "", "return_shipped_at": None, "receipt_confirm_deadline": None,
     "return_received_at": None, "refund_deadline": None, "refunded_at": None,
     "reject_reason": "", "escalation_deadline": None, "escalated_at": None, "judgement": None, "judged_at": None,
-    "closed_at": None,
+    "closed_at": None, "contest": None,
 }
 
 # (method, path) → {"summary", "request"?, "status", "response"}

@@ -20,6 +20,7 @@ recorded on its own, so a failure never leaves a claim that blocks a retry.
 """
 import hashlib
 import json
+import tempfile
 import threading
 import time
 from contextlib import nullcontext
@@ -30,6 +31,7 @@ from django.db import connections, router, transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -87,6 +89,32 @@ def _body_hash(raw: bytes) -> str:
     except (ValueError, RecursionError):
         canonical = raw
     return hashlib.sha256(canonical).hexdigest()
+
+
+def _is_multipart(request) -> bool:
+    return request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data")
+
+
+MULTIPART_MARK = b"\x00boundary\x00"  # never part of a boundary (printable ASCII)
+
+
+def _multipart_hash(request) -> str:
+    """The hash of a multipart body (uploads of up to ~100 MB) without holding it in memory: it is
+    copied to a spooled temporary file, which the request then reads instead of the socket. The
+    boundary is left out of the hash: a client's retry picks a new one for the same content."""
+    boundary = parse_header_parameters(request.META["CONTENT_TYPE"])[1].get("boundary", "").encode("ascii", "replace")
+    spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+    digest, pending, keep = hashlib.sha256(), b"", max(len(boundary) - 1, 0)
+    while chunk := request.read(64 * 1024):
+        spool.write(chunk)
+        pending = (pending + chunk).replace(boundary, MULTIPART_MARK) if boundary else pending + chunk
+        cut = max(len(pending) - keep, 0)
+        digest.update(pending[:cut])
+        pending = pending[cut:]
+    digest.update(pending)
+    spool.seek(0)
+    request._stream, request._read_started = spool, False
+    return digest.hexdigest()
 
 
 def _replay(record) -> HttpResponse:
@@ -151,7 +179,7 @@ class IdempotencyMiddleware:
         if view_class is None:
             return self.get_response(request)  # the view answers 401/403/404; nothing to scope or replay
         scope = hash_token(auth)
-        body_hash = _body_hash(request.body)
+        body_hash = _multipart_hash(request) if _is_multipart(request) else _body_hash(request.body)
         ident = {"scope": scope, "path": request.path[:300], "key": key}
         if getattr(view_class, "idempotency_in_transaction", False):
             return self._in_one_transaction(request, ident, body_hash)

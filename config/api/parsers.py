@@ -1,9 +1,14 @@
 """The API's JSON parser: malformed, oversized or absurdly nested bodies are 4xx errors with a
 code, never a crash (a deep enough nesting makes Python's json raise RecursionError)."""
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import UnreadablePostError
+from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers
 from rest_framework.utils import json
+
+from .errors import DomainError
 
 MAX_DEPTH = 32
 
@@ -47,3 +52,50 @@ class JSONParser(parsers.JSONParser):
         if _depth(data) > MAX_DEPTH:
             raise exceptions.ParseError(_("The JSON body is nested more than 32 levels deep."))
         return data
+
+
+class _CountingStream:
+    """Counts what the multipart parser reads and keeps the last bytes, to tell a complete body
+    from one cut off mid-upload."""
+
+    TAIL = 256
+
+    def __init__(self, stream):
+        self.stream, self.count, self.tail = stream, 0, b""
+
+    def read(self, *args):
+        chunk = self.stream.read(*args)
+        self.count += len(chunk)
+        self.tail = (self.tail + chunk)[-self.TAIL:]
+        return chunk
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """multipart/form-data for the upload endpoints. A body cut off mid-upload (fewer bytes than
+    its Content-Length, or no closing boundary) is 400 `upload_incomplete`, and the parts read so
+    far are dropped; Django's own limits answer with codes too."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        boundary = parse_header_parameters(media_type or "")[1].get("boundary", "").encode("ascii", "replace")
+        counting = _CountingStream(stream)
+        try:
+            result = super().parse(counting, media_type, parser_context)
+        except UnreadablePostError:
+            result = None
+        except TooManyFilesSent:
+            raise DomainError("too_many_files", _("Too many files in one request."))
+        except TooManyFieldsSent:
+            raise DomainError("invalid", _("Too many fields in one request."))
+        except RequestDataTooBig:
+            raise RequestTooLarge()
+        if result is None or counting.count < length or b"--" + boundary + b"--" not in counting.tail:
+            for upload in (result.files.values() if result is not None else ()):
+                upload.close()
+            raise DomainError("upload_incomplete", _("The upload was cut off before its end; nothing was stored. "
+                                                     "Send it again."))
+        return result

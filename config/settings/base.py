@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import private_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -150,7 +152,13 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Evidence files of refund disputes: private, never at a URL (config/storage.py).
+    "evidence": private_storage(os.environ.get("MEDIA_STORAGE_URL", ""), VAR_DIR / "evidence"),
 }
+# Multipart uploads (evidence: up to 9 files of 10 MB): the whole body may be this large. Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE counts only the non-file fields of a multipart body; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk, never held in memory.
+MULTIPART_UPLOAD_MAX_SIZE = int(os.environ.get("MULTIPART_UPLOAD_MAX_MB", "100")) * 1024 * 1024
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -201,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "RiskStatusEnum": "merchants.risk.models.RiskStatus",
         "RefundCaseStatusEnum": "refunds.models.RefundCase.Status",
         "WebhookEventTypeEnum": "merchants.webhooks.services.SUBSCRIBABLE",
+        "ReasonEnum": "refunds.models.RefundReason",
+        "ContestReasonEnum": "refunds.models.ContestReason",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -4,7 +4,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import SECRET_KEY, env_bool
+from .base import SECRET_KEY, STORAGES, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
@@ -12,6 +12,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "evidence": STORAGES["evidence"],
 }
 # HTTPS only, by default (`manage.py check --deploy` is clean); each can be turned off from
 # the environment where TLS is handled otherwise. The proxy in front sets X-Forwarded-Proto.

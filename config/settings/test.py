@@ -1,9 +1,13 @@
 """`make test`: PostgreSQL (the embedded server, or DATABASE_URL's); tasks run eagerly unless a
 test starts a real worker."""
 import os
+import tempfile
+from pathlib import Path
+
+from config.storage import private_storage
 
 from .base import *  # noqa: F401,F403
-from .base import SECRET_KEY
+from .base import SECRET_KEY, STORAGES
 
 SECRET_KEY = SECRET_KEY or "test-only-not-secret"
 DEBUG = False
@@ -22,3 +26,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 API_THROTTLE_RATES = {"merchant": "100000/min", "platform": "100000/min", "anon": "100000/min"}
 # The worker-kill test starts a worker with this set to slow its batches down.
 SETTLEMENT_BATCH_TEST_PAUSE = float(os.environ.get("SETTLEMENT_BATCH_TEST_PAUSE", "0"))
+# Evidence files that tests (and the demo data some tests seed) write go to a folder of this
+# process's own, never under the repository's var/ (tests that look at the files use their own).
+STORAGES = {**STORAGES, "evidence": private_storage("", Path(tempfile.mkdtemp(prefix="evidence-tests-")))}

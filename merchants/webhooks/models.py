@@ -17,6 +17,8 @@ class EventType(models.TextChoices):
     REFUND_CASE_OPENED = "refund_case.opened", _("refund case opened")
     REFUND_CASE_AGREED = "refund_case.agreed", _("refund case agreed")
     REFUND_CASE_REFUNDED = "refund_case.refunded", _("refund case refunded")
+    REFUND_CASE_CONTESTED = "refund_case.contested", _("returned parcel contested by the merchant")
+    REFUND_CASE_CONTEST_DECIDED = "refund_case.contest_decided", _("contested return decided")
     NEGOTIATION_ANSWERED = "negotiation.answered", _("negotiation answered")
     VIOLATION_OPENED = "violation.opened", _("violation opened")
     VIOLATION_CONFIRMED = "violation.confirmed", _("violation confirmed")

@@ -2,7 +2,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import evidence, views
 
 router = SimpleRouter()
 router.register("refund-cases", views.MerchantRefundCaseViewSet, basename="refund-case")
@@ -10,5 +10,9 @@ router.register("refund-cases", views.MerchantRefundCaseViewSet, basename="refun
 urlpatterns = [
     path("stores/<int:pk>/refund-rules/", views.MerchantRefundRules.as_view(), name="store-refund-rules"),
     path("stores/<int:pk>/refund-metrics/", views.MerchantRefundMetrics.as_view(), name="store-refund-metrics"),
+    path("refund-cases/<int:pk>/evidence/", evidence.MerchantEvidence.as_view(), name="refund-case-evidence"),
+    path("refund-cases/<int:pk>/evidence-files/<int:file_id>/", evidence.MerchantEvidenceFile.as_view(),
+         name="refund-case-evidence-file"),
+    path("refund-cases/<int:pk>/contest/", evidence.MerchantContest.as_view(), name="refund-case-contest"),
     *router.urls,
 ]

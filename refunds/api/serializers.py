@@ -15,7 +15,7 @@ from config.api.fields import (
 )
 from merchants.models import Order
 
-from ..models import Negotiation, RefundCase, RefundReason, RefundRules, RefundType
+from ..models import Contest, Negotiation, RefundCase, RefundReason, RefundRules, RefundType
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -31,10 +31,30 @@ class NegotiationOut(serializers.ModelSerializer):
                   "closed_at"]
 
 
+class ContestOut(serializers.ModelSerializer):
+    """The merchant's contest of a received return and the operator's decision (SPEC §6)."""
+
+    contested_at = AwareDateTimeField(read_only=True)
+    refunded_amount = MoneyField(positive=False, read_only=True, allow_null=True,
+                                 help_text=_("What the decision refunded (0.00 for no_refund); null until decided."))
+    decided_at = AwareDateTimeField(read_only=True)
+    decision = serializers.ChoiceField(choices=Contest.Decision.choices, read_only=True, allow_null=True)
+
+    class Meta:
+        model = Contest
+        fields = ["reason", "statement", "contested_at", "decision", "refunded_amount", "decided_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["decision"] = data["decision"] or None
+        return data
+
+
 class RefundCaseOut(serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
     requested_amount = MoneyField(read_only=True)
     negotiation = serializers.SerializerMethodField()
+    contest = serializers.SerializerMethodField()
     opened_at = AwareDateTimeField(read_only=True)
     merchant_deadline = AwareDateTimeField(read_only=True)
     decided_at = AwareDateTimeField(read_only=True)
@@ -61,7 +81,15 @@ class RefundCaseOut(serializers.ModelSerializer):
                   "negotiation", "return_address", "return_address_missing", "return_address_set_at",
                   "return_ship_deadline", "tracking_no", "return_shipped_at", "receipt_confirm_deadline",
                   "return_received_at", "refund_deadline", "refunded_at", "reject_reason", "escalation_deadline",
-                  "escalated_at", "judgement", "judged_at", "closed_at"]
+                  "escalated_at", "judgement", "judged_at", "closed_at", "contest"]
+
+    @extend_schema_field(ContestOut(allow_null=True))
+    def get_contest(self, obj):
+        try:
+            contest = obj.contest
+        except Contest.DoesNotExist:
+            return None
+        return ContestOut(contest).data
 
     @extend_schema_field(NegotiationOut(allow_null=True))
     def get_negotiation(self, obj):

@@ -17,7 +17,7 @@ from ..returns import refund_case_set_return_address
 from ..services import Actor
 from . import serializers as s
 
-CASE_QS = RefundCase.objects.select_related("negotiation")
+CASE_QS = RefundCase.objects.select_related("negotiation", "contest")
 
 
 def _case_out(case_id):
@@ -97,7 +97,7 @@ class PlatformNegotiationList(PlatformView, ListAPIView):
     def get_queryset(self):
         query = s.NegotiationQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        qs = Negotiation.objects.select_related("case").order_by("-proposed_at", "-id")
+        qs = Negotiation.objects.select_related("case__contest").order_by("-proposed_at", "-id")
         if query.validated_data.get("buyer_id"):
             qs = qs.filter(case__buyer_id=query.validated_data["buyer_id"])
         if query.validated_data.get("status"):

@@ -199,6 +199,22 @@ def webhook_deliveries(n):
     return _each(n, make)
 
 
+def evidence_rows(n):
+    def make(i):
+        evidence = refunds.Evidence.objects.create(case=RefundCaseFactory(), side="merchant", statement="缺件",
+                                                   added_at=timezone.now(), added_by_label="merchant: m")
+        refunds.EvidenceFile.objects.create(evidence=evidence, name="a.jpg", content_type="image/jpeg", size=10,
+                                            sha256="0" * 64, storage_key=f"rows/{evidence.pk}.jpg")
+        return evidence
+    return _each(n, make)
+
+
+def contest_rows(n):
+    return _each(n, lambda _i: refunds.Contest.objects.create(
+        case=RefundCaseFactory(status=refunds.RefundCase.Status.RETURN_DISPUTED), reason="missing_items",
+        statement="缺件", contested_at=timezone.now()))
+
+
 BUILDERS = {
     AccessAttempt: lambda n: axes_rows(AccessAttempt, n),
     AccessFailureLog: lambda n: axes_rows(AccessFailureLog, n),
@@ -246,6 +262,8 @@ BUILDERS = {
     refunds.RefundCase: lambda n: [NegotiationFactory().case for _i in range(n)],
     refunds.RefundRules: lambda n: _each(n, lambda _i: rules_for(StoreFactory(), return_address="武汉市")),
     refunds.StoreRefundKpi: refund_kpi_stores,
+    refunds.Evidence: lambda n: evidence_rows(n),
+    refunds.Contest: lambda n: contest_rows(n),
     # logistics
     logistics.IncentiveTier: lambda n: lf.IncentiveTierFactory.create_batch(n),
     logistics.LogisticsProfile: lambda n: lf.LogisticsProfileFactory.create_batch(n),

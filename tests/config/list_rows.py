@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from logistics.models import Enrollment as LogisticsEnrollment
 from merchants.models import CreditApplication, Store, Violation
+from refunds.models import Evidence, EvidenceFile, RefundCase
 from tests.factories import LedgerEntryFactory, OrderFactory, ProductFactory, StoreFactory, ViolationFactory
 from tests.logistics.factories import EnrollmentFactory as LogisticsEnrollmentFactory
 from tests.logistics.factories import SettlementRunFactory, ShipmentFactory, WeeklyResultFactory
@@ -119,6 +120,26 @@ def refund_cases(user, n):
     return [NegotiationFactory(case=RefundCaseFactory(store=store)).case for _i in range(n)]
 
 
+def case_evidence(user, n):
+    """Evidence entries (a file each) on one case of the merchant's store; the list is nested under
+    the case (`{id}` is filled by `list_path`)."""
+    store = own_store(user)
+    case = RefundCase.objects.filter(store=store).first() or RefundCaseFactory(store=store)
+    made = []
+    for _i in range(n):
+        evidence = Evidence.objects.create(case=case, side="buyer", statement="破损", added_at=timezone.now(),
+                                           added_by_label="buyer: b")
+        EvidenceFile.objects.create(evidence=evidence, name="a.png", content_type="image/png", size=10,
+                                    sha256="0" * 64, storage_key=f"rows/{evidence.pk}.png")
+        made.append(evidence)
+    return made
+
+
+def list_path(path, built):
+    """A nested list's path with its parent filled from the rows built."""
+    return path.replace("{id}", str(built[0].case_id)) if "{id}" in path else path
+
+
 def violations(user, n):
     """Confirmed violations with the penalty they applied."""
     penalty = {"fine_rate": "0.5000", "effective_limit": "10000.00", "credit_frozen_until": "2026-12-31T00:00:00+08:00",
@@ -164,5 +185,6 @@ BUILDERS = {
     f"{M}paylater/orders/": paylater_orders,
     f"{M}products/": products,
     f"{M}refund-cases/": refund_cases,
+    f"{M}refund-cases/{{id}}/evidence/": case_evidence,
     f"{M}violations/": violations,
 }

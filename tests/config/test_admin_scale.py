@@ -29,7 +29,8 @@ SMALL = {
 BIG_TARGETS = {"merchants.Store", "merchants.Order", "merchants.Product", "refunds.RefundCase"}
 # Inlines bounded by a rule, not by time: one negotiation per case, a violation's few sanctions,
 # the schedules' periodic tasks.
-BOUNDED_BY_RULE = {"NegotiationInline", "SanctionInline", "PeriodicTaskInline"}
+BOUNDED_BY_RULE = {"NegotiationInline", "SanctionInline", "PeriodicTaskInline",
+                   "ContestInline", "EvidenceFileInline"}  # one contest per case, at most 9 files per entry
 # A DISTINCT over a table with one row per store (≤ stores rows, milliseconds), not per event.
 DISTINCT_PER_STORE = {("paylater.Enrollment", "refusal_code")}
 # Lists ordered by a computed column over stores (one row per store, not per event).

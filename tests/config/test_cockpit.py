@@ -44,6 +44,8 @@ def make_work(store):
     escalated = open_case(store, opened_at=NOW - 50 * H, paid_at=NOW - 60 * H)
     RefundCase.objects.filter(pk=escalated.pk).update(status=RefundCase.Status.ESCALATED,
                                                       escalated_at=NOW - 26 * H)
+    disputed = open_case(store, opened_at=NOW - 50 * H, paid_at=NOW - 60 * H)  # a contested return (SPEC §6)
+    RefundCase.objects.filter(pk=disputed.pk).update(status=RefundCase.Status.RETURN_DISPUTED)
     for status in (InvoiceRequest.Status.REQUESTED, InvoiceRequest.Status.ISSUED):
         statement = FeeStatement.objects.create(store=StoreFactory(), month=dt.date(2026, 10, 1))
         InvoiceRequest.objects.create(statement=statement, title="T", tax_id="9142", status=status,
@@ -87,7 +89,7 @@ def counts_on_first_page(admin_client):
 def test_each_count_equals_the_rows_of_its_linked_list(now, admin_client):
     make_work(StoreFactory())
     counts = counts_on_first_page(admin_client)
-    assert len(counts) == len(cockpit.work_items()) == 11
+    assert len(counts) == len(cockpit.work_items()) == 12
     for href, n in counts.items():
         listed = admin_client.get(href)
         assert listed.status_code == 200, href

@@ -16,6 +16,7 @@ from config.models import ApiToken
 from merchants.credit.models import CreditIndicator
 from merchants.models import PenaltyRule, Store
 from merchants.policy import SingletonPolicy
+from refunds.models import EvidenceFile
 from tests.conftest import Api
 from tests.factories import merchant_token, platform_token
 
@@ -68,7 +69,12 @@ def test_every_get_operation_of_the_api_writes_nothing(demo):
     for path, required in operations:
         assert set(required) <= {"store"}, f"{path}: fill its required parameters {required}"
         url = path
-        if "{id}" in path:
+        if "{file_id}" in path:
+            # an evidence file the demo added, under its own case (its store's client is among them)
+            file = EvidenceFile.objects.select_related("evidence").order_by("pk").first()
+            assert file, f"no demo row to fill {path}"
+            url = path.replace("{id}", str(file.evidence.case_id)).replace("{file_id}", str(file.pk))
+        elif "{id}" in path:
             # an id that exists: the first row the matching merchant list shows any demo store
             listing = path.split("{id}")[0].replace("/api/v1/platform/", "/api/v1/merchant/")
             ids = [row["id"] for client, _store in merchants for row in rows(client.get(listing))[:1]]

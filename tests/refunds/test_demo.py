@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from refunds import demo, services
-from refunds.models import RefundCase
+from refunds.models import Evidence, RefundCase
 from tests.factories import StoreFactory
 from tests.refunds.factories import order_for
 
@@ -51,3 +51,19 @@ def test_demo_shows_a_return_waiting_for_its_address():
     assert not RefundCase.objects.filter(store=with_default, status="awaiting_return", return_address="").exists()
     waiting = RefundCase.objects.get(store=without, status="awaiting_return", return_address="")
     assert waiting.history.first().history_change_reason.startswith("job: run_refund_timeouts")
+
+
+@pytest.mark.usefixtures("evidence_dir")
+def test_demo_shows_a_contested_return_and_an_escalation_with_both_sides_evidence():
+    now = timezone.now()
+    store = StoreFactory()
+    for days in range(5, 14):
+        order_for(store, paid_at=now - dt.timedelta(days=days))
+    demo.seed(stores=[store], now=now)
+    contested = RefundCase.objects.get(status="return_disputed")
+    escalated = RefundCase.objects.get(status="escalated")
+    for case in (contested, escalated):
+        assert set(Evidence.objects.filter(case=case).values_list("side", flat=True)) == {"buyer", "merchant"}
+    assert contested.contest.reason == "missing_items"
+    result = services.refund_timeouts_run(now=now + dt.timedelta(minutes=1))
+    assert asdict(result) == dict.fromkeys(asdict(result), 0)
