@@ -5,25 +5,19 @@
   case, and the buyer's 7-day ship-back window starts then.
 - **Returned parcel never confirmed** — once the buyer shipped the return, the merchant has 10 days
   *(policy)* to confirm receipt; past that the timeout sweep refunds the buyer (history names the
-  job), with no violation.
+  job), with no violation: the clock is `refunds.selectors.receipt_confirm_due_q`, the move
+  `refunds.services.sweep.refund_unconfirmed_returns`.
 
-Builds on refunds.services (its transition function, actors and sweep helpers); the set-based
-batch of the 10-day clock is in refunds/services/sweep.py."""
+Builds on refunds.services.core (actors, locking, history)."""
 import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError, StateConflict
-from merchants.orders.services import order_record_refund
 
-from . import selectors
 from .models import RefundCase, RefundPolicy
-from .services.core import Actor, _case_move, _lock_case, _now, _save_with_history
-from .services.timeouts import ACTOR, _claim
-
-S = RefundCase.Status
-UNCONFIRMED_NOTE = "merchant did not confirm the returned parcel in time"
+from .services.core import Actor, _lock_case, _now, _save_with_history
 
 
 def refund_case_set_return_address(*, case_id: int, actor: Actor, return_address: str, store_ids=None,
@@ -46,20 +40,3 @@ def refund_case_set_return_address(*, case_id: int, actor: Actor, return_address
         case.return_ship_deadline = at + dt.timedelta(days=RefundPolicy.current().return_ship_days)
         _save_with_history(case, actor, "return address set")
         return case
-
-
-def unconfirmed_returns_due(now):
-    """Shipped returns whose confirmation deadline passed: the sweep refunds them."""
-    return RefundCase.objects.filter(selectors.receipt_confirm_due_q(now))
-
-
-def refund_unconfirmed_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
-    """Timeout sweep step, one case (the fallback of a failing batch; the batch form is in
-    refunds/services/sweep.py): refund a shipped return the merchant did not confirm in time;
-    no violation is opened (SPEC decisions)."""
-    case = _claim(case_id, selectors.receipt_confirm_due_q(now))
-    if case is None:
-        return False
-    _case_move(case, "refund_unconfirmed_return", actor=actor, note=UNCONFIRMED_NOTE, refunded_at=now)
-    order_record_refund(order_id=case.order_id, amount=case.amount, at=now, reference=f"refund_case:{case.pk}")
-    return True
