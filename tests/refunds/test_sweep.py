@@ -13,7 +13,7 @@ from merchants.ledger.models import LedgerEntry
 from merchants.models import Order, Violation
 from merchants.orders.services import proceeds_key
 from refunds import selectors, services
-from refunds.models import RefundCase
+from refunds.models import RefundCase, RefundPolicy
 from refunds.services import Actor, refund_timeouts_run
 from refunds.services.sweep import CLOCKS, due_rows
 from refunds.services.timeouts import refund_timeouts_dispatch
@@ -222,3 +222,31 @@ def test_every_clock_claims_its_due_cases_through_an_index():
             plan = "\n".join(row[0] for row in cursor.fetchall())
             cursor.execute("SET enable_seqscan = on")
             assert "Index" in plan and "Seq Scan" not in plan, (clock, plan)
+
+
+@pytest.mark.django_db
+def test_a_failing_negotiation_batch_expires_the_others_one_at_a_time_by_their_case(clock, store, monkeypatch):
+    """The fallback claims a negotiation by its case's id, as a batch of one."""
+    policy = RefundPolicy.current()
+    policy.negotiation_answer_hours = 12  # expires before the cases' decision deadline
+    policy.save()
+    cases = [open_case(store, type="refund_only", amount="50.00") for _ in range(3)]
+    for case in cases:
+        services.negotiation_propose(case_id=case.pk, actor=Actor.merchant(store.owner), type="refund_only",
+                                     amount=Decimal("40.00"))
+    bad = cases[1].negotiation
+    real = services.sweep.events.negotiations_answered
+
+    def answered(negotiations):
+        negotiations = list(negotiations)
+        if any(n.pk == bad.pk for n in negotiations):
+            raise RuntimeError("webhook outbox unavailable")
+        real(negotiations)
+
+    monkeypatch.setattr(services.sweep.events, "negotiations_answered", answered)
+    result = refund_timeouts_run(now=cases[0].negotiation.expires_at, batch_size=10)
+
+    assert result.negotiations_expired == 2 and result.errors == 1
+    statuses = {c.pk: c.negotiation.status for c in RefundCase.objects.select_related("negotiation")}
+    assert statuses == {cases[0].pk: "expired", cases[1].pk: "open", cases[2].pk: "expired"}
+    assert {c.status for c in RefundCase.objects.all()} == {S.PENDING}
