@@ -9,6 +9,8 @@ urlpatterns = [
     path("refund-cases/<int:pk>/cancel/", views.PlatformRefundCaseCancel.as_view(), name="refund-case-cancel"),
     path("refund-cases/<int:pk>/return-shipped/", views.PlatformRefundCaseReturnShipped.as_view(),
          name="refund-case-return-shipped"),
+    path("refund-cases/<int:pk>/return-delivered/", views.PlatformRefundCaseReturnDelivered.as_view(),
+         name="refund-case-return-delivered"),
     path("refund-cases/<int:pk>/escalate/", views.PlatformRefundCaseEscalate.as_view(), name="refund-case-escalate"),
     path("negotiations/", views.PlatformNegotiationList.as_view(), name="negotiation-list"),
     path("negotiations/<int:pk>/accept/", views.PlatformNegotiationAnswer.as_view(accept=True),
