@@ -16,6 +16,7 @@ from merchants.exports import ExportAdminMixin
 
 from . import admin_facts as judge_facts
 from . import selectors, services
+from .admin_stages import ReturnStagesAdminMixin
 from .exports import STORE_REFUND_KPIS
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .selectors import due_soon_q
@@ -236,7 +237,7 @@ class RefundRulesAdmin(LargeListAdmin, HistoryAdmin):
 
 
 @admin.register(StoreRefundKpi)
-class StoreRefundKpiAdmin(LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
+class StoreRefundKpiAdmin(ReturnStagesAdminMixin, LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
     """The four KPIs of SPEC §3 per store over the 30 local days ending today, computed as SQL
     annotations (one query per page, whatever its length)."""
 

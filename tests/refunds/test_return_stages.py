@@ -5,6 +5,7 @@ transit (shipped → delivered), inspection (delivered → receipt confirmed), r
 refunded) — over the cases of the return-and-refund completion hours, each stage over the cases
 where both its moments are known; the merchant's three are marked."""
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from config import timeutil
 from refunds import services
+from refunds.admin_stages import stages_table
 from refunds.models import RefundCase
 from refunds.returns import refund_case_return_delivered
 from refunds.selectors import store_refund_kpis
@@ -224,3 +226,30 @@ def test_the_api_schema_documents_the_stages_and_the_delivery_report(platform_ap
     assert set(stages) == set(STAGES)
     operation = schema["paths"]["/api/v1/platform/refund-cases/{id}/return-delivered/"]["post"]
     assert {"200", "400", "404", "409"} <= set(operation["responses"])
+
+
+# --- the store's refund-KPI page -------------------------------------------------------------------
+SLOWEST_ROW = re.compile(r'<tr style="background[^"]*"><td>([^<]*)</td>')
+
+
+@pytest.mark.parametrize(("language", "transit", "slowest", "hours"), [
+    ("en", "transit (shipped → delivered)", "slowest", "27 h 0 min"),
+    ("zh-hans", "运输（寄出 → 送达）", "最慢", "27 小时 0 分钟")])
+def test_the_store_kpi_page_shows_the_stages_with_the_slowest_highlighted(staged_store, admin_client, language,
+                                                                           transit, slowest, hours):
+    with time_machine.travel(at(11, 20, 23), tick=False):
+        r = admin_client.get(f"/admin/refunds/storerefundkpi/{staged_store.pk}/change/",
+                             HTTP_ACCEPT_LANGUAGE=language)
+
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert SLOWEST_ROW.findall(html) == [transit]  # 27 h, the only one marked
+    assert html.count(f"<td>{slowest}</td>") == 1 and f"<td>{hours}</td>" in html
+
+
+def test_stages_at_the_same_largest_mean_are_all_marked_and_none_without_any_case():
+    stages = {name: {"hours": Decimal("5.00") if name in ("agree", "refund") else Decimal("1.00"), "cases": 1,
+                     "merchant": True} for name in STAGES}
+    assert len(SLOWEST_ROW.findall(stages_table(stages))) == 2
+    empty = {name: {"hours": None, "cases": 0, "merchant": False} for name in STAGES}
+    assert SLOWEST_ROW.findall(stages_table(empty)) == []
