@@ -138,7 +138,7 @@ class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
         (_("clocks"), {"fields": ["opened_at", "merchant_deadline", "decided_at", "return_ship_deadline",
                                   "receipt_confirm_deadline", "refund_deadline", "escalation_deadline"]}),
         (_("return"), {"fields": ["return_address", "return_address_set_at", "tracking_no", "return_shipped_at",
-                                  "return_received_at"]}),
+                                  "return_delivered_at", "return_received_at"]}),
         (_("outcome"), {"fields": ["refunded_at", "reject_reason", "escalated_at", "judgement", "judged_at",
                                    "closed_at"]}),
     ]
