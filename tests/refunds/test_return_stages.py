@@ -253,3 +253,14 @@ def test_stages_at_the_same_largest_mean_are_all_marked_and_none_without_any_cas
     assert len(SLOWEST_ROW.findall(stages_table(stages))) == 2
     empty = {name: {"hours": None, "cases": 0, "merchant": False} for name in STAGES}
     assert SLOWEST_ROW.findall(stages_table(empty)) == []
+
+
+def test_the_case_page_shows_when_the_return_was_delivered(clock, platform_api, admin_client, store):
+    case = shipped_return(store)
+    clock.move_to(T0 + 48 * H)
+    assert delivered(platform_api, case, at(11, 22, 8, 20)).status_code == 200
+
+    r = admin_client.get(f"/admin/refunds/refundcase/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+
+    html = r.content.decode()
+    assert r.status_code == 200 and "Return delivered at" in html and "2026-11-22 08:20" in html
