@@ -16,6 +16,7 @@ from merchants.exports import ExportAdminMixin
 
 from . import admin_evidence, selectors, services
 from . import admin_facts as judge_facts
+from .admin_stages import ReturnStagesAdminMixin
 from .exports import STORE_REFUND_KPIS
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .selectors import due_soon_q
@@ -137,7 +138,7 @@ class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
         (_("clocks"), {"fields": ["opened_at", "merchant_deadline", "decided_at", "return_ship_deadline",
                                   "receipt_confirm_deadline", "refund_deadline", "escalation_deadline"]}),
         (_("return"), {"fields": ["return_address", "return_address_set_at", "tracking_no", "return_shipped_at",
-                                  "return_received_at"]}),
+                                  "return_delivered_at", "return_received_at"]}),
         (_("outcome"), {"fields": ["refunded_at", "reject_reason", "escalated_at", "judgement", "judged_at",
                                    "closed_at"]}),
     ]
@@ -238,7 +239,7 @@ class RefundRulesAdmin(LargeListAdmin, HistoryAdmin):
 
 
 @admin.register(StoreRefundKpi)
-class StoreRefundKpiAdmin(LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
+class StoreRefundKpiAdmin(ReturnStagesAdminMixin, LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
     """The four KPIs of SPEC §3 per store over the 30 local days ending today, computed as SQL
     annotations (one query per page, whatever its length)."""
 

@@ -172,6 +172,9 @@ class RefundCase(models.Model):
     return_ship_deadline = models.DateTimeField(_("buyer must ship the return by"), null=True, blank=True)
     tracking_no = models.CharField(_("return tracking number"), max_length=64, blank=True)
     return_shipped_at = models.DateTimeField(_("return shipped at"), null=True, blank=True)
+    return_delivered_at = models.DateTimeField(
+        _("return delivered at"), null=True, blank=True,
+        help_text=_("When the return parcel reached the merchant, as the platform's logistics tracking reports it."))
     receipt_confirm_deadline = models.DateTimeField(
         _("merchant must confirm the return by"), null=True, blank=True,
         help_text=_("Past it the system refunds the buyer."))

@@ -5,25 +5,23 @@
   case, and the buyer's 7-day ship-back window starts then.
 - **Returned parcel never confirmed** — once the buyer shipped the return, the merchant has 10 days
   *(policy)* to confirm receipt; past that the timeout sweep refunds the buyer (history names the
-  job), with no violation.
+  job), with no violation: the clock is `refunds.selectors.receipt_confirm_due_q`, the move
+  `refunds.services.sweep.refund_unconfirmed_returns`.
+- **Return delivered** — the platform's logistics tracking reports when the return parcel reached
+  the merchant (SPEC §6, return time by stage): the moment between the transit and the
+  inspection stages of the refund KPIs (`refunds.selectors.RETURN_STAGES`).
 
-Builds on refunds.services (its transition function, actors and sweep helpers); the set-based
-batch of the 10-day clock is in refunds/services/sweep.py."""
+Builds on refunds.services.core (actors, locking, history)."""
 import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError, StateConflict
-from merchants.orders.services import order_record_refund
+from merchants.orders.services import check_event_time
 
-from . import selectors
 from .models import RefundCase, RefundPolicy
-from .services.core import Actor, _case_move, _lock_case, _now, _save_with_history
-from .services.timeouts import ACTOR, _claim
-
-S = RefundCase.Status
-UNCONFIRMED_NOTE = "merchant did not confirm the returned parcel in time"
+from .services.core import Actor, _lock_case, _now, _save_with_history
 
 
 def refund_case_set_return_address(*, case_id: int, actor: Actor, return_address: str, store_ids=None,
@@ -48,18 +46,30 @@ def refund_case_set_return_address(*, case_id: int, actor: Actor, return_address
         return case
 
 
-def unconfirmed_returns_due(now):
-    """Shipped returns whose confirmation deadline passed: the sweep refunds them."""
-    return RefundCase.objects.filter(selectors.receipt_confirm_due_q(now))
-
-
-def refund_unconfirmed_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
-    """Timeout sweep step, one case (the fallback of a failing batch; the batch form is in
-    refunds/services/sweep.py): refund a shipped return the merchant did not confirm in time;
-    no violation is opened (SPEC decisions)."""
-    case = _claim(case_id, selectors.receipt_confirm_due_q(now))
-    if case is None:
-        return False
-    _case_move(case, "refund_unconfirmed_return", actor=actor, note=UNCONFIRMED_NOTE, refunded_at=now)
-    order_record_refund(order_id=case.order_id, amount=case.amount, at=now, reference=f"refund_case:{case.pk}")
-    return True
+def refund_case_return_delivered(*, case_id: int, actor: Actor, delivered_at) -> RefundCase:
+    """The return parcel reached the merchant at `delivered_at`, as logistics tracking reports it
+    (SPEC §6): it ends the transit stage and starts the inspection. Only for a case whose return
+    the buyer shipped (409 `invalid_state`); recorded once (the same moment again changes
+    nothing, another one is 409 `invalid_state`); not before the parcel was shipped (400
+    `delivered_before_shipped`) nor after the merchant confirmed it (400
+    `delivered_after_receipt`). No clock moves: the merchant's 10 days to confirm run from the
+    shipping."""
+    check_event_time(delivered_at, field="delivered_at")
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        if case.return_shipped_at is None:
+            raise StateConflict("invalid_state", _("No return parcel was shipped on this case."))
+        if case.return_delivered_at is not None:
+            if case.return_delivered_at == delivered_at:
+                return case
+            raise StateConflict("invalid_state", _("The return parcel's delivery is already recorded."))
+        if delivered_at < case.return_shipped_at:
+            raise DomainError("delivered_before_shipped", _("The parcel cannot be delivered before it was shipped."),
+                              fields={"delivered_at": [str(_("Before the return was shipped."))]})
+        if case.return_received_at is not None and delivered_at > case.return_received_at:
+            raise DomainError("delivered_after_receipt",
+                              _("The merchant confirmed the parcel before this delivery time."),
+                              fields={"delivered_at": [str(_("After the merchant confirmed receipt."))]})
+        case.return_delivered_at = delivered_at
+        _save_with_history(case, actor, "return delivered", update_fields=["return_delivered_at"])
+        return case

@@ -90,8 +90,8 @@ def _count(qs):
                              output_field=IntegerField()), Value(0))
 
 
-def _duration(qs):
-    spent = ExpressionWrapper(F("refunded_at") - F("opened_at"), output_field=DurationField())
+def _duration(qs, start: str = "opened_at", end: str = "refunded_at"):
+    spent = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
     return Subquery(qs.order_by().values("store").annotate(d=Sum(spent)).values("d")[:1],
                     output_field=DurationField())
 
@@ -128,6 +128,40 @@ def kpi_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str])
     }
 
 
+# SPEC §6, return time by stage: the five stages of a return-and-refund case, each from one moment
+# to the next, and whether it is one of the merchant's three.
+RETURN_STAGES = {
+    "agree": ("opened_at", "decided_at", True),
+    "buyer_mailing": ("decided_at", "return_shipped_at", False),
+    "transit": ("return_shipped_at", "return_delivered_at", False),
+    "inspection": ("return_delivered_at", "return_received_at", True),
+    "refund": ("return_received_at", "refunded_at", True),
+}
+
+
+def return_stage_annotations(*, start: dt.datetime, end: dt.datetime, reasons: list[str]) -> dict:
+    """Annotations for a Store queryset: per stage of `RETURN_STAGES`, the total time and the
+    number of cases, over the cases of the return-and-refund completion hours (`kpi_case_q`
+    "returns"); a case counts in a stage only when both its moments are known."""
+    returns = RefundCase.objects.filter(store=OuterRef("pk")).filter(
+        kpi_case_q(start=start, end=end, reasons=reasons)["returns"])
+    annotations = {}
+    for name, (since, until, _merchant) in RETURN_STAGES.items():
+        known = returns.filter(**{f"{since}__isnull": False, f"{until}__isnull": False})
+        annotations[f"kpi_stage_{name}_count"] = _count(known)
+        annotations[f"kpi_stage_{name}_duration"] = _duration(known, since, until)
+    return annotations
+
+
+def stages_from_row(row) -> dict:
+    """{stage: {hours, cases, merchant}} from an object (or dict) carrying
+    `return_stage_annotations`; hours null with no case."""
+    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+    return {name: {"hours": _hours(get(f"kpi_stage_{name}_duration"), get(f"kpi_stage_{name}_count")),
+                   "cases": get(f"kpi_stage_{name}_count"), "merchant": merchant}
+            for name, (_since, _until, merchant) in RETURN_STAGES.items()}
+
+
 def _hours(total: dt.timedelta | None, count: int) -> Decimal | None:
     if not count or total is None:
         return None
@@ -148,13 +182,15 @@ def kpis_from_row(row) -> dict:
 
 
 def store_refund_kpis(*, store_ids: list[int], as_of: dt.date) -> dict[int, dict]:
-    """{store_id: {as_of, window_start, four KPIs}} in one query."""
+    """{store_id: {as_of, window_start, four KPIs, return_refund_stages}} in one query."""
     start, end = kpi_window(as_of)
     reasons = RefundPolicy.current().reason_codes()
-    annotations = kpi_annotations(start=start, end=end, reasons=reasons)
+    annotations = {**kpi_annotations(start=start, end=end, reasons=reasons),
+                   **return_stage_annotations(start=start, end=end, reasons=reasons)}
     rows = Store.objects.filter(pk__in=store_ids).annotate(**annotations).values("pk", *annotations)
     window_start = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
-    return {row["pk"]: {"as_of": as_of, "window_start": window_start, **kpis_from_row(row)} for row in rows}
+    return {row["pk"]: {"as_of": as_of, "window_start": window_start, **kpis_from_row(row),
+                        "return_refund_stages": stages_from_row(row)} for row in rows}
 
 
 def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, dict]:

@@ -1,11 +1,17 @@
-"""Thin Celery tasks: they call a service."""
+"""Thin Celery tasks: they take ids and moments and call a service."""
+from dataclasses import asdict
+
 from celery import shared_task
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .services import SweepResult, refund_timeouts_dispatch
+from .services.sweep import sweep_clock
+
+DISPATCH_EXPIRES = 300  # seconds: a batch task not started by then is dropped (the next minute re-dispatches)
 
 
 def _moment(now: str | None):
-    from django.utils import timezone
-    from django.utils.dateparse import parse_datetime
-
     moment = parse_datetime(now) if now else None
     if now and (moment is None or timezone.is_naive(moment)):
         raise ValueError("now must be an ISO 8601 timestamp with an offset")
@@ -19,9 +25,13 @@ def run_refund_timeouts(now: str | None = None) -> dict:
     shipped returns not confirmed within 10 days) and queue batch tasks for the workers.
     Deadlines live in the database; no per-case ETA task is ever scheduled. Returns the due
     counts dispatched (the SweepResult field names) and the number of batches."""
-    from .services.sweep import refund_timeouts_dispatch
+    return refund_timeouts_dispatch(now=_moment(now), enqueue=_enqueue_range)
 
-    return refund_timeouts_dispatch(now=_moment(now))
+
+def _enqueue_range(clock: str, now: str | None, batch_size: int, since: str, until: str | None) -> None:
+    """One `sweep_refund_clock` task per range; it expires after a few minutes so a backlog never
+    piles up."""
+    sweep_refund_clock.apply_async((clock, now, batch_size, since, until), expires=DISPATCH_EXPIRES)
 
 
 # Acknowledged only once done and re-queued if its worker dies; idempotent (the batch claims its
@@ -31,13 +41,6 @@ def sweep_refund_clock(clock: str, now: str | None = None, batch_size: int = 500
                        until: str | None = None) -> dict:
     """One range of one clock (deadlines in [since, until), as the dispatcher cut them): claim
     its due cases batch by batch and move them."""
-    from dataclasses import asdict
-
-    from django.utils import timezone
-
-    from .services import SweepResult
-    from .services.sweep import sweep_clock
-
     result = SweepResult()
     sweep_clock(clock, now=_moment(now) or timezone.now(), batch_size=int(batch_size), result=result,
                 since=_moment(since), until=_moment(until))

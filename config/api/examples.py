@@ -18,7 +18,7 @@ REFUND_CASE = {
     "return_ship_deadline": None, "tracking_no": "", "return_shipped_at": None, "receipt_confirm_deadline": None,
     "return_received_at": None, "refund_deadline": None, "refunded_at": None,
     "reject_reason": "", "escalation_deadline": None, "escalated_at": None, "judgement": None, "judged_at": None,
-    "closed_at": None, "contest": None,
+    "closed_at": None, "contest": None, "return_delivered_at": None,
 }
 
 # (method, path) → {"summary", "request"?, "status", "response"}
@@ -90,7 +90,13 @@ EXAMPLES = {
         "summary": "Refund KPIs over the last 30 days", "status": "200",
         "response": {"store": 1, "as_of": "2026-12-01", "window_start": "2026-11-02",
                      "product_experience_refund_rate": "0.0009", "refund_only_completion_hours": "4.16",
-                     "return_refund_completion_hours": "70.46", "dispute_refund_rate": "0.0000"},
+                     "return_refund_completion_hours": "70.46", "dispute_refund_rate": "0.0000",
+                     "return_refund_stages": {
+                         "agree": {"hours": "3.17", "cases": 12, "merchant": True},
+                         "buyer_mailing": {"hours": "22.00", "cases": 12, "merchant": False},
+                         "transit": {"hours": "30.50", "cases": 9, "merchant": False},
+                         "inspection": {"hours": "5.25", "cases": 9, "merchant": True},
+                         "refund": {"hours": "9.80", "cases": 11, "merchant": True}}},
     },
     ("get", "/api/v1/merchant/stores/{id}/refund-rules/"): {
         "summary": "Automation rules for refund cases", "status": "200",

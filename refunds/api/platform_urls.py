@@ -9,6 +9,8 @@ urlpatterns = [
     path("refund-cases/<int:pk>/cancel/", views.PlatformRefundCaseCancel.as_view(), name="refund-case-cancel"),
     path("refund-cases/<int:pk>/return-shipped/", views.PlatformRefundCaseReturnShipped.as_view(),
          name="refund-case-return-shipped"),
+    path("refund-cases/<int:pk>/return-delivered/", views.PlatformRefundCaseReturnDelivered.as_view(),
+         name="refund-case-return-delivered"),
     path("refund-cases/<int:pk>/escalate/", views.PlatformRefundCaseEscalate.as_view(), name="refund-case-escalate"),
     path("refund-cases/<int:pk>/evidence/", evidence.PlatformEvidence.as_view(), name="refund-case-evidence"),
     path("refund-cases/<int:pk>/evidence-files/<int:file_id>/", evidence.PlatformEvidenceFile.as_view(),

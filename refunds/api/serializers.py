@@ -60,6 +60,8 @@ class RefundCaseOut(serializers.ModelSerializer):
     decided_at = AwareDateTimeField(read_only=True)
     return_ship_deadline = AwareDateTimeField(read_only=True)
     return_shipped_at = AwareDateTimeField(read_only=True)
+    return_delivered_at = AwareDateTimeField(read_only=True, help_text=_(
+        "When the return parcel reached the merchant, as the platform's logistics tracking reported it."))
     return_received_at = AwareDateTimeField(read_only=True)
     refund_deadline = AwareDateTimeField(read_only=True)
     refunded_at = AwareDateTimeField(read_only=True)
@@ -81,7 +83,7 @@ class RefundCaseOut(serializers.ModelSerializer):
                   "negotiation", "return_address", "return_address_missing", "return_address_set_at",
                   "return_ship_deadline", "tracking_no", "return_shipped_at", "receipt_confirm_deadline",
                   "return_received_at", "refund_deadline", "refunded_at", "reject_reason", "escalation_deadline",
-                  "escalated_at", "judgement", "judged_at", "closed_at", "contest"]
+                  "escalated_at", "judgement", "judged_at", "closed_at", "contest", "return_delivered_at"]
 
     @extend_schema_field(ContestOut(allow_null=True))
     def get_contest(self, obj):
@@ -120,6 +122,23 @@ class RefundRulesSerializer(serializers.ModelSerializer):
         fields = ["store", "auto_agree_unshipped_refund_only", "auto_agree_no_reason_return", "return_address"]
 
 
+class ReturnStageOut(serializers.Serializer):
+    hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, help_text=_(
+        "Mean hours of the stage over the cases where both its moments are known; null with no case."))
+    cases = serializers.IntegerField(help_text=_("The cases in that mean."))
+    merchant = serializers.BooleanField(help_text=_("One of the merchant's three stages."))
+
+
+class ReturnStagesOut(serializers.Serializer):
+    """SPEC §6, return time by stage, over the cases of `return_refund_completion_hours`."""
+
+    agree = ReturnStageOut(help_text=_("Opened → agreed."))
+    buyer_mailing = ReturnStageOut(help_text=_("Agreed → the buyer shipped the return."))
+    transit = ReturnStageOut(help_text=_("Shipped → delivered to the merchant (logistics tracking)."))
+    inspection = ReturnStageOut(help_text=_("Delivered → the merchant confirmed receipt."))
+    refund = ReturnStageOut(help_text=_("Receipt confirmed → refunded."))
+
+
 class RefundMetricsOut(serializers.Serializer):
     store = serializers.IntegerField()
     as_of = serializers.DateField()
@@ -128,6 +147,7 @@ class RefundMetricsOut(serializers.Serializer):
     refund_only_completion_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     return_refund_completion_hours = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     dispute_refund_rate = RateField(allow_null=True)
+    return_refund_stages = ReturnStagesOut()
 
 
 # --- input -------------------------------------------------------------------------------------
@@ -161,6 +181,10 @@ class NegotiateIn(serializers.Serializer):
 
 class ReturnShippedIn(serializers.Serializer):
     tracking_no = serializers.CharField(max_length=64)
+
+
+class ReturnDeliveredIn(serializers.Serializer):
+    delivered_at = AwareDateTimeField(help_text=_("When logistics tracking saw the return parcel reach the merchant."))
 
 
 class MetricsQuery(QuerySerializer):

@@ -13,7 +13,7 @@ from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSe
 
 from .. import selectors, services
 from ..models import Negotiation, RefundCase, RefundRules
-from ..returns import refund_case_set_return_address
+from ..returns import refund_case_return_delivered, refund_case_set_return_address
 from ..services import Actor
 from . import serializers as s
 
@@ -78,6 +78,21 @@ class PlatformRefundCaseReturnShipped(PlatformCaseAction):
         data = s.ReturnShippedIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.refund_case_return_shipped(case_id=case.pk, actor=actor, **data.validated_data)
+        return _case_out(case.pk)
+
+
+class PlatformRefundCaseReturnDelivered(PlatformCaseAction):
+    serializer_class = s.ReturnDeliveredIn
+
+    @extend_schema(request=s.ReturnDeliveredIn, responses={200: s.RefundCaseOut, **errors(
+        401, 403, 404, _400="invalid, timestamp_in_future, delivered_before_shipped, delivered_after_receipt",
+        _409="invalid_state")},
+        summary="Logistics tracking: the return parcel reached the merchant (ends the transit stage)")
+    def post(self, request, pk):
+        case = self.get_object()
+        data = s.ReturnDeliveredIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund_case_return_delivered(case_id=case.pk, actor=Actor.logistics(request.user), **data.validated_data)
         return _case_out(case.pk)
 
 

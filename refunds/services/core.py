@@ -59,6 +59,11 @@ class Actor:
     def rule(cls, name: str):
         return cls(f"rule: {name}")
 
+    @classmethod
+    def logistics(cls, service_user=None):
+        """The platform's logistics tracking, reported through a platform client."""
+        return cls("logistics: tracking", service_user)
+
 
 def _save_with_history(obj, actor: Actor, note: str = "", update_fields=None):
     """A save that is not a status move, with the same history reason a move would write."""

@@ -11,10 +11,11 @@ batches:
    ledger debits), `violation_open_many` (after-sales-delay violations, idempotent on their
    dedup key) and the webhook events in bulk.
 3. **fallback** — if the batch fails, it is rolled back and its cases go one at a time through
-   the per-case moves (refunds/services/timeouts.py); the case that fails is logged and stays
-   due, the others move.
+   the same claim and the same moves with one id each (`sweep_one_at_a_time`): each timeout
+   outcome is written once, and the case that fails is logged and stays due, the others move.
 
-With nothing due a clock costs its claim statement: one index probe, whatever the table size."""
+With nothing due a clock costs its claim statement: one index probe, whatever the table size.
+When the sweep runs (the command, the beat's dispatch) is refunds/services/timeouts.py."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -29,19 +30,23 @@ from merchants.violations.services import violation_open_many
 
 from .. import events, selectors
 from ..models import Negotiation, RefundCase, RefundPolicy, RefundRules, RefundType
-from .core import SWEEP_JOB, N, _reason, log
-from .timeouts import (
-    ACTOR,
-    SweepResult,
-    after_sales_delay_detail,
-    auto_agree_one,
-    auto_refund_one,
-    close_unreturned_one,
-    expire_negotiation_one,
-    sweep_one_at_a_time,
-)
+from .core import SWEEP_JOB, Actor, N, _reason, log
+
+ACTOR = Actor.job("run_refund_timeouts")
+
+
+@dataclass
+class SweepResult:
+    negotiations_expired: int = 0
+    cases_auto_agreed: int = 0
+    returns_closed: int = 0
+    cases_auto_refunded: int = 0
+    unconfirmed_returns_refunded: int = 0
+    errors: int = 0
+
 
 AGREE_NOTE = "merchant did not decide in time: agreed as requested"
+UNCONFIRMED_NOTE = "merchant did not confirm the returned parcel in time"
 
 
 @dataclass(frozen=True)
@@ -98,28 +103,32 @@ def claim(clock: str, now, *, limit: int, exclude=(), since=None, until=None, id
     negotiation is claimed with its case (the case is what every other path locks first; SKIP
     LOCKED never waits, so no deadlock).
 
-    `ids` (refund-case clocks): only those cases, still due, in primary-key order (`sweep_clock`'s
-    slices of the due ids)."""
+    `ids`: only those cases, still due, in primary-key order (`sweep_clock`'s slices of the due
+    ids, and one id at a time for a failed batch)."""
     deadline = CLOCKS[clock].deadline
     rows = _in_range(due_rows(clock, now), clock, since, until).select_for_update(skip_locked=True)
+    case = "pk" if clock != "negotiation_expiry" else "case_id"
     if ids is not None:
-        rows = rows.filter(_of_ids(ids)).order_by("pk")
+        rows = rows.filter(_of_ids(ids, case)).order_by("pk")
+    if exclude:
+        rows = rows.exclude(_of_ids(exclude, case))
+    claimed = list(rows.values_list(case, deadline)[:limit])
     if clock != "negotiation_expiry":
-        claimed = list(rows.exclude(pk__in=exclude).values_list("pk", deadline)[:limit])
         return [pk for pk, _ in claimed], (claimed[-1][1] if claimed else None)
-    claimed = list(rows.exclude(case_id__in=exclude).values_list("case_id", deadline)[:limit])
     if not claimed:
         return [], None
-    return (list(RefundCase.objects.select_for_update(skip_locked=True).filter(pk__in=[c for c, _ in claimed])
+    return (list(RefundCase.objects.select_for_update(skip_locked=True).filter(_of_ids([c for c, _ in claimed]))
                  .values_list("pk", flat=True)), claimed[-1][1])
 
 
-def _of_ids(ids) -> Q:
-    """`pk IN ids` as ONE array parameter on PostgreSQL: a list of 500 placeholders cost the driver
-    more time to parse on every statement than the database took to run it."""
-    if connection.vendor == "postgresql":
-        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (list(ids),)))
-    return Q(pk__in=ids)
+def _of_ids(ids, field: str = "pk") -> Q:
+    """`field IN ids` as ONE array parameter: a list of 500 placeholders cost the driver more time
+    to parse on every statement than the database took to run it. The sweep's only way to bind a
+    batch of ids (issue 22: to become the project's one helper in config/sql.py)."""
+    ids = list(ids)
+    if not ids:  # Django answers an empty IN without a query
+        return Q(**{f"{field}__in": []})
+    return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (ids,))})
 
 
 def _move(ids, event: str, note: str = "", **fields) -> list[int]:
@@ -132,15 +141,20 @@ def _move(ids, event: str, note: str = "", **fields) -> list[int]:
                                   reason=_reason(ACTOR, note), locked=True, **fields)
 
 
+def _cases(ids) -> list[RefundCase]:
+    """The moved cases, read back in id order for their orders, events and violations."""
+    return list(RefundCase.objects.filter(_of_ids(ids)).order_by("pk"))
+
+
 def _refund_orders(cases, at=None) -> None:
     order_record_refunds(refunds=[{"order_id": c.order_id, "amount": c.amount, "at": at or c.refunded_at,
                                    "reference": f"refund_case:{c.pk}"} for c in cases])
 
 
 def _expire_negotiations(ids, now) -> int:
-    moved = states.bulk_transition(Negotiation.objects.filter(selectors.negotiation_expired_q(now), case_id__in=ids),
-                                   N.EXPIRED, reason=_reason(ACTOR), closed_at=F("expires_at"))
-    events.negotiations_answered(Negotiation.objects.filter(pk__in=moved).select_related("case"))
+    due = Negotiation.objects.filter(selectors.negotiation_expired_q(now), _of_ids(ids, "case_id"))
+    moved = states.bulk_transition(due, N.EXPIRED, reason=_reason(ACTOR), closed_at=F("expires_at"))
+    events.negotiations_answered(Negotiation.objects.filter(_of_ids(moved)).select_related("case"))
     return len(moved)
 
 
@@ -148,19 +162,18 @@ def _auto_agree(ids, now) -> int:
     """Agreed as originally requested at the deadline (refunds.services.core._agree, by set):
     refund-only cases are refunded; returns take the store's default address, or wait for one
     (SPEC decisions); an open negotiation closes as expired at the deadline."""
-    rows = list(RefundCase.objects.filter(pk__in=ids).values_list("pk", "store_id", "requested_type"))
-    with_address = set(RefundRules.objects.filter(store_id__in={store for _, store, _ in rows})
+    rows = list(RefundCase.objects.filter(_of_ids(ids)).values_list("pk", "store_id", "requested_type"))
+    with_address = set(RefundRules.objects.filter(_of_ids({store for _, store, _ in rows}, "store_id"))
                        .exclude(return_address="").values_list("store_id", flat=True))
     refund_only = [pk for pk, _, type_ in rows if type_ == RefundType.REFUND_ONLY]
     returns = [pk for pk, store, type_ in rows if type_ != RefundType.REFUND_ONLY and store in with_address]
     unaddressed = [pk for pk, store, type_ in rows if type_ != RefundType.REFUND_ONLY and store not in with_address]
     deadline = Subquery(RefundCase.objects.filter(pk=OuterRef("case_id")).values("merchant_deadline")[:1])
-    expired = states.bulk_transition(Negotiation.objects.filter(case_id__in=ids, status=N.OPEN), N.EXPIRED,
+    expired = states.bulk_transition(Negotiation.objects.filter(_of_ids(ids, "case_id"), status=N.OPEN), N.EXPIRED,
                                      reason=_reason(ACTOR), closed_at=deadline)
-    events.negotiations_answered(Negotiation.objects.filter(pk__in=expired).select_related("case"))
+    events.negotiations_answered(Negotiation.objects.filter(_of_ids(expired)).select_related("case"))
     agreed = {"type": F("requested_type"), "amount": F("requested_amount"), "decided_at": F("merchant_deadline")}
-    refunded = list(RefundCase.objects.filter(pk__in=_move(
-        refund_only, "agree_refund_only", AGREE_NOTE, refunded_at=F("merchant_deadline"), **agreed)).order_by("pk"))
+    refunded = _cases(_move(refund_only, "agree_refund_only", AGREE_NOTE, refunded_at=F("merchant_deadline"), **agreed))
     _refund_orders(refunded)
     events.cases_moved(refunded, "agree_refund_only")
     days = dt.timedelta(days=RefundPolicy.current().return_ship_days) if returns else None
@@ -170,7 +183,7 @@ def _auto_agree(ids, now) -> int:
                   **agreed) if returns else []
     moved += _move(unaddressed, "agree_return", f"{AGREE_NOTE}; no return address", return_address="",
                    return_ship_deadline=None, **agreed) if unaddressed else []
-    events.cases_moved(list(RefundCase.objects.filter(pk__in=moved).order_by("pk")), "agree_return")
+    events.cases_moved(_cases(moved), "agree_return")
     return len(refunded) + len(moved)
 
 
@@ -179,8 +192,7 @@ def _close_unreturned(ids, now) -> int:
 
 
 def _auto_refund(ids, now) -> int:
-    cases = list(RefundCase.objects.filter(pk__in=_move(ids, "refund_return", "merchant did not refund in time",
-                                                        refunded_at=now)).order_by("pk"))
+    cases = _cases(_move(ids, "refund_return", "merchant did not refund in time", refunded_at=now))
     _refund_orders(cases)
     events.cases_moved(cases, "refund_return")
     violation_open_many(findings=[
@@ -190,29 +202,27 @@ def _auto_refund(ids, now) -> int:
     return len(cases)
 
 
-def _refund_unconfirmed(ids, now) -> int:
-    from ..returns import UNCONFIRMED_NOTE
-
-    cases = list(RefundCase.objects.filter(pk__in=_move(ids, "refund_unconfirmed_return", UNCONFIRMED_NOTE,
-                                                        refunded_at=now)).order_by("pk"))
+def refund_unconfirmed_returns(ids, now) -> int:
+    """Returned parcel never confirmed (SPEC decisions): shipped returns the merchant did not
+    confirm within 10 days (policy) are refunded to the buyer by the sweep, with no violation."""
+    cases = _cases(_move(ids, "refund_unconfirmed_return", UNCONFIRMED_NOTE, refunded_at=now))
     _refund_orders(cases)
     events.cases_moved(cases, "refund_unconfirmed_return")
     return len(cases)
 
 
 APPLY = {"negotiation_expiry": _expire_negotiations, "decision": _auto_agree, "return_ship": _close_unreturned,
-         "refund": _auto_refund, "receipt_confirm": _refund_unconfirmed}
+         "refund": _auto_refund, "receipt_confirm": refund_unconfirmed_returns}
 
 
-def _refund_unconfirmed_one(case_id, now):
-    from ..returns import refund_unconfirmed_one
+def after_sales_delay_detail(case: RefundCase) -> str:
+    return (f"Return received {case.return_received_at:%Y-%m-%d %H:%M} UTC, not refunded by "
+            f"{case.refund_deadline:%Y-%m-%d %H:%M} UTC.")
 
-    return refund_unconfirmed_one(case_id, now)
 
-
-ONE_AT_A_TIME = {"negotiation_expiry": expire_negotiation_one, "decision": auto_agree_one,
-                 "return_ship": close_unreturned_one, "refund": auto_refund_one,
-                 "receipt_confirm": _refund_unconfirmed_one}
+def _count(result: SweepResult, clock: str, moved: int) -> None:
+    counter = CLOCKS[clock].counter
+    setattr(result, counter, getattr(result, counter) + moved)
 
 
 def sweep_batch(clock: str, *, now, batch_size: int, result: SweepResult, exclude=(), since=None,
@@ -232,9 +242,24 @@ def sweep_batch(clock: str, *, now, batch_size: int, result: SweepResult, exclud
                     exc_info=True)
         sweep_one_at_a_time(clock, ids, now=now, result=result)
         return ids, last
-    counter = CLOCKS[clock].counter
-    setattr(result, counter, getattr(result, counter) + moved)
+    _count(result, clock, moved)
     return ids, last
+
+
+def sweep_one_at_a_time(clock: str, case_ids, *, now, result: SweepResult) -> None:
+    """The fallback of a failing batch: each case in its own transaction, through the same claim
+    and moves as a batch of one, so there is no second way to time a case out. An error on one case
+    is logged (with its id) and counted, the case stays due, and the rest continue."""
+    for case_id in case_ids:
+        try:
+            with transaction.atomic():
+                ids, _last = claim(clock, now, limit=1, ids=[case_id])
+                moved = APPLY[clock](ids, now) if ids else 0
+        except Exception:
+            result.errors += 1
+            log.exception("refund timeouts: %s failed for refund case %s", CLOCKS[clock].counter, case_id)
+            continue
+        _count(result, clock, moved)
 
 
 def due_ids(clock: str, now, *, since=None, until=None) -> list[int]:
@@ -294,43 +319,3 @@ def _sweep_in_id_order(clock: str, *, now, batch_size: int, result: SweepResult,
                 failed_before = result.errors
         if not claimed_any or claimed_all:
             return
-
-
-def refund_timeouts_dispatch(*, now=None, batch_size: int = 500, max_batches: int = 200) -> dict:
-    """The beat's minute: which clocks have anything due (one statement), then per due clock the
-    deadlines of its due rows (one index scan, at most `batch_size × max_batches`), cut into
-    ranges of `batch_size` rows: one `refunds.tasks.sweep_refund_clock` task per range, for the
-    Celery workers. Disjoint ranges keep workers off each other's rows and each claim's index scan
-    at its own range. Exactly-once does not rest on the dispatch: each task claims its rows (SKIP
-    LOCKED, due re-checked), so a task queued twice, or left over from the previous minute, finds
-    them moved and costs one probe; the last range is open-ended, so rows past the cap are swept
-    too; tasks expire after a few minutes so a backlog never piles up. Returns the due counts
-    dispatched, per counter, and the number of tasks."""
-    from ..tasks import sweep_refund_clock
-
-    moment = now.isoformat() if now else None
-    at = now or _real_now()
-    counts = {spec.counter: 0 for spec in CLOCKS.values()} | {"batches": 0}
-    for clock in clocks_due(at):
-        spec = CLOCKS[clock]
-        deadlines = list(due_rows(clock, at).values_list(spec.deadline, flat=True)[:batch_size * max_batches])
-        bounds = deadlines[::batch_size]
-        for lo, hi in zip(bounds, [*bounds[1:], None]):
-            if lo != hi:  # equal bounds: an empty range, its rows are in the next one
-                sweep_refund_clock.apply_async((clock, moment, batch_size, lo.isoformat(), hi and hi.isoformat()),
-                                               expires=DISPATCH_EXPIRES)
-                counts["batches"] += 1
-        counts[spec.counter] = len(deadlines)
-    if counts["batches"]:
-        log.info("refund timeouts: dispatched %s", counts)
-    return counts
-
-
-DISPATCH_EXPIRES = 300  # seconds: a batch task not started by then is dropped (the next minute re-dispatches)
-
-
-def _real_now():
-    from django.utils import timezone
-
-    return timezone.now()
-

@@ -1,103 +1,17 @@
-"""The timeout sweep (SPEC §3 clocks): deadlines live on the rows, and each clock's due
-condition is one function in refunds.selectors. The sweep is set-based (refunds/services/sweep.py:
-a batch of due cases is claimed through its index and moved in a few statements); this module
-holds its entry point and the one-case-at-a-time moves a failing batch falls back to, so a case
-whose data makes its move fail is logged and left due while the rest of its batch moves."""
-from dataclasses import dataclass
+"""When the timeout sweep runs (SPEC §3 clocks): deadlines live on the rows, and each clock's due
+condition is one function in refunds.selectors. `refund_timeouts_run` sweeps every clock in this
+process (the management command, tests, the demo); `refund_timeouts_dispatch` is the beat's
+minute, cutting each due clock into ranges for the workers. How a batch is claimed and moved is
+refunds/services/sweep.py."""
+from collections.abc import Callable
 
-from django.db import transaction
-from django.db.models import Q
+from django.utils import timezone
 
-from merchants.models import Violation
-from merchants.orders.services import order_record_refund
-from merchants.violations.services import violation_open
+from .core import _now, log
+from .sweep import CLOCKS, SweepResult, clocks_due, due_rows, sweep_clock
 
-from .. import selectors
-from ..models import Negotiation, RefundCase
-from .core import SWEEP_JOB, Actor, N, _agree, _case_move, _negotiation_move, _now, _open_negotiation, log
-
-ACTOR = Actor.job("run_refund_timeouts")
-
-
-@dataclass
-class SweepResult:
-    negotiations_expired: int = 0
-    cases_auto_agreed: int = 0
-    returns_closed: int = 0
-    cases_auto_refunded: int = 0
-    unconfirmed_returns_refunded: int = 0
-    errors: int = 0
-
-
-def _claim(case_id: int, due: Q = Q()) -> RefundCase | None:
-    """Lock one due case, or None if another sweeper holds it or it is no longer due."""
-    return RefundCase.objects.select_for_update(skip_locked=True).filter(due, pk=case_id).first()
-
-
-def expire_negotiation_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
-    case = _claim(case_id)
-    if case is None:
-        return False
-    negotiation = Negotiation.objects.select_for_update().filter(selectors.negotiation_expired_q(now),
-                                                                 case=case).first()
-    if negotiation is None:
-        return False
-    _negotiation_move(negotiation, N.EXPIRED, actor=actor, at=negotiation.expires_at)
-    return True
-
-
-def auto_agree_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
-    case = _claim(case_id, selectors.decision_due_q(now))
-    if case is None:
-        return False
-    negotiation = _open_negotiation(case)
-    if negotiation:
-        _negotiation_move(negotiation, N.EXPIRED, actor=actor, at=case.merchant_deadline)
-    _agree(case, actor=actor, at=case.merchant_deadline, type_=case.requested_type,
-           amount=case.requested_amount, note="merchant did not decide in time: agreed as requested")
-    return True
-
-
-def close_unreturned_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
-    case = _claim(case_id, selectors.return_ship_due_q(now))
-    if case is None:
-        return False
-    _case_move(case, "close_unreturned", actor=actor, note="return not shipped in time",
-               closed_at=case.return_ship_deadline)
-    return True
-
-
-def after_sales_delay_detail(case: RefundCase) -> str:
-    return (f"Return received {case.return_received_at:%Y-%m-%d %H:%M} UTC, not refunded by "
-            f"{case.refund_deadline:%Y-%m-%d %H:%M} UTC.")
-
-
-def auto_refund_one(case_id: int, now, actor: Actor = ACTOR) -> bool:
-    case = _claim(case_id, selectors.refund_due_q(now))
-    if case is None:
-        return False
-    _case_move(case, "refund_return", actor=actor, note="merchant did not refund in time", refunded_at=now)
-    order_record_refund(order_id=case.order_id, amount=case.amount, at=now, reference=f"refund_case:{case.pk}")
-    violation_open(store=case.store, kind=Violation.Kind.AFTER_SALES_DELAY, occurred_at=case.refund_deadline,
-                   detected_by=SWEEP_JOB, reference=f"refund_case:{case.pk}", detail=after_sales_delay_detail(case),
-                   dedup_key=f"refund_case:{case.pk}:after_sales_delay")
-    return True
-
-
-def sweep_one_at_a_time(clock: str, case_ids, *, now, result: SweepResult) -> None:
-    """The fallback of a failing batch: each case in its own transaction; an error on one case
-    is logged (with its id) and counted, the case stays due, and the rest continue."""
-    from .sweep import CLOCKS, ONE_AT_A_TIME
-
-    act, counter = ONE_AT_A_TIME[clock], CLOCKS[clock].counter
-    for case_id in case_ids:
-        try:
-            with transaction.atomic():
-                if act(case_id, now):
-                    setattr(result, counter, getattr(result, counter) + 1)
-        except Exception:
-            result.errors += 1
-            log.exception("refund timeouts: %s failed for refund case %s", counter, case_id)
+# (clock, now as ISO 8601 or None, batch size, since as ISO 8601, until as ISO 8601 or None) -> None
+Enqueue = Callable[[str, str | None, int, str, str | None], None]
 
 
 def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
@@ -111,8 +25,6 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
        pending after-sales-delay violation is opened for the store;
     5. shipped returns the merchant did not confirm within 10 days are refunded by the platform,
        with no violation (refunds/returns.py)."""
-    from .sweep import CLOCKS, clocks_due, sweep_clock
-
     now = _now(now)
     result = SweepResult()
     due = clocks_due(now)  # one statement; with nothing due, the whole sweep
@@ -124,3 +36,30 @@ def refund_timeouts_run(*, now=None, batch_size: int = 200) -> SweepResult:
     for clock in clocks[clocks.index(due[0]):]:
         sweep_clock(clock, now=now, batch_size=batch_size, result=result)
     return result
+
+
+def refund_timeouts_dispatch(*, enqueue: Enqueue, now=None, batch_size: int = 500, max_batches: int = 200) -> dict:
+    """The beat's minute: which clocks have anything due (one statement), then per due clock the
+    deadlines of its due rows (one index scan, at most `batch_size × max_batches`), cut into
+    ranges of `batch_size` rows, each handed to `enqueue` (the caller's queue: refunds.tasks
+    passes one that queues a `sweep_refund_clock` task per range for the Celery workers).
+    Disjoint ranges keep workers off each other's rows and each claim's index scan at its own
+    range. Exactly-once does not rest on the dispatch: each task claims its rows (SKIP LOCKED, due
+    re-checked), so a task queued twice, or left over from the previous minute, finds them moved
+    and costs one probe; the last range is open-ended, so rows past the cap are swept too.
+    Returns the due counts dispatched, per counter, and the number of ranges."""
+    moment = now.isoformat() if now else None
+    at = now or timezone.now()
+    counts = {spec.counter: 0 for spec in CLOCKS.values()} | {"batches": 0}
+    for clock in clocks_due(at):
+        spec = CLOCKS[clock]
+        deadlines = list(due_rows(clock, at).values_list(spec.deadline, flat=True)[:batch_size * max_batches])
+        bounds = deadlines[::batch_size]
+        for lo, hi in zip(bounds, [*bounds[1:], None]):
+            if lo != hi:  # equal bounds: an empty range, its rows are in the next one
+                enqueue(clock, moment, batch_size, lo.isoformat(), hi and hi.isoformat())
+                counts["batches"] += 1
+        counts[spec.counter] = len(deadlines)
+    if counts["batches"]:
+        log.info("refund timeouts: dispatched %s", counts)
+    return counts

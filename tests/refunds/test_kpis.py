@@ -76,6 +76,7 @@ def fixture_store():
 
 def test_kpis_over_the_30_local_days_ending_on_as_of(fixture_store):
     kpis = store_refund_kpis(store_ids=[fixture_store.pk], as_of=AS_OF)[fixture_store.pk]
+    kpis.pop("return_refund_stages")  # tests/refunds/test_return_stages.py
     assert kpis == {
         "as_of": AS_OF, "window_start": dt.date(2026, 10, 22),
         "product_experience_refund_rate": Decimal("0.5000"),
@@ -117,7 +118,15 @@ def test_merchant_reads_the_kpis_through_the_api(fixture_store):
     assert r.status_code == 200, r.content
     assert r.json() == {"store": fixture_store.pk, "as_of": "2026-11-20", "window_start": "2026-10-22",
                         "product_experience_refund_rate": "0.5000", "refund_only_completion_hours": "8.25",
-                        "return_refund_completion_hours": "60.00", "dispute_refund_rate": "0.1250"}
+                        "return_refund_completion_hours": "60.00", "dispute_refund_rate": "0.1250",
+                        # c3 alone: agreed 2 h after opening, shipped 22 h later, no delivery report
+                        # (transit and inspection unknown), refunded 12 h after receipt
+                        "return_refund_stages": {
+                            "agree": {"hours": "2.00", "cases": 1, "merchant": True},
+                            "buyer_mailing": {"hours": "22.00", "cases": 1, "merchant": False},
+                            "transit": {"hours": None, "cases": 0, "merchant": False},
+                            "inspection": {"hours": None, "cases": 0, "merchant": True},
+                            "refund": {"hours": "12.00", "cases": 1, "merchant": True}}}
     assert client.get(f"/api/v1/merchant/stores/{fixture_store.pk}/refund-metrics/?as_of=20-11-2026"
                       ).status_code == 400
     other = StoreFactory()

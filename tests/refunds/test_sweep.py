@@ -13,10 +13,11 @@ from merchants.ledger.models import LedgerEntry
 from merchants.models import Order, Violation
 from merchants.orders.services import proceeds_key
 from refunds import selectors, services
-from refunds.models import RefundCase
+from refunds.models import RefundCase, RefundPolicy
 from refunds.services import Actor, refund_timeouts_run
-from refunds.services.sweep import CLOCKS, due_rows, refund_timeouts_dispatch
-from refunds.tasks import sweep_refund_clock
+from refunds.services.sweep import CLOCKS, due_rows
+from refunds.services.timeouts import refund_timeouts_dispatch
+from refunds.tasks import run_refund_timeouts, sweep_refund_clock
 from tests.refunds.factories import T0, open_case
 
 S = RefundCase.Status
@@ -66,14 +67,13 @@ def test_a_failing_batch_moves_the_rest_one_at_a_time_and_logs_and_leaves_the_ba
                                                                                               caplog):
     cases = [received_return(store) for _ in range(4)]
     bad = cases[2]
-    real = services.timeouts.after_sales_delay_detail
+    real = services.sweep.after_sales_delay_detail
 
     def detail(case):
         if case.pk == bad.pk:
             raise ValueError("unreadable return date")
         return real(case)
 
-    monkeypatch.setattr(services.timeouts, "after_sales_delay_detail", detail)
     monkeypatch.setattr(services.sweep, "after_sales_delay_detail", detail)
     with caplog.at_level(logging.WARNING, logger="refunds.services"):
         result = refund_timeouts_run(now=REFUND_DUE, batch_size=10)
@@ -156,24 +156,37 @@ def test_the_beat_queues_one_task_per_range_and_a_duplicate_task_moves_nothing(c
              for i in range(5)]
     deadlines = sorted(case.merchant_deadline.astimezone(dt.UTC) for case in cases)  # as the database gives them
     queued = []
-    monkeypatch.setattr(sweep_refund_clock, "apply_async", lambda args, **options: queued.append((args, options)))
     after = T0 + dt.timedelta(hours=36)
 
-    counts = refund_timeouts_dispatch(now=after, batch_size=2)
+    counts = refund_timeouts_dispatch(now=after, batch_size=2, enqueue=lambda *args: queued.append(args))
 
     assert counts["cases_auto_agreed"] == 5 and counts["batches"] == 3
-    assert [args for args, _ in queued] == [  # disjoint deadline ranges of 2 rows, the last open-ended
+    assert queued == [  # disjoint deadline ranges of 2 rows, the last open-ended
         ("decision", after.isoformat(), 2, deadlines[0].isoformat(), deadlines[2].isoformat()),
         ("decision", after.isoformat(), 2, deadlines[2].isoformat(), deadlines[4].isoformat()),
         ("decision", after.isoformat(), 2, deadlines[4].isoformat(), None)]
-    assert all(options["expires"] > 0 for _, options in queued)
     assert RefundCase.objects.filter(status=S.PENDING).count() == 5  # the workers move them, not the beat
-    for args, _ in queued + queued:  # every task delivered twice
+    for args in queued + queued:  # every task delivered twice
         sweep_refund_clock(*args)
     for case in cases:
         case.refresh_from_db()
         assert case.status == S.REFUNDED and case.history.filter(status=S.REFUNDED).count() == 1
         assert Order.objects.get(pk=case.order_id).refunded_amount == Decimal("10.00")
+
+
+@pytest.mark.django_db
+def test_the_beat_task_queues_sweep_tasks_that_expire_and_moves_nothing_itself(clock, store, monkeypatch):
+    case = open_case(store, type="refund_only", amount="10.00")
+    queued = []
+    monkeypatch.setattr(sweep_refund_clock, "apply_async", lambda args, **options: queued.append((args, options)))
+    after = T0 + dt.timedelta(hours=36)
+
+    counts = run_refund_timeouts(after.isoformat())
+
+    assert counts["cases_auto_agreed"] == 1 and counts["batches"] == 1
+    (args, options), = queued
+    assert args[:3] == ("decision", after.isoformat(), 500) and 0 < options["expires"] <= 600
+    assert RefundCase.objects.get(pk=case.pk).status == S.PENDING
 
 
 @pytest.mark.postgres
@@ -209,3 +222,31 @@ def test_every_clock_claims_its_due_cases_through_an_index():
             plan = "\n".join(row[0] for row in cursor.fetchall())
             cursor.execute("SET enable_seqscan = on")
             assert "Index" in plan and "Seq Scan" not in plan, (clock, plan)
+
+
+@pytest.mark.django_db
+def test_a_failing_negotiation_batch_expires_the_others_one_at_a_time_by_their_case(clock, store, monkeypatch):
+    """The fallback claims a negotiation by its case's id, as a batch of one."""
+    policy = RefundPolicy.current()
+    policy.negotiation_answer_hours = 12  # expires before the cases' decision deadline
+    policy.save()
+    cases = [open_case(store, type="refund_only", amount="50.00") for _ in range(3)]
+    for case in cases:
+        services.negotiation_propose(case_id=case.pk, actor=Actor.merchant(store.owner), type="refund_only",
+                                     amount=Decimal("40.00"))
+    bad = cases[1].negotiation
+    real = services.sweep.events.negotiations_answered
+
+    def answered(negotiations):
+        negotiations = list(negotiations)
+        if any(n.pk == bad.pk for n in negotiations):
+            raise RuntimeError("webhook outbox unavailable")
+        real(negotiations)
+
+    monkeypatch.setattr(services.sweep.events, "negotiations_answered", answered)
+    result = refund_timeouts_run(now=cases[0].negotiation.expires_at, batch_size=10)
+
+    assert result.negotiations_expired == 2 and result.errors == 1
+    statuses = {c.pk: c.negotiation.status for c in RefundCase.objects.select_related("negotiation")}
+    assert statuses == {cases[0].pk: "expired", cases[1].pk: "open", cases[2].pk: "expired"}
+    assert {c.status for c in RefundCase.objects.all()} == {S.PENDING}
