@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.money import money_field, rate, rate_field, score, yuan
+from config.money import money_field, rate, rate_field, yuan
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 
@@ -155,13 +155,6 @@ class CreditIndicator(models.Model):
 
         if self.zero_at is not None and self.zero_at == self.full_at:
             raise ValidationError({"full_at": _("Must differ from the value scoring 0.")})
-
-    def scale(self, value) -> Decimal:
-        if value is None:
-            return Decimal("0")
-        value = Decimal(value)
-        fraction = (value - self.zero_at) / (self.full_at - self.zero_at)
-        return score(min(Decimal(1), max(Decimal(0), fraction)) * 100)
 
 
 class CreditEvaluation(models.Model):

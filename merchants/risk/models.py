@@ -11,6 +11,8 @@ from simple_history.models import HistoricalRecords
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 
+from .points import POINTS
+
 
 class RiskStatus(models.TextChoices):
     OK = "ok", _("ok")
@@ -27,9 +29,10 @@ def _level(name, default):
 
 
 class RiskPolicy(SingletonPolicy):
-    """Warning level and limit of each risk point (SPEC §5). A point at or above its warning level
+    """Warning level and limit of each risk point (SPEC §5, §6). A point above its warning level
     warns, at or above its limit breaches (以上 includes the number); DSR is the other way round:
-    below the warning level warns, below the limit breaches, and three months falling warns."""
+    below the warning level warns, below the limit breaches, and three months falling warns
+    (`points.grade_sql`)."""
 
     dispute_rate_warning = _level(_("dispute rate: warning at"), "0.012")  # the seed's industry average
     dispute_rate_limit = _level(_("dispute rate: limit"), "0.018")  # the seed's "bad"
@@ -56,8 +59,6 @@ class RiskPolicy(SingletonPolicy):
 
     def clean(self):
         from django.core.exceptions import ValidationError
-
-        from .points import POINTS
 
         errors = {}
         for code, higher_is_worse in POINTS.items():
