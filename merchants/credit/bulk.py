@@ -7,8 +7,10 @@ import functools
 import json
 
 from django.db import connection
+from django.db.models import Q
 
-from config.sql import ids_param
+from config import timeutil
+from config.sql import ids_param, q_as_sql
 
 # Stores per batch of the monthly evaluation and risk self-check (one statement each).
 # 1,000, not 500: a batch's fixed costs (planning ~3 ms, the commit with its deferred FK checks,
@@ -67,6 +69,17 @@ def _metric_inputs_sql(month, fields: tuple[str, ...], providers: tuple) -> tupl
            f"AND m.store_id = ANY(%(store_ids)s::bigint[]) "
            f"{' '.join(joins)} WHERE s.id = ANY(%(store_ids)s::bigint[])")
     return sql, params
+
+
+def sales_orders_q(month) -> Q:
+    """On Order: the orders whose amount (minus what was refunded) makes a store's sales for the
+    local month when no sales figure was ingested (SPEC §1): paid in the month, not cancelled.
+    The evaluation renders it into its statement (`q_as_sql`); `services.order_sales` filters with
+    it."""
+    from merchants.orders.models import Order
+
+    start, end = timeutil.month_bounds(month)
+    return Q(paid_at__gte=start, paid_at__lt=end) & ~Q(status=Order.Status.CANCELLED)
 
 
 def limit_sql(*, sales: str, score: str, eco: str) -> str:
@@ -131,11 +144,11 @@ l AS (SELECT c.*, {limit_sql(sales="c.sales", score="c.composite", eco="c.eco")}
 
 
 def evaluation_upsert_sql(*, month, now, inputs: tuple[str, dict], rows: list, weights_in: dict, weights: dict,
-                          policy, sales_range: tuple, fields: list[str]) -> tuple[str, dict]:
+                          policy, fields: list[str]) -> tuple[str, dict]:
     """One statement that scores the batch (`scoring_ctes`), upserts every CreditEvaluation
     column (INSERT … SELECT … ON CONFLICT) and sets each store's base limit from its latest
     evaluated month, returning the ids of the stores whose limit changed (SPEC §1). Its inputs:
-    `metric_inputs_sql`; sales ingested, else the month's orders; the eco-packaging bonus when
+    `metric_inputs_sql`; sales ingested, else the month's orders (`sales_orders_q`); the eco-packaging bonus when
     verified; the cash flow ratio = net cash flow ÷ sales."""
     from merchants.orders.models import Order
     from merchants.stores.models import Store
@@ -143,8 +156,9 @@ def evaluation_upsert_sql(*, month, now, inputs: tuple[str, dict], rows: list, w
     from .models import CreditEvaluation, EcoPackaging
 
     inputs_sql, params = inputs
-    params = {**params, "credit_start": sales_range[0], "credit_end": sales_range[1],
-              "credit_cancelled": Order.Status.CANCELLED.value, "credit_eval_month": month, "credit_now": now,
+    sold, sold_params = q_as_sql(Order, sales_orders_q(month), aliases={Order._meta.db_table: "o"},
+                                 param_prefix="credit_sales_")
+    params = {**params, **sold_params, "credit_eval_month": month, "credit_now": now,
               "credit_eco": policy.eco_packaging_bonus_rate, **limit_params(policy)}
     scoring = scoring_ctes(rows=rows, weights_in=weights_in, weights=weights,
                            known=set(fields) | {"cash_flow_ratio"}, params=params)
@@ -157,8 +171,7 @@ s AS (
   FROM i
   LEFT JOIN LATERAL (  -- the orders' sales, read only for a store without a sales figure
     SELECT SUM(o.amount - o.refunded_amount) AS total FROM {Order._meta.db_table} o
-    WHERE i.monthly_sales IS NULL AND o.store_id = i.store_id
-      AND o.paid_at >= %(credit_start)s AND o.paid_at < %(credit_end)s AND o.status <> %(credit_cancelled)s) sales
+    WHERE i.monthly_sales IS NULL AND o.store_id = i.store_id AND {sold}) sales
     ON true
   LEFT JOIN {EcoPackaging._meta.db_table} e ON e.store_id = i.store_id AND e.verified
     AND e.store_id = ANY(%(store_ids)s::bigint[])),

@@ -39,7 +39,15 @@ from merchants.registry import credit_metric_sql_providers
 from merchants.risk.services import risk_check_stores
 from merchants.stores.models import Store
 
-from .bulk import BATCH_SIZE, evaluation_upsert_sql, limit_params, limit_sql, metric_inputs_sql, scoring_ctes
+from .bulk import (
+    BATCH_SIZE,
+    evaluation_upsert_sql,
+    limit_params,
+    limit_sql,
+    metric_inputs_sql,
+    sales_orders_q,
+    scoring_ctes,
+)
 from .models import CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
 log = logging.getLogger(__name__)
@@ -179,12 +187,12 @@ def score_values(values: dict, *, sources: dict | None = None, indicators=None,
 
 
 def order_sales(store_ids: list[int], month) -> dict[int, Decimal]:
-    """Orders (pay-later and standard) paid in the local month, not cancelled, minus refunds."""
-    start, end = timeutil.month_bounds(month)
+    """The stores' sales from their orders for the local month (`bulk.sales_orders_q`): amount
+    minus refunded, pay-later and standard orders alike."""
     net = ExpressionWrapper(F("amount") - F("refunded_amount"), output_field=DecimalField(max_digits=14,
                                                                                             decimal_places=2))
-    rows = (Order.objects.filter(of_ids(Order, store_ids), paid_at__gte=start, paid_at__lt=end)
-            .exclude(status=Order.Status.CANCELLED).values("store_id").annotate(total=Sum(net)).order_by())
+    rows = (Order.objects.filter(of_ids(Order, store_ids), sales_orders_q(month))
+            .values("store_id").annotate(total=Sum(net)).order_by())
     return {r["store_id"]: (r["total"] or ZERO) for r in rows}
 
 
@@ -198,8 +206,7 @@ def evaluate_stores(*, store_ids: list[int], month, now=None) -> int:
     rows, weights_in = scoring_constants(credit_indicators())
     inputs = metric_inputs_sql(month=month, fields=METRIC_FIELDS, providers=credit_metric_sql_providers())
     sql, params = evaluation_upsert_sql(month=month, now=now, inputs=inputs, rows=rows, weights_in=weights_in,
-                                        weights=policy.weights(), policy=policy,
-                                        sales_range=timeutil.month_bounds(month), fields=METRIC_FIELDS)
+                                        weights=policy.weights(), policy=policy, fields=METRIC_FIELDS)
     with transaction.atomic(), connection.cursor() as cursor:
         no_jit(cursor)
         cursor.execute(sql, {**params, "store_ids": ids_param(store_ids)})
