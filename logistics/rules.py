@@ -11,7 +11,7 @@ from config import timeutil
 from config.sql import q_as_sql
 from merchants.models import Order
 
-from .models import Shipment
+from .models import LogisticsPolicy, Shipment
 
 SAME_DAY_CUTOFF = dt.time(17, 0)  # paid before this (exclusive) ships the same day
 SHIP_BY_HOUR = 20  # local; the deadline itself is on time
@@ -78,7 +78,5 @@ def may_still_be_on_time_q(*, open_from: dt.datetime, shipment: str = "shipment_
 def awaiting_follow_up_q(now) -> Q:
     """On Shipment: shipped with no pickup scan after the policy's hours (24 by default) at `now`:
     flagged for follow-up (主动跟单, SPEC §4)."""
-    from .models import LogisticsPolicy
-
     cutoff = now - dt.timedelta(hours=LogisticsPolicy.current().pickup_followup_hours)
     return Q(picked_up_at__isnull=True, shipped_at__lte=cutoff)

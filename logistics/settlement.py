@@ -42,6 +42,7 @@ from .models import (
     SettlementRun,
     WeeklyResult,
 )
+from .payloads import LogisticsWeeklyResultOut
 
 log = logging.getLogger(__name__)
 JOB = "job: settle logistics incentives"
@@ -233,8 +234,6 @@ def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
 def _emit_week_settled(mine, now) -> None:
     """`logistics.week_settled` for each store of the batch that subscribed (SPEC §5), in the
     batch's transaction: one query when nobody listens, two more when someone does."""
-    from logistics.api.serializers import LogisticsWeeklyResultOut
-
     listening = subscribers(store_ids=mine.values_list("store_id", flat=True), type=EventType.LOGISTICS_WEEK_SETTLED)
     if listening:
         event_emit_many(events=[(r.store_id, EventType.LOGISTICS_WEEK_SETTLED, LogisticsWeeklyResultOut(r).data)

@@ -11,6 +11,10 @@ from django.db.models import Q
 
 from config import timeutil
 from config.sql import ids_param, q_as_sql
+from merchants.orders.models import Order
+from merchants.stores.models import Store
+
+from .models import CreditEvaluation, EcoPackaging, StoreMetrics
 
 # Stores per batch of the monthly evaluation and risk self-check (one statement each).
 # 1,000, not 500: a batch's fixed costs (planning ~3 ms, the commit with its deferred FK checks,
@@ -47,8 +51,6 @@ def metric_inputs_sql(*, month, fields: list[str], providers: list) -> tuple[str
 
 @functools.lru_cache(maxsize=16)
 def _metric_inputs_sql(month, fields: tuple[str, ...], providers: tuple) -> tuple[str, dict]:
-    from .models import StoreMetrics
-
     joins, params, by_field = [], {"credit_month": month}, {f: [] for f in fields}
     for k, (sql_fn, names) in enumerate(providers):
         sql, provider_params = sql_fn(month)
@@ -76,8 +78,6 @@ def sales_orders_q(month) -> Q:
     local month when no sales figure was ingested (SPEC §1): paid in the month, not cancelled.
     The evaluation renders it into its statement (`q_as_sql`); `services.order_sales` filters with
     it."""
-    from merchants.orders.models import Order
-
     start, end = timeutil.month_bounds(month)
     return Q(paid_at__gte=start, paid_at__lt=end) & ~Q(status=Order.Status.CANCELLED)
 
@@ -150,11 +150,6 @@ def evaluation_upsert_sql(*, month, now, inputs: tuple[str, dict], rows: list, w
     evaluated month, returning the ids of the stores whose limit changed (SPEC §1). Its inputs:
     `metric_inputs_sql`; sales ingested, else the month's orders (`sales_orders_q`); the eco-packaging bonus when
     verified; the cash flow ratio = net cash flow ÷ sales."""
-    from merchants.orders.models import Order
-    from merchants.stores.models import Store
-
-    from .models import CreditEvaluation, EcoPackaging
-
     inputs_sql, params = inputs
     sold, sold_params = q_as_sql(Order, sales_orders_q(month), aliases={Order._meta.db_table: "o"},
                                  param_prefix="credit_sales_")

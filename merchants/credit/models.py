@@ -2,6 +2,7 @@
 each month's evaluation."""
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -101,8 +102,6 @@ class CreditScorePolicy(SingletonPolicy):
                 Dimension.RISK_CONTROL: self.weight_risk_control, Dimension.MARKET: self.weight_market}
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         total = sum(self.weights().values())
         if total != 100:
             raise ValidationError(_("The dimension weights must sum to 100%% (now %(total)s%%).") % {"total": total})
@@ -151,8 +150,6 @@ class CreditIndicator(models.Model):
         return self.get_name_display()
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.zero_at is not None and self.zero_at == self.full_at:
             raise ValidationError({"full_at": _("Must differ from the value scoring 0.")})
 

@@ -2,6 +2,7 @@
 each with a value, a warning level and a limit (policy), and the worst status."""
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -58,8 +59,6 @@ class RiskPolicy(SingletonPolicy):
         return getattr(self, f"{code}_warning"), getattr(self, f"{code}_limit")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         for code, higher_is_worse in POINTS.items():
             warning, limit = self.levels(code)
