@@ -38,7 +38,6 @@ from .payloads import RiskCheckOut
 from .points import POINTS, grade_sql
 
 EVENT = "risk_check.warning"
-ZERO_D = Decimal(0)
 
 
 def month_before(first, n: int = 1):
@@ -50,10 +49,9 @@ def _text(value: Decimal | None, places: str) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal(places)))
 
 
-class _StoreLimit(NamedTuple):
+class _StoreId(NamedTuple):
     """What `raised_limits` reads of a store (its pk), without a model instance."""
     pk: int
-    base_limit: Decimal
 
 
 def point_levels(policy: RiskPolicy) -> list[tuple]:
@@ -163,7 +161,7 @@ def risk_check_stores(*, store_ids: list[int], month, now=None) -> int:
     replaces the month's row. Returns the number of stores checked."""
     now = now or timezone.now()
     levels = point_levels(RiskPolicy.current())
-    raised = raised_limits(stores=[_StoreLimit(pk, ZERO_D) for pk in store_ids], at=now)
+    raised = raised_limits(stores=[_StoreId(pk) for pk in store_ids], at=now)
     sql, params = risk_check_sql(month=month, now=now, levels=levels, providers=credit_metric_sql_providers(),
                                  raised=raised)
     with transaction.atomic(), connection.cursor() as cursor:
