@@ -128,7 +128,7 @@ def run(*, stores: int, batch_size: int | None = None, out=print) -> dict:
 # shipping, official logistics, pickup scan, by the deadline; else ingested), DSR and whether it fell
 # three months running, unrecovered advances ÷ the store's limit (the bench has no raised limits,
 # so its base limit), complaint response hours, inventory turnover days; then what the self-check
-# outputs from them: each point's status against the policy's levels (at or above the warning level
+# outputs from them: each point's status against the policy's levels (above the warning level
 # warns, at or above the limit breaches; DSR below them, or falling, warns; a missing value is ok;
 # advances with no limit breach) and the store's worst status.
 BARE_CTES = """
@@ -157,19 +157,19 @@ v AS (
   LEFT JOIN adv a ON a.store_id = s.id),
 graded AS (  -- severity per point: 0 ok, 1 warning, 2 breach
   SELECT v.*,
-    CASE WHEN dispute_rate >= r.dispute_rate_limit THEN 2 WHEN dispute_rate >= r.dispute_rate_warning THEN 1 ELSE 0 END
+    CASE WHEN dispute_rate >= r.dispute_rate_limit THEN 2 WHEN dispute_rate > r.dispute_rate_warning THEN 1 ELSE 0 END
       AS g_dispute,
-    CASE WHEN return_rate >= r.return_rate_limit THEN 2 WHEN return_rate >= r.return_rate_warning THEN 1 ELSE 0 END
+    CASE WHEN return_rate >= r.return_rate_limit THEN 2 WHEN return_rate > r.return_rate_warning THEN 1 ELSE 0 END
       AS g_return,
-    CASE WHEN late >= r.late_shipment_rate_limit THEN 2 WHEN late >= r.late_shipment_rate_warning THEN 1 ELSE 0 END
+    CASE WHEN late >= r.late_shipment_rate_limit THEN 2 WHEN late > r.late_shipment_rate_warning THEN 1 ELSE 0 END
       AS g_late,
     CASE WHEN dsr < r.dsr_limit THEN 2 WHEN dsr < r.dsr_warning OR falling THEN 1 ELSE 0 END AS g_dsr,
     CASE WHEN unrecovered IS NULL THEN 2 WHEN unrecovered >= r.unrecovered_advances_limit THEN 2
-         WHEN unrecovered >= r.unrecovered_advances_warning THEN 1 ELSE 0 END AS g_unrecovered,
+         WHEN unrecovered > r.unrecovered_advances_warning THEN 1 ELSE 0 END AS g_unrecovered,
     CASE WHEN hours >= r.complaint_response_hours_limit THEN 2
-         WHEN hours >= r.complaint_response_hours_warning THEN 1 ELSE 0 END AS g_hours,
+         WHEN hours > r.complaint_response_hours_warning THEN 1 ELSE 0 END AS g_hours,
     CASE WHEN days >= r.inventory_turnover_days_limit THEN 2
-         WHEN days >= r.inventory_turnover_days_warning THEN 1 ELSE 0 END AS g_days
+         WHEN days > r.inventory_turnover_days_warning THEN 1 ELSE 0 END AS g_days
   FROM v CROSS JOIN merchants_riskpolicy r WHERE r.id = 1)
 """
 BARE_SQL = BARE_CTES + """

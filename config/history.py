@@ -4,11 +4,12 @@
 with a parameter per column per row: for a sweep moving 500 rows that is most of its time. This
 writes the same rows (each as it now is in its table, with its reason, date and type) with one
 `INSERT … SELECT`: the cost no longer grows with Python work per row. The history table's copy of
-each column is the column itself (excluded fields are left out, as simple_history does). Other
-databases than PostgreSQL get `bulk_history_create`."""
+each column is the column itself (excluded fields are left out, as simple_history does)."""
 from django.db import connection
 from django.utils import timezone
 from simple_history.manager import HistoryDescriptor
+
+from config.sql import ids_param
 
 
 def fit_reason(model, reason: str) -> str:
@@ -35,14 +36,6 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
     number written."""
     if not ids:
         return 0
-    if connection.vendor != "postgresql":  # SQLite (local runs): the same rows, object by object
-        objs = list(model._default_manager.filter(pk__in=ids).order_by("pk"))
-        by_id = dict(zip(ids, reasons))
-        for obj in objs:
-            obj._change_reason = by_id[obj.pk]
-        model.history.bulk_history_create(objs, update=history_type == "~", default_date=at or timezone.now(),
-                                          default_user=user if getattr(user, "pk", None) else None)
-        return len(objs)
     history = model.history.model
     columns = copied_columns(model)
     table, history_table = model._meta.db_table, history._meta.db_table
@@ -54,7 +47,7 @@ def history_insert_select(model, ids: list[int], *, reasons: list[str], history_
            f"JOIN unnest(%s::bigint[], %s::text[]) AS v(id, reason) ON {pk} = v.id ORDER BY {pk}")
     reasons = [fit_reason(model, r) for r in reasons]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at or timezone.now(), history_type, getattr(user, "pk", None), list(ids), reasons])
+        cursor.execute(sql, [at or timezone.now(), history_type, getattr(user, "pk", None), ids_param(ids), reasons])
         return cursor.rowcount
 
 
@@ -63,8 +56,7 @@ def update_with_history(queryset, values: dict, *, reason: str, user=None, at=No
     type "~"), in ONE statement: the history rows are the UPDATE's `RETURNING` rows, as the
     rows now are. The rows are neither read before nor read again after (`history_insert_select`
     finds them again by primary key): for a sweep whose claim already locked them, a batch is
-    this statement alone. Returns the updated ids, sorted. Only on PostgreSQL; the caller keeps
-    the portable path for the others."""
+    this statement alone. Returns the updated ids, sorted."""
     from django.core.exceptions import EmptyResultSet
     from django.db.models import sql
 

@@ -10,7 +10,7 @@ moved row carrying who acted (`_history_user`) and why (`_change_reason`, e.g.
 Creating a row with its initial status is not a transition and stays a plain save."""
 from collections.abc import Callable, Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -85,15 +85,15 @@ def bulk_transition(queryset: QuerySet, to: str, *, reason: str, user=None, sour
     The rows are locked first (`skip_locked` for sweeps that run concurrently), so the UPDATE
     moves exactly the rows that get a history row. `locked`: the caller's transaction holds their
     locks already (a sweep's claim), so there is no second locking read; the UPDATE re-checks the
-    status and its returned rows are the history rows (on PostgreSQL, the UPDATE and the history
-    INSERT are one statement: `config.history.update_with_history`)."""
+    status and its returned rows are the history rows (the UPDATE and the history INSERT are one
+    statement: `config.history.update_with_history`)."""
     if "status" in fields:
         raise TypeError("bulk_transition() sets the status itself; pass the target as `to`.")
     model = queryset.model
     allowed = allowed_sources(model, to) if sources is None else allowed_sources(model, to) & set(sources)
     has_history = getattr(model, "history", None) is not None
     user = user if user is not None and getattr(user, "pk", None) else None
-    if locked and has_history and connection.vendor == "postgresql":  # one statement: atomic by itself
+    if locked and has_history:  # one statement: atomic by itself
         return update_with_history(queryset.filter(status__in=allowed).order_by(), {"status": to, **fields},
                                    reason=reason, user=user, at=timezone.now())
     with transaction.atomic():

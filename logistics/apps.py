@@ -13,10 +13,10 @@ class LogisticsConfig(AppConfig):
         from logistics import cockpit
         from logistics.demo import seed
         from logistics.recovery import settlement_health
-        from logistics.selectors import CREDIT_METRIC_NAMES, credit_metrics, credit_metrics_sql, order_shipped_at
+        from logistics.selectors import CREDIT_METRIC_NAMES, credit_metrics_sql, order_shipped_at
         from merchants import registry
 
-        registry.provide_credit_metrics(credit_metrics, sql=credit_metrics_sql, names=CREDIT_METRIC_NAMES)
+        registry.provide_credit_metrics(credit_metrics_sql, names=CREDIT_METRIC_NAMES)
         registry.provide_order_shipped_at(order_shipped_at)
         registry.provide_demo(seed)
         registry.provide_cockpit(worklist=cockpit.worklist,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from config import timeutil
 
 from .models import SettlementBatch, SettlementRun
+from .settlement import settle_batch
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,6 @@ def needs_attention_q(now: dt.datetime | None = None) -> Q:
 
 def settlement_watchdog_sweep(*, now: dt.datetime | None = None) -> int:
     """Queue again the overdue pending batches of stuck runs; returns how many were queued."""
-    from .tasks import settle_batch
-
     now = now or timezone.now()
     cutoff = _cutoff(now)
     queued = 0

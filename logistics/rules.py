@@ -11,7 +11,7 @@ from config import timeutil
 from config.sql import q_as_sql
 from merchants.models import Order
 
-from .models import Shipment
+from .models import LogisticsPolicy, Shipment
 
 SAME_DAY_CUTOFF = dt.time(17, 0)  # paid before this (exclusive) ships the same day
 SHIP_BY_HOUR = 20  # local; the deadline itself is on time
@@ -65,10 +65,18 @@ def refunded_before_shipping_sql(*, order_alias: str, shipment_alias: str) -> tu
                     aliases={Order._meta.db_table: order_alias, Shipment._meta.db_table: shipment_alias})
 
 
+def may_still_be_on_time_q(*, open_from: dt.datetime, shipment: str = "shipment__") -> Q:
+    """On Order (this week so far, SPEC §5): not on time yet, but it still can be — not shipped
+    while its deadline has not passed (paid at or after `open_from`, `week_to_date.open_from`),
+    or shipped with official logistics by its deadline and waiting for its pickup scan. Neither
+    branch is on time (`on_time_q` needs a shipment with a scan), so the two never overlap."""
+    return (Q(**{f"{shipment}isnull": True}, paid_at__gte=open_from)
+            | Q(**{f"{shipment}official_logistics": True, f"{shipment}picked_up_at__isnull": True,
+                   f"{shipment}shipped_at__lte": F(f"{shipment}deadline")}))
+
+
 def awaiting_follow_up_q(now) -> Q:
     """On Shipment: shipped with no pickup scan after the policy's hours (24 by default) at `now`:
     flagged for follow-up (主动跟单, SPEC §4)."""
-    from .models import LogisticsPolicy
-
     cutoff = now - dt.timedelta(hours=LogisticsPolicy.current().pickup_followup_hours)
     return Q(picked_up_at__isnull=True, shipped_at__lte=cutoff)

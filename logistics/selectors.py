@@ -4,18 +4,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from config import timeutil
-from config.money import rate
+from config.sql import ids_param, no_jit
+from merchants.credit.bulk import provider_values
 from merchants.models import Order, Violation
 
 from .models import Enrollment, Shipment
 from .rules import (
     on_time_expression,
-    on_time_q,
     on_time_sql,
-    refunded_before_shipping_q,
     refunded_before_shipping_sql,
 )
 
@@ -36,33 +35,21 @@ def shipments_with_on_time(queryset=None):
     return queryset.annotate(on_time=on_time_expression())
 
 
-def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
-    """For the credit score (registered with merchants.registry): on-time rate of each store's
-    Taote orders paid in the local month (denominator as the weekly evaluation, without the
-    counted-day condition), in one query.
-    None for a store that recorded no shipment with us that month: no data, so the ingested value
-    is used instead."""
-    start, end = timeutil.month_bounds(month)
-    rows = (Order.objects.filter(store_id__in=store_ids, channel=Order.Channel.TAOTE, paid_at__gte=start,
-                                 paid_at__lt=end)
-            .exclude(refunded_before_shipping_q())
-            .order_by().values("store_id")
-            .annotate(n=Count("id"), on_time=Count("id", filter=on_time_q(shipment="shipment__", order="")),
-                      shipped=Count("shipment")))
-    out = {store_id: {"on_time_rate": None} for store_id in store_ids}
-    for row in rows:
-        if row["shipped"] and row["n"]:
-            out[row["store_id"]] = {"on_time_rate": rate(row["on_time"], row["n"])}
-    return out
-
-
 CREDIT_METRIC_NAMES = ("on_time_rate",)
 
 
+def credit_metrics(store_ids: list[int], month: dt.date) -> dict[int, dict]:
+    """`credit_metrics_sql` run for these stores: {store_id: {on_time_rate}}."""
+    return provider_values(credit_metrics_sql, CREDIT_METRIC_NAMES, store_ids, month)
+
+
 def credit_metrics_sql(month: dt.date) -> tuple[str, dict]:
-    """`credit_metrics` as one SELECT (store_id, on_time_rate) for the stores of `%(store_ids)s`,
-    for the PostgreSQL evaluation to join: the same on-time test and denominator (`rules`), 4
-    places half-up; NULL for a store that shipped nothing with us that month."""
+    """For the credit score (registered with merchants.registry): the on-time rate of each store's
+    Taote orders paid in the local month (on-time test and denominator as the weekly evaluation,
+    `rules`, without the counted-day condition; 4 places, half-up), as one SELECT (store_id,
+    on_time_rate) for the stores of `%(store_ids)s::bigint[]` that the evaluation joins into its
+    statement. NULL for a store that recorded no shipment with us that month: no data, so the
+    ingested value is used instead."""
     start, end = timeutil.month_bounds(month)
     on_time, on_time_params = on_time_sql(shipment_alias="sh", order_alias="o")
     refunded, refunded_params = refunded_before_shipping_sql(order_alias="o", shipment_alias="sh")
@@ -71,7 +58,7 @@ def credit_metrics_sql(month: dt.date) -> tuple[str, dict]:
           CASE WHEN COUNT(sh.id) > 0 THEN ROUND((COUNT(*) FILTER (WHERE {on_time}))::numeric / COUNT(*), 4)
           END AS on_time_rate
         FROM {Order._meta.db_table} o LEFT JOIN {Shipment._meta.db_table} sh ON sh.order_id = o.id
-        WHERE o.store_id = ANY(%(store_ids)s) AND o.channel = %(logistics_taote)s
+        WHERE o.store_id = ANY(%(store_ids)s::bigint[]) AND o.channel = %(logistics_taote)s
           AND o.paid_at >= %(logistics_start)s AND o.paid_at < %(logistics_end)s AND NOT ({refunded})
         GROUP BY o.store_id"""
     return sql, {"logistics_taote": Order.Channel.TAOTE.value, "logistics_start": start, "logistics_end": end,
@@ -104,14 +91,6 @@ class WeekFigures:
     parcels: int
     disqualified: bool
     counted: tuple = ()  # per local day, Monday first: 1 when the day counts
-
-
-def _param(value):
-    if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, dt.date):
-        return connection.ops.adapt_datefield_value(value)
-    return value
 
 
 def week_figures_sql(monday: dt.date, store_ids: list[int] | None, *,
@@ -151,24 +130,14 @@ def week_figures_sql(monday: dt.date, store_ids: list[int] | None, *,
 
         def of_batch(alias):  # every store: the joins to `batch` do the narrowing
             return "1 = 1"
-    elif connection.vendor == "postgresql":
-        # The ids as an array parameter, visible to the planner (index scans per batch), unlike a
+    else:
+        # The ids as one array parameter, visible to the planner (index scans per batch), unlike a
         # semi-join on a CTE, which made every batch scan whole tables.
-        p["ids"] = [int(i) for i in store_ids]
+        p["ids"] = ids_param(store_ids)
         batch = "SELECT unnest(%(ids)s::bigint[]) AS store_id"
 
         def of_batch(alias):
-            return f"{alias}.store_id = ANY(%(ids)s)"
-    else:
-        names = []
-        for n, store_id in enumerate(store_ids):
-            p[f"id{n}"] = int(store_id)
-            names.append(f"%(id{n})s")
-        listed = ", ".join(names) or "NULL"
-        batch = f"SELECT id AS store_id FROM merchants_store WHERE id IN ({listed})"
-
-        def of_batch(alias):
-            return f"{alias}.store_id IN ({listed})"
+            return f"{alias}.store_id = ANY(%(ids)s::bigint[])"
     enr = ", ".join(f"MAX(CASE WHEN e.counting_from <= %(d{i})s AND (e.cancelled_at IS NULL OR "
                     f"e.cancelled_at >= %(e{i})s) THEN 1 ELSE 0 END) AS e{i}" for i in DAYS)
     bal = ", ".join(f"SUM(CASE WHEN l.created_at < %(e{i})s THEN l.amount ELSE 0 END) AS b{i}" for i in DAYS)
@@ -233,18 +202,17 @@ SELECT c.store_id, ({' + '.join(f'c.k{i}' for i in DAYS)}) AS counted_days,
   {ks}
 FROM cnt c LEFT JOIN ord ON ord.store_id = c.store_id
 ORDER BY c.store_id"""
-    return sql, {k: _param(v) for k, v in p.items()}
+    return sql, p
 
 
 def week_figures(monday: dt.date, store_ids: list[int] | None, *,
                  through: dt.date | None = None) -> list[WeekFigures]:
     sql, params = week_figures_sql(monday, store_ids, through=through)
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The planner over-estimates the joined CTEs by orders of magnitude, which switches on
-            # JIT compilation with inlining: ~1.5 s of compiling for a query that runs in tens of ms.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '64MB'")  # sorts and hashes of a batch stay in memory
+        # The planner over-estimates the joined CTEs by orders of magnitude, which switches on JIT
+        # compilation with inlining: ~1.5 s of compiling for a query that runs in tens of ms.
+        no_jit(cursor)
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # sorts and hashes of a batch stay in memory
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [WeekFigures(store_id=r[0], counted_days=int(r[1]), orders=int(r[2]), on_time_orders=int(r[3]),

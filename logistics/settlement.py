@@ -15,6 +15,7 @@ import logging
 import time
 from decimal import Decimal
 
+from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -41,6 +42,7 @@ from .models import (
     SettlementRun,
     WeeklyResult,
 )
+from .payloads import LogisticsWeeklyResultOut
 
 log = logging.getLogger(__name__)
 JOB = "job: settle logistics incentives"
@@ -94,8 +96,6 @@ def settlement_start(*, week: dt.date, now: dt.datetime | None = None, triggered
         for batch_id in batch_ids:
             settlement_batch_process(batch_id=batch_id)
     else:
-        from .tasks import settle_batch
-
         for batch_id in batch_ids:
             settle_batch.delay(batch_id)
     run.refresh_from_db()
@@ -155,6 +155,16 @@ def settlement_batch_process(*, batch_id: int) -> None:
             if updated:
                 run_id = SettlementBatch.objects.filter(pk=batch_id).values_list("run_id", flat=True).get()
                 _count(run_id, failed=True, error=f"batch {batch_id}: {type(exc).__name__}: {exc}")
+
+
+# The Celery task of one batch lives beside the function it runs, so that `settlement_start` and
+# the watchdog (`recovery`) can queue it without importing `tasks` (which imports them). Acknowledged
+# only once done, and re-queued when the worker process running it dies (the global settings say so
+# too; stated here because settlement depends on it). Idempotent: a duplicate finds the batch done
+# and returns.
+@shared_task(name="logistics.tasks.settle_batch", acks_late=True, reject_on_worker_lost=True)
+def settle_batch(batch_id: int):
+    settlement_batch_process(batch_id=int(batch_id))
 
 
 def _count(run_id: int, *, stores=0, parcels=0, total=Decimal("0.00"), failed=False, error="") -> None:
@@ -224,8 +234,6 @@ def _settle(batch: SettlementBatch) -> tuple[int, int, Decimal]:
 def _emit_week_settled(mine, now) -> None:
     """`logistics.week_settled` for each store of the batch that subscribed (SPEC §5), in the
     batch's transaction: one query when nobody listens, two more when someone does."""
-    from logistics.api.serializers import LogisticsWeeklyResultOut
-
     listening = subscribers(store_ids=mine.values_list("store_id", flat=True), type=EventType.LOGISTICS_WEEK_SETTLED)
     if listening:
         event_emit_many(events=[(r.store_id, EventType.LOGISTICS_WEEK_SETTLED, LogisticsWeeklyResultOut(r).data)

@@ -5,9 +5,11 @@ of the week just finished equal its settlement's.
 
 - counted days, orders (the denominator) and on-time orders: exactly as the settlement counts
   them, as of now;
-- open: orders of counted days not on time yet whose deadline has not passed (deadline ≥ now,
-  the deadline being inclusive) — they may still ship on time;
-- late: the rest (deadline passed, not on time);
+- open: orders of counted days not on time yet that still can be (`rules.may_still_be_on_time_q`):
+  not shipped while their deadline has not passed (deadline ≥ now, the deadline being
+  inclusive), or shipped by their deadline with official logistics and waiting for the pickup
+  scan;
+- late: the rest (not on time, and no longer can be);
 - on-time rate so far: on time ÷ decided (on time + late); best rate: the open ones all on time,
   worst: all late (÷ orders so far; orders still to come are unknown and not guessed);
 - daily average: orders ÷ counted days so far; projected tier: the settlement's tiers applied to
@@ -25,7 +27,7 @@ from config.money import money, rate
 from merchants.models import Order
 
 from . import selectors
-from .rules import on_time_q, refunded_before_shipping_q, shipping_deadline
+from .rules import may_still_be_on_time_q, refunded_before_shipping_q, shipping_deadline
 from .settlement import evaluate, tiers_for_week
 
 
@@ -64,13 +66,12 @@ def week_to_date(*, store_id: int, as_of: dt.datetime | None = None, week: dt.da
         if flag:
             start, end = timeutil.day_bounds(week + dt.timedelta(days=i))
             counted |= Q(paid_at__gte=start, paid_at__lt=end)
-    recent = Q(paid_at__gte=open_from(as_of))
+    pending = may_still_be_on_time_q(open_from=open_from(as_of))
     agg = (Order.objects.filter(counted, store_id=store_id, channel=Order.Channel.TAOTE)
            .exclude(refunded_before_shipping_q())
-           .aggregate(recent=Count("id", filter=recent),
-                      recent_on_time=Count("id", filter=recent & on_time_q(shipment="shipment__", order=""))))
+           .aggregate(open=Count("id", filter=pending)))
     orders, on_time = figures.orders, figures.on_time_orders
-    open_orders = agg["recent"] - agg["recent_on_time"]
+    open_orders = agg["open"]
     late = orders - on_time - open_orders
     decided = on_time + late
     projected_on_time = on_time + (Decimal(open_orders) * on_time / decided if decided else open_orders)

@@ -165,9 +165,7 @@ def counted(queryset):
 def table_estimate(queryset) -> int | None:
     """PostgreSQL's own row estimate for the queryset, without reading the rows: the planner's
     `reltuples` for an unfiltered table, else the top plan node's row estimate (EXPLAIN). None
-    on other databases or when PostgreSQL has no statistics yet (never analysed)."""
-    if connections[queryset.db].vendor != "postgresql":
-        return None
+    when PostgreSQL has no statistics yet (never analysed)."""
     query = queryset.query
     with connections[queryset.db].cursor() as cursor:
         if not query.where and not query.distinct and query.combinator is None and query.group_by is None:
@@ -186,7 +184,7 @@ def table_estimate(queryset) -> int | None:
 
 
 def _count_within(queryset, timeout_ms: int) -> int | None:
-    """COUNT(*) of the queryset on PostgreSQL, or None if it takes longer than timeout_ms: the
+    """COUNT(*) of the queryset, or None if it takes longer than timeout_ms: the
     statement is cancelled inside a savepoint, and the connection's own timeout is restored."""
     connection = connections[queryset.db]
     with connection.cursor() as cursor:

@@ -1,7 +1,12 @@
 """Webhook events of the merchants concepts (SPEC §5), emitted by the one service function
 where each change happens, in its transaction (see `merchants.webhooks.services.event_emit`).
-The data of each is the object as the merchant API's GET returns it, computed only when some
-endpoint of the store wants the event."""
+The data of each is the object as the merchant API's GET returns it (the concept's
+`payloads` module), computed only when some endpoint of the store wants the event."""
+from merchants.applications.payloads import CreditApplicationOut
+from merchants.ledger.selectors import with_wallet_balance
+from merchants.stores.models import Store
+from merchants.stores.payloads import StoreOut
+from merchants.violations.payloads import ViolationOut
 from merchants.webhooks.models import EventType
 from merchants.webhooks.selectors import subscribers
 from merchants.webhooks.services import event_emit, event_emit_many
@@ -9,21 +14,15 @@ from merchants.webhooks.services import event_emit, event_emit_many
 
 def violation(violation, type_: str) -> None:
     """violation.opened, violation.confirmed or violation.revoked."""
-    from merchants.violations.api import ViolationOut
-
     event_emit(store_id=violation.store_id, type=type_, data=lambda: ViolationOut(violation).data)
 
 
 def violations(violations, type_: str) -> None:
     """`violation` for a set of violations (set-based detectors), in a fixed number of queries."""
-    from merchants.violations.api import ViolationOut
-
     event_emit_many(events=[(v.store_id, type_, (lambda v=v: ViolationOut(v).data)) for v in violations])
 
 
 def application_decided(application) -> None:
-    from merchants.applications.api import CreditApplicationOut
-
     event_emit(store_id=application.store_id, type=EventType.CREDIT_APPLICATION_DECIDED,
                data=lambda: CreditApplicationOut(application).data)
 
@@ -31,10 +30,6 @@ def application_decided(application) -> None:
 def credit_limits_changed(store_ids) -> None:
     """credit_limit.changed for each store whose effective limit just changed (a new base
     limit from an evaluation, or an activation step of a raised limit); set-based."""
-    from merchants.ledger.selectors import with_wallet_balance
-    from merchants.stores.api import StoreOut
-    from merchants.stores.models import Store
-
     listening = subscribers(store_ids=store_ids, type=EventType.CREDIT_LIMIT_CHANGED)
     if not listening:
         return

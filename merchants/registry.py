@@ -6,9 +6,9 @@ at start-up, so the edge is an import a reader and a tool can follow:
 
 - `paylater_orders`: `paylater.services.paylater_order_intake` (by ids), for `POST /platform/orders/`
   with `payment_method=paylater`;
-- `credit_metrics`: `refunds.selectors.credit_metrics` and `logistics.selectors.credit_metrics`,
-  the rates the platform computes itself for the credit score (ours win over ingested ones), each
-  with the same figures as set-based SQL (`credit_metrics_sql`) for the PostgreSQL evaluation;
+- `credit_metrics`: `refunds.selectors.credit_metrics_sql` and `logistics.selectors.credit_metrics_sql`,
+  the rates the platform computes itself for the credit score (ours win over ingested ones), as
+  statements the evaluation joins into its own;
 - `order_shipped_at`: `logistics.selectors.order_shipped_at`, so refunds know "a shipment on
   record wins over the flag the platform sends";
 - `demo_seeders`: each app's `demo.seed`, for `manage.py seed_demo`;
@@ -23,8 +23,7 @@ from typing import Callable
 @dataclass
 class Hooks:
     paylater_orders: Callable | None = None
-    credit_metrics: list[Callable] = field(default_factory=list)
-    credit_metrics_sql: dict[Callable, tuple[Callable, tuple[str, ...]]] = field(default_factory=dict)
+    credit_metrics: list[tuple[Callable, tuple[str, ...]]] = field(default_factory=list)
     order_shipped_at: Callable | None = None
     demo_seeders: list[Callable] = field(default_factory=list)
     cockpit_worklists: list[Callable] = field(default_factory=list)
@@ -39,17 +38,16 @@ def provide_paylater_orders(fn: Callable) -> None:
     _hooks.paylater_orders = fn
 
 
-def provide_credit_metrics(fn: Callable, *, sql: Callable | None = None, names: tuple[str, ...] = ()) -> None:
-    """fn(store_ids, month) → {store_id: {indicator: value}}; registered once per app.
-
-    `sql(month)` → (SELECT store_id, <one column per name in `names`> …, named parameters): the same
-    figures as fn, as a statement the PostgreSQL evaluation joins into its own (SPEC §1 scored in
-    SQL). It restricts itself to the batch with `%(store_ids)s` (an array the caller binds) and
-    prefixes its own parameter names with its app's; a NULL column means "no value", as None does."""
-    if fn not in _hooks.credit_metrics:
-        _hooks.credit_metrics.append(fn)
-    if sql is not None:
-        _hooks.credit_metrics_sql[fn] = (sql, tuple(names))
+def provide_credit_metrics(sql: Callable, *, names: tuple[str, ...]) -> None:
+    """`sql(month)` → (SELECT store_id, <one column per name in `names`> …, named parameters): the
+    figures an app computes for the credit score, as a statement the evaluation and the risk
+    self-check join into theirs (`credit.bulk.metric_inputs_sql`). It restricts itself to the batch
+    with `%(store_ids)s::bigint[]` (`config.sql.ids_param`, bound by the caller) and prefixes its
+    own parameter names with its app's; a NULL column (or no row) means "no value". Registered
+    once per app; `credit.bulk.provider_values` runs one for a set of stores."""
+    provider = (sql, tuple(names))
+    if provider not in _hooks.credit_metrics:
+        _hooks.credit_metrics.append(provider)
 
 
 def provide_order_shipped_at(fn: Callable) -> None:
@@ -76,17 +74,9 @@ def paylater_orders() -> Callable | None:
     return _hooks.paylater_orders
 
 
-def credit_metric_providers() -> list[Callable]:
+def credit_metric_sql_providers() -> list[tuple[Callable, tuple[str, ...]]]:
+    """Every registered provider's (sql, names), in registration order."""
     return list(_hooks.credit_metrics)
-
-
-def credit_metric_sql_providers() -> list[tuple[Callable, tuple[str, ...]]] | None:
-    """The SQL form of every registered provider, in registration order; None when one has none
-    (then the evaluation reads the providers' values in Python)."""
-    sql = _hooks.credit_metrics_sql
-    if any(fn not in sql for fn in _hooks.credit_metrics):
-        return None
-    return [sql[fn] for fn in _hooks.credit_metrics]
 
 
 def order_shipped_at(order_id: int):

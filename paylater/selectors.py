@@ -160,8 +160,7 @@ class CompiledOnce:
                 if slot is None:
                     raise ValueError(f"a parameter derived from an argument: {a!r}")
                 slots.append(slot)
-            if connections[using].vendor == "postgresql":
-                sql, slots = _constants_inlined(connections[using], sql, slots)
+            sql, slots = _constants_inlined(connections[using], sql, slots)
             entry = self.cache[using] = (queryset, sql, slots)
         return entry
 
@@ -245,31 +244,21 @@ def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
     queryset, sql, slots = _INTAKE_LOCK.compile(using)
     params = _INTAKE_LOCK.params(slots, {"store_id": store_id, "product_id": product_id, "paid_at": paid_at,
                                          "day": timeutil.local_date(paid_at), "now": now})
-    if connections[using].vendor == "postgresql":
-        # A prepared statement (config.sql.prepared_cursor), its row made a Store as raw() would:
-        # the columns are the store's own (no converters on PostgreSQL) and then the facts.
-        with prepared_cursor(using) as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-            names = [column.name for column in cursor.description]
-        if row is None:
-            raise Store.DoesNotExist(f"store {store_id}")
-        attnames = _store_attnames(Store)
-        fields = len(attnames)
-        if names[:fields] != [Store._meta.get_field(a).column for a in attnames]:
-            raise ValueError("the lock statement no longer starts with the store's columns")
-        store = Store.from_db(using, attnames, row[:fields])
-        for name, value in zip(names[fields:], row[fields:], strict=True):
-            setattr(store, name, value)
-        return store
-    rows = list(Store.objects.db_manager(queryset.db).raw(sql, params))
-    if not rows:
+    # A prepared statement (config.sql.prepared_cursor), its row made a Store as raw() would:
+    # the columns are the store's own (no converters on PostgreSQL) and then the facts.
+    with prepared_cursor(using) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column.name for column in cursor.description]
+    if row is None:
         raise Store.DoesNotExist(f"store {store_id}")
-    store = rows[0]
-    for name in ("fee_rate", "standard_rate"):  # annotations get no field converter (SQLite: floats)
-        value = getattr(store, name)
-        if value is not None and not isinstance(value, Decimal):
-            setattr(store, name, Decimal(str(value)))
+    attnames = _store_attnames(Store)
+    fields = len(attnames)
+    if names[:fields] != [Store._meta.get_field(a).column for a in attnames]:
+        raise ValueError("the lock statement no longer starts with the store's columns")
+    store = Store.from_db(using, attnames, row[:fields])
+    for name, value in zip(names[fields:], row[fields:], strict=True):
+        setattr(store, name, value)
     return store
 
 

@@ -11,9 +11,9 @@ class RefundsConfig(AppConfig):
         """Hand merchants what only refunds knows (see `merchants.registry`)."""
         from merchants import registry
         from refunds.demo import seed
-        from refunds.selectors import CREDIT_METRIC_NAMES, credit_metrics, credit_metrics_sql
+        from refunds.selectors import CREDIT_METRIC_NAMES, credit_metrics_sql
 
-        registry.provide_credit_metrics(credit_metrics, sql=credit_metrics_sql, names=CREDIT_METRIC_NAMES)
+        registry.provide_credit_metrics(credit_metrics_sql, names=CREDIT_METRIC_NAMES)
         registry.provide_demo(seed)
         from refunds import cockpit
 

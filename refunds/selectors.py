@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from config import timeutil
 from config.money import rate
+from merchants.credit.bulk import provider_values
 from merchants.models import Order, Store
 
 from .models import Negotiation, RefundCase, RefundPolicy, RefundType, return_address_missing_q
@@ -193,51 +194,37 @@ def store_refund_kpis(*, store_ids: list[int], as_of: dt.date) -> dict[int, dict
                         "return_refund_stages": stages_from_row(row)} for row in rows}
 
 
-def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, dict]:
-    """Risk-control inputs for the credit score (registered with merchants.registry), for one local
-    calendar month, in one query:
-    - dispute_rate = cases opened in the month later judged seller-responsible ÷ orders paid;
-    - return_rate = return-and-refund cases (final type, not cancelled by the buyer) opened in
-      the month ÷ orders paid.
-    Null when no order was paid that month; capped at 1 (cases and orders are counted by
-    different dates)."""
-    start, end = timeutil.month_bounds(month_first_day)
-    cases = RefundCase.objects.filter(store=OuterRef("pk"), opened_at__gte=start, opened_at__lt=end)
-    orders = Order.objects.filter(store=OuterRef("pk"), paid_at__gte=start, paid_at__lt=end)
-    rows = Store.objects.filter(pk__in=store_ids).annotate(
-        orders_paid=_count(orders),
-        disputes=_count(cases.filter(judgement=RefundCase.Judgement.SELLER)),
-        returns=_count(cases.filter(type=RefundType.RETURN_REFUND).exclude(status=RefundCase.Status.CANCELLED)),
-    ).values("pk", "orders_paid", "disputes", "returns")
-
-    def capped(n, d):
-        value = rate(n, d)
-        return None if value is None else min(value, Decimal("1.0000"))
-
-    return {row["pk"]: {"dispute_rate": capped(row["disputes"], row["orders_paid"]),
-                        "return_rate": capped(row["returns"], row["orders_paid"])} for row in rows}
-
-
 CREDIT_METRIC_NAMES = ("dispute_rate", "return_rate")
 
 
+def credit_metrics(store_ids: list[int], month_first_day: dt.date) -> dict[int, dict]:
+    """`credit_metrics_sql` run for these stores: {store_id: {dispute_rate, return_rate}}."""
+    return provider_values(credit_metrics_sql, CREDIT_METRIC_NAMES, store_ids, month_first_day)
+
+
 def credit_metrics_sql(month_first_day: dt.date) -> tuple[str, dict]:
-    """`credit_metrics` as one SELECT (store_id, dispute_rate, return_rate) for the stores of
-    `%(store_ids)s`, for the PostgreSQL evaluation to join: the same counts, the same rounding
-    (4 places, half-up) and the same cap at 1; no row (NULL) when no order was paid that month."""
+    """Risk-control inputs for the credit score (registered with merchants.registry) for one
+    local calendar month, as one SELECT (store_id, dispute_rate, return_rate) for the stores of
+    `%(store_ids)s::bigint[]` that the evaluation joins into its statement:
+    - dispute_rate = cases opened in the month later judged seller-responsible ÷ orders paid;
+    - return_rate = return-and-refund cases (final type, not cancelled by the buyer) opened in
+      the month ÷ orders paid.
+    4 places, half-up, capped at 1 (cases and orders are counted by different dates); no row
+    (no value) when no order was paid that month."""
     start, end = timeutil.month_bounds(month_first_day)
     sql = f"""
         SELECT o.store_id,
           LEAST(ROUND(COALESCE(c.disputes, 0)::numeric / o.n, 4), 1.0000) AS dispute_rate,
           LEAST(ROUND(COALESCE(c.returns, 0)::numeric / o.n, 4), 1.0000) AS return_rate
         FROM (SELECT store_id, COUNT(*) AS n FROM {Order._meta.db_table}
-              WHERE store_id = ANY(%(store_ids)s) AND paid_at >= %(refunds_start)s AND paid_at < %(refunds_end)s
+              WHERE store_id = ANY(%(store_ids)s::bigint[])
+                AND paid_at >= %(refunds_start)s AND paid_at < %(refunds_end)s
               GROUP BY store_id) o
         LEFT JOIN (SELECT store_id,
                      COUNT(*) FILTER (WHERE judgement = %(refunds_seller)s) AS disputes,
                      COUNT(*) FILTER (WHERE type = %(refunds_return)s AND status <> %(refunds_cancelled)s) AS returns
                    FROM {RefundCase._meta.db_table}
-                   WHERE store_id = ANY(%(store_ids)s) AND opened_at >= %(refunds_start)s
+                   WHERE store_id = ANY(%(store_ids)s::bigint[]) AND opened_at >= %(refunds_start)s
                      AND opened_at < %(refunds_end)s
                    GROUP BY store_id) c ON c.store_id = o.store_id"""
     return sql, {"refunds_start": start, "refunds_end": end, "refunds_seller": RefundCase.Judgement.SELLER.value,

@@ -9,6 +9,7 @@ from config.api.filters import BooleanFilter, FilterSet, IsoDateTimeFilter
 from config.api.views import PlatformGenericView, errors
 from logistics import selectors, services
 from logistics.models import Enrollment, LogisticsPolicy, Shipment, WeeklyResult
+from logistics.payloads import LogisticsWeeklyResultOut
 from merchants.models import Order, Store
 from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSet
 
@@ -153,11 +154,11 @@ class WeeklyResultFilter(FilterSet):
             raise exceptions.ValidationError({"week": ["Week must look like 2026-W47."]})
 
 
-@extend_schema(responses={200: s.LogisticsWeeklyResultOut, **errors(400, 401, 403, 404)})
+@extend_schema(responses={200: LogisticsWeeklyResultOut, **errors(400, 401, 403, 404)})
 class WeeklyResultViewSet(MerchantReadOnlyViewSet):
     """The caller's weekly evaluations and settlements."""
 
     queryset = WeeklyResult.objects.order_by("-week", "store_id")
-    serializer_class = s.LogisticsWeeklyResultOut
+    serializer_class = LogisticsWeeklyResultOut
     filterset_class = WeeklyResultFilter
 

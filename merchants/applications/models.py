@@ -3,6 +3,7 @@ their review deadline runs on."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -64,8 +65,6 @@ class CreditApplicationPolicy(SingletonPolicy):
         verbose_name_plural = _("limit-increase policy")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.activation_step2_rate < self.activation_step1_rate:
             raise ValidationError({"activation_step2_rate": _("Must not be below step 1.")})
 

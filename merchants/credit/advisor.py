@@ -1,8 +1,8 @@
 """Credit advisor (SPEC §5): for a store's latest evaluation, what each indicator would add to
 the score and the limit if it reached the value that scores 100, the others unchanged.
 
-It re-scores the evaluation's own values with the evaluation's functions (`score_values`,
-`base_limit_for`, each indicator's `scale`), never a copy of the formula, under today's policy
+It re-scores the evaluation's own values with the evaluation's own scoring statement
+(`services.score_trials`, every trial in one query), never a copy of the formula, under today's policy
 and today's eco-packaging status, i.e. exactly what the next evaluation would compute. A pure
 read: nothing here writes."""
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from config.money import ZERO, money
 
 from .models import CreditEvaluation, CreditScorePolicy, EcoPackaging
 from .selectors import latest_evaluation
-from .services import base_limit_for, credit_indicators, score_values
+from .services import credit_indicators, score_trials
 
 
 @dataclass
@@ -56,21 +56,17 @@ def credit_advice(*, store, evaluation: CreditEvaluation | None = None) -> Advic
     values = evaluation_values(evaluation)
     sales = evaluation.monthly_sales
 
-    def outcome(trial: dict):
-        result = score_values(trial, indicators=indicators, policy=policy)
-        return result.score, base_limit_for(sales=sales, score=result.score, policy=policy, bonus_rate=bonus)
-
-    now_score, now_limit = outcome(values)
+    trials = [values, *({**values, ind.name: ind.full_at} for ind in indicators)]
+    now, *results = score_trials(trials, indicators=indicators, policy=policy, sales=sales, bonus_rate=bonus)
     suggestions = []
-    for ind in indicators:
+    for ind, result in zip(indicators, results):
         value = values.get(ind.name)
-        if value is not None and ind.scale(value) == 100:
+        if value is not None and Decimal(now.indicators[ind.name]["score"]) == 100:
             continue
-        score, limit = outcome({**values, ind.name: ind.full_at})
         suggestions.append(Suggestion(indicator=ind.name, dimension=ind.dimension, value=value,
-                                      target=ind.full_at, score_gain=money(score - now_score),
-                                      limit_gain=money(limit - now_limit)))
+                                      target=ind.full_at, score_gain=money(result.score - now.score),
+                                      limit_gain=money(result.base_limit - now.base_limit)))
     suggestions.sort(key=lambda s: (-s.limit_gain, -s.score_gain, s.indicator))
     return Advice(evaluation=evaluation, month=evaluation.month, score=evaluation.score,
                   base_limit=evaluation.base_limit, eco_verified=verified, bonus_rate=policy.eco_packaging_bonus_rate,
-                  next_base_limit=now_limit, missing=list(evaluation.missing), suggestions=suggestions)
+                  next_base_limit=now.base_limit, missing=list(evaluation.missing), suggestions=suggestions)

@@ -2,13 +2,14 @@
 each month's evaluation."""
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.money import money_field, rate, rate_field, score, yuan
+from config.money import money_field, rate, rate_field, yuan
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
 
@@ -101,8 +102,6 @@ class CreditScorePolicy(SingletonPolicy):
                 Dimension.RISK_CONTROL: self.weight_risk_control, Dimension.MARKET: self.weight_market}
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         total = sum(self.weights().values())
         if total != 100:
             raise ValidationError(_("The dimension weights must sum to 100%% (now %(total)s%%).") % {"total": total})
@@ -151,17 +150,8 @@ class CreditIndicator(models.Model):
         return self.get_name_display()
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.zero_at is not None and self.zero_at == self.full_at:
             raise ValidationError({"full_at": _("Must differ from the value scoring 0.")})
-
-    def scale(self, value) -> Decimal:
-        if value is None:
-            return Decimal("0")
-        value = Decimal(value)
-        fraction = (value - self.zero_at) / (self.full_at - self.zero_at)
-        return score(min(Decimal(1), max(Decimal(0), fraction)) * 100)
 
 
 class CreditEvaluation(models.Model):

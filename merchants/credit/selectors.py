@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from config.money import ZERO
-from config.sql import of_stores
+from config.sql import of_ids
 from merchants.applications.models import CreditApplication
 from merchants.applications.selectors import raised_level
 from merchants.orders.models import Order
@@ -34,7 +34,7 @@ def raised_limits(*, stores, at=None) -> dict[int, Decimal]:
     the activation steps recorded when pay-later orders were accepted: one query."""
     at = at or timezone.now()
     best: dict[int, Decimal] = {}
-    approved = CreditApplication.objects.filter(of_stores(CreditApplication, [s.pk for s in stores]),
+    approved = CreditApplication.objects.filter(of_ids(CreditApplication, [s.pk for s in stores]),
                                                 status=CreditApplication.Status.APPROVED, decided_at__lte=at)
     for app in approved:
         level = raised_level(app, at)
@@ -54,7 +54,7 @@ def store_credit_many(*, stores, at=None) -> dict[int, CreditSummary]:
     self-check). `stores`: anything with `pk` and `base_limit` (model instances or tuples)."""
     at = at or timezone.now()
     ids = [s.pk for s in stores]
-    exposure = dict(Order.objects.filter(exposure_q(), of_stores(Order, ids)).order_by().values("store_id")
+    exposure = dict(Order.objects.filter(exposure_q(), of_ids(Order, ids)).order_by().values("store_id")
                     .annotate(total=Sum("amount")).values_list("store_id", "total"))
     frozen = sanctions_until(store_ids=ids, kind=Sanction.Kind.CREDIT_FREEZE, at=at)
     raised = raised_limits(stores=stores, at=at)

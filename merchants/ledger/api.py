@@ -28,12 +28,6 @@ class LedgerEntryOut(serializers.ModelSerializer):
         fields = ["id", "store", "kind", "amount", "created_at", "reference", "memo"]
 
 
-class WalletOut(serializers.Serializer):
-    balance = MoneyField(positive=False, max_digits=20)  # a sum of entries: wider than one amount
-    upgraded = serializers.BooleanField()
-
-
-
 class PlatformWalletTopup(PlatformGenericView):
     serializer_class = TopupIn
     queryset = Store.objects.all()

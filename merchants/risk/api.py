@@ -1,30 +1,15 @@
 """GET /merchant/stores/{id}/risk-checks/?month=YYYY-MM (SPEC §5, monthly risk self-check)."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.response import Response
 
-from config.api.fields import AwareDateTimeField, MonthField, QuerySerializer
+from config.api.fields import MonthField, QuerySerializer
 from config.api.views import errors
 from merchants.stores.tenancy import MerchantGenericView
 
-from .models import RiskStatus
+from .payloads import RiskCheckOut
 from .selectors import risk_check_for
-
-
-class RiskPointOut(serializers.Serializer):
-    code = serializers.CharField()
-    value = serializers.CharField(allow_null=True, help_text=_("Null when the data is missing."))
-    warning_at = serializers.CharField()
-    limit_at = serializers.CharField()
-    status = serializers.ChoiceField(choices=RiskStatus.choices)
-
-
-class RiskCheckOut(serializers.Serializer):
-    month = MonthField()
-    status = serializers.ChoiceField(choices=RiskStatus.choices, help_text=_("The worst point's status."))
-    points = RiskPointOut(many=True)
-    checked_at = AwareDateTimeField()
 
 
 class RiskCheckQuery(QuerySerializer):

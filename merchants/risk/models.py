@@ -2,6 +2,7 @@
 each with a value, a warning level and a limit (policy), and the worst status."""
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -10,6 +11,8 @@ from simple_history.models import HistoricalRecords
 
 from merchants.policy import SingletonPolicy
 from merchants.stores.models import Store
+
+from .points import POINTS
 
 
 class RiskStatus(models.TextChoices):
@@ -27,9 +30,10 @@ def _level(name, default):
 
 
 class RiskPolicy(SingletonPolicy):
-    """Warning level and limit of each risk point (SPEC §5). A point at or above its warning level
+    """Warning level and limit of each risk point (SPEC §5, §6). A point above its warning level
     warns, at or above its limit breaches (以上 includes the number); DSR is the other way round:
-    below the warning level warns, below the limit breaches, and three months falling warns."""
+    below the warning level warns, below the limit breaches, and three months falling warns
+    (`points.grade_sql`)."""
 
     dispute_rate_warning = _level(_("dispute rate: warning at"), "0.012")  # the seed's industry average
     dispute_rate_limit = _level(_("dispute rate: limit"), "0.018")  # the seed's "bad"
@@ -55,10 +59,6 @@ class RiskPolicy(SingletonPolicy):
         return getattr(self, f"{code}_warning"), getattr(self, f"{code}_limit")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from .points import POINTS
-
         errors = {}
         for code, higher_is_worse in POINTS.items():
             warning, limit = self.levels(code)

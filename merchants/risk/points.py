@@ -1,9 +1,5 @@
 """The risk points of the monthly self-check (SPEC §5) and the one rule that grades a value."""
-from decimal import Decimal
-
 from django.utils.translation import gettext_lazy as _
-
-from .models import RiskStatus
 
 # code → higher is worse (DSR is the one where lower is worse)
 POINTS = {
@@ -30,17 +26,15 @@ LABELS = {
 RATES = {"dispute_rate", "return_rate", "late_shipment_rate", "unrecovered_advances"}  # shown as percentages
 
 
-def point_status(value: Decimal | None, warning_at: Decimal, limit_at: Decimal, *, higher_is_worse: bool = True,
-                 falling: bool = False) -> str:
-    """ok / warning / breach. Higher-is-worse: at or above the limit breaches, at or above the
-    warning level warns (以上 includes the number). Lower-is-worse (DSR): below the limit breaches,
-    below the warning level — or `falling` three months running — warns. No value: ok."""
-    if value is None:
-        return RiskStatus.WARNING if falling else RiskStatus.OK
+def grade_sql(value: str, *, warning: str, limit: str, higher_is_worse: bool, falling: str = "false") -> str:
+    """The one rule that grades a point, as a SQL expression: 2 breach, 1 warning, 0 ok (SPEC §5,
+    §6). `value`, `warning`, `limit`, `falling`: SQL expressions (a column, a parameter).
+    Higher-is-worse: at or above the limit breaches (以上 includes the number); the warning
+    level is reached only by a value worse than it (complaint response of exactly 24 h keeps the
+    24-hour promise). Lower-is-worse (DSR): below the limit breaches, below the warning level —
+    or `falling` three months running — warns. No value: ok, or warning when falling."""
     if higher_is_worse:
-        if value >= limit_at:
-            return RiskStatus.BREACH
-        return RiskStatus.WARNING if value >= warning_at else RiskStatus.OK
-    if value < limit_at:
-        return RiskStatus.BREACH
-    return RiskStatus.WARNING if value < warning_at or falling else RiskStatus.OK
+        return (f"CASE WHEN {value} IS NULL THEN 0 WHEN {value} >= {limit} THEN 2 "
+                f"WHEN {value} > {warning} THEN 1 ELSE 0 END")
+    return (f"CASE WHEN {value} IS NULL THEN CASE WHEN {falling} THEN 1 ELSE 0 END "
+            f"WHEN {value} < {limit} THEN 2 WHEN {value} < {warning} OR {falling} THEN 1 ELSE 0 END")

@@ -1,17 +1,14 @@
 """API for stores and their catalogue: platform services create stores, categories and
 products; merchants read their stores (with credit, wallet and score) and products."""
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.fields import AwareDateTimeField, MoneyField
 from config.api.views import PlatformGenericView, errors
-from merchants.credit.api import CreditOut, ScoreOut, score_breakdown
-from merchants.credit.models import CreditScorePolicy
-from merchants.credit.selectors import latest_evaluation, latest_evaluations, store_credit, store_credit_many
-from merchants.ledger.api import WalletOut
-from merchants.ledger.selectors import wallet_balance, with_wallet_balance
+from merchants.ledger.selectors import with_wallet_balance
+from merchants.stores.payloads import StoreOut
 
 from .models import Category, Product, Store
 from .services import category_create, product_create, store_create
@@ -59,56 +56,6 @@ class IdOut(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class StoreListOut(serializers.ListSerializer):
-    """Works out credit and the latest evaluation of the whole page at once, so the store list
-    costs a fixed number of queries however many stores the caller has."""
-
-    def to_representation(self, data):
-        stores = list(data.all() if hasattr(data, "all") else data)
-        self.child.context["credit_by_store"] = store_credit_many(stores=stores)
-        evaluations = self.child.context["evaluation_by_store"] = latest_evaluations(stores=stores)
-        if evaluations:
-            self.child.context["score_weights"] = CreditScorePolicy.current().weights()
-        return super().to_representation(stores)
-
-
-class StoreOut(serializers.ModelSerializer):
-    credit = serializers.SerializerMethodField()
-    wallet = serializers.SerializerMethodField()
-    score = serializers.SerializerMethodField()
-    created_at = AwareDateTimeField()
-
-    class Meta:
-        model = Store
-        fields = ["id", "name", "main_category", "city", "grade", "status", "created_at", "credit", "wallet",
-                  "score"]
-        list_serializer_class = StoreListOut
-
-    @extend_schema_field(ScoreOut(allow_null=True))
-    def get_score(self, store):
-        by_store = self.context.get("evaluation_by_store")
-        if by_store is None:
-            return score_breakdown(latest_evaluation(store=store))
-        return score_breakdown(by_store.get(store.pk), self.context.get("score_weights"))
-
-    def _credit(self, store):
-        by_store = self.context.get("credit_by_store")
-        return by_store[store.pk] if by_store is not None else store_credit(store=store)
-
-    def get_credit(self, store) -> CreditOut:
-        credit = self._credit(store)
-        return CreditOut({"base_limit": credit.base_limit, "raised_limit": credit.raised_limit,
-                          "effective_limit": credit.effective_limit,
-                          "available": credit.available, "exposure": credit.exposure,
-                          "frozen_until": credit.frozen_until}).data
-
-    def get_wallet(self, store) -> WalletOut:
-        balance = getattr(store, "wallet_balance", None)
-        if balance is None:
-            balance = wallet_balance(store_id=store.pk)
-        return WalletOut({"balance": balance, "upgraded": store.wallet_upgraded}).data
-
-
 class ProductOut(serializers.ModelSerializer):
     price = MoneyField()
     created_at = AwareDateTimeField()
@@ -116,7 +63,6 @@ class ProductOut(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "store", "title", "category", "price", "listed", "created_at"]
-
 
 
 class PlatformStoreCreate(PlatformGenericView):

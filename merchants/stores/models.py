@@ -1,6 +1,7 @@
 """Stores and their catalogue (SPEC §1): categories (a tree with inherited flags), stores,
 products."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,8 +36,6 @@ class Category(models.Model):
         return level
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.parent_id and self.depth() > CATEGORY_DEPTH:
             raise ValidationError({"parent": _("Categories nest at most %(depth)s levels deep.")
                                    % {"depth": CATEGORY_DEPTH}})

@@ -7,12 +7,14 @@ claims them with a lease, and hands each endpoint's share to its own worker task
 slow endpoint holds up only itself. A worker lost mid-batch leaves its deliveries pending;
 they are claimed again when the lease runs out (at least once)."""
 import datetime as dt
+import json
 import logging
 import time
 from collections import defaultdict
 
 import requests
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -86,10 +88,6 @@ def _send(session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at,
 
 
 def _json(payload: dict) -> str:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
     return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 

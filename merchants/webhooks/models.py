@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config import timeutil
 from merchants.crypto import EncryptedCharField
 from merchants.stores.models import Store
 
@@ -89,8 +90,6 @@ class WebhookEvent(models.Model):
 
     def payload(self) -> dict:
         """The JSON body of a delivery (SPEC §5: `{id, type, created_at, store, data}`)."""
-        from config import timeutil
-
         return {"id": self.event_id, "type": self.type, "created_at": timeutil.local(self.created_at).isoformat(),
                 "store": self.store_id, "data": self.data}
 

@@ -1,5 +1,5 @@
 """Reads for webhooks."""
-from config.sql import of_stores
+from config.sql import of_ids
 
 from .models import WebhookEndpoint
 
@@ -10,6 +10,6 @@ def subscribers(*, store_ids, type: str) -> set[int]:
     store_ids = [int(pk) for pk in store_ids]
     if not store_ids:
         return set()
-    rows = WebhookEndpoint.objects.filter(of_stores(WebhookEndpoint, store_ids), enabled=True).values_list(
+    rows = WebhookEndpoint.objects.filter(of_ids(WebhookEndpoint, store_ids), enabled=True).values_list(
         "store_id", "events")
     return {store_id for store_id, events in rows if type in events}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
-from config.sql import of_stores
+from config.sql import of_ids
 from merchants.stores.models import Store
 
 from .addresses import UrlNotAllowed, check_url
@@ -95,7 +95,7 @@ def event_emit_many(*, events: list[tuple[int, str, object]], at=None) -> list[W
     at = at or timezone.now()
     store_ids = {store_id for store_id, _type, _data in events}
     endpoints: dict[int, list[WebhookEndpoint]] = {}
-    batch = of_stores(WebhookEndpoint, sorted(store_ids))  # one array parameter, not 500 placeholders
+    batch = of_ids(WebhookEndpoint, sorted(store_ids))  # one array parameter, not 500 placeholders
     for endpoint in WebhookEndpoint.objects.filter(batch, enabled=True).only("id", "store_id", "events"):
         endpoints.setdefault(endpoint.store_id, []).append(endpoint)
     rows, targets = [], []

@@ -2,12 +2,12 @@
 from celery import shared_task
 from django.db import transaction
 
+from .delivery import deliver_batch, dispatch_due
+
 
 @shared_task(name="merchants.webhooks.dispatch")
 def dispatch() -> int:
     """Beat, every 5 seconds: hand due deliveries to workers, one task per endpoint batch."""
-    from .delivery import dispatch_due
-
     batches = dispatch_due()
     for endpoint_id, ids in batches:
         deliver.delay(endpoint_id, ids)
@@ -16,8 +16,6 @@ def dispatch() -> int:
 
 @shared_task(name="merchants.webhooks.deliver", acks_late=True, reject_on_worker_lost=True)
 def deliver(endpoint_id: int, delivery_ids: list[int]) -> dict:
-    from .delivery import deliver_batch
-
     return deliver_batch(endpoint_id=endpoint_id, delivery_ids=delivery_ids)
 
 

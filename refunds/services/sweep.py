@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.expressions import RawSQL
 
-from config import states
+from config import sql, states
 from merchants.models import Violation
 from merchants.orders.services import order_record_refunds
 from merchants.violations.services import violation_open_many
@@ -122,13 +121,8 @@ def claim(clock: str, now, *, limit: int, exclude=(), since=None, until=None, id
 
 
 def _of_ids(ids, field: str = "pk") -> Q:
-    """`field IN ids` as ONE array parameter: a list of 500 placeholders cost the driver more time
-    to parse on every statement than the database took to run it. The sweep's only way to bind a
-    batch of ids (issue 22: to become the project's one helper in config/sql.py)."""
-    ids = list(ids)
-    if not ids:  # Django answers an empty IN without a query
-        return Q(**{f"{field}__in": []})
-    return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (ids,))})
+    """The sweep's batches, bound the project's one way (`config.sql.ids_q`)."""
+    return sql.ids_q(field, ids)
 
 
 def _move(ids, event: str, note: str = "", **fields) -> list[int]:

@@ -125,8 +125,8 @@ def assert_dismissed_once_with_history(pending, confirmed, before, user):
 
 
 def test_bulk_form_on_rows_the_caller_locked_moves_only_allowed_sources_with_their_history():
-    """A sweep's claim has locked its rows: no second locking read; on PostgreSQL the UPDATE and
-    the history INSERT are one statement, whose history rows are exactly the moved rows."""
+    """A sweep's claim has locked its rows: no second locking read; the UPDATE and the history
+    INSERT are one statement, whose history rows are exactly the moved rows."""
     user, pending, confirmed, ids, before = three_pending_one_confirmed()
 
     with transaction.atomic():
@@ -136,8 +136,7 @@ def test_bulk_form_on_rows_the_caller_locked_moves_only_allowed_sources_with_the
                                            user=user, locked=True, decision_note="bulk")
 
     assert moved == sorted(v.pk for v in pending)
-    if connection.vendor == "postgresql":
-        assert len(queries) == 1
+    assert len(queries) == 1
     assert_dismissed_once_with_history(pending, confirmed, before, user)
     assert states.bulk_transition(Violation.objects.filter(pk__in=[]), S.DISMISSED, reason="x", locked=True) == []
 

@@ -1,5 +1,7 @@
-"""Monthly risk self-check (SPEC §5): each point at its warning and limit boundaries (以上
-includes the number; DSR warns below 4.5), computed with the evaluation, set-based per batch."""
+"""Monthly risk self-check (SPEC §5, §6): each point at its warning and limit boundaries — a
+value exactly at the warning level does not warn (24.00 h keeps the 24-hour promise, 28 days is
+the industry average), the limit itself breaches (以上 includes the number); DSR warns below
+4.5 — computed with the evaluation, set-based per batch."""
 import datetime as dt
 from decimal import Decimal
 
@@ -36,18 +38,22 @@ def point(store, code, month=OCT):
     return next(p for p in check(store, month).points if p["code"] == code)
 
 
-def metric_cases(code, field, values, transform=lambda v: v):
-    return [(code, field, transform(Decimal(v)), status) for v, status in zip(values, ["ok", "warning", "warning",
-                                                                                       "breach"])]
+HIGHER_IS_WORSE = ["ok", "ok", "warning", "warning", "breach"]  # below, at and above the warning level, …
+
+
+def metric_cases(code, field, values, transform=lambda v: v, statuses=HIGHER_IS_WORSE):
+    return [(code, field, transform(Decimal(v)), status) for v, status in zip(values, statuses, strict=True)]
 
 
 CASES = [
-    *metric_cases("dispute_rate", "dispute_rate", ["0.0119", "0.0120", "0.0179", "0.0180"]),
-    *metric_cases("return_rate", "return_rate", ["0.0999", "0.1000", "0.1499", "0.1500"]),
-    *metric_cases("late_shipment_rate", "on_time_rate", ["0.1499", "0.1500", "0.2999", "0.3000"], lambda v: 1 - v),
-    *metric_cases("dsr", "dsr_score", ["4.50", "4.49", "4.00", "3.99"]),
-    *metric_cases("complaint_response_hours", "complaint_response_hours", ["23.99", "24", "47.99", "48"]),
-    *metric_cases("inventory_turnover_days", "inventory_turnover_days", ["27.99", "28", "44.99", "45"]),
+    *metric_cases("dispute_rate", "dispute_rate", ["0.0119", "0.0120", "0.0121", "0.0179", "0.0180"]),
+    *metric_cases("return_rate", "return_rate", ["0.0999", "0.1000", "0.1001", "0.1499", "0.1500"]),
+    *metric_cases("late_shipment_rate", "on_time_rate", ["0.1499", "0.1500", "0.1501", "0.2999", "0.3000"],
+                  lambda v: 1 - v),
+    *metric_cases("dsr", "dsr_score", ["4.50", "4.49", "4.00", "3.99"], statuses=["ok", "warning", "warning",
+                                                                                  "breach"]),
+    *metric_cases("complaint_response_hours", "complaint_response_hours", ["23.99", "24.00", "24.01", "47.99", "48"]),
+    *metric_cases("inventory_turnover_days", "inventory_turnover_days", ["27.99", "28", "28.01", "44.99", "45"]),
 ]
 
 
@@ -59,8 +65,9 @@ def test_each_point_at_its_warning_and_limit_boundaries(store, code, field, valu
     assert check(store).status == status  # the only point with a value is the worst
 
 
-@pytest.mark.parametrize("advanced, value, status", [("999", "0.0999", "ok"), ("1000", "0.1000", "warning"),
-                                                      ("2999", "0.2999", "warning"), ("3000", "0.3000", "breach")])
+@pytest.mark.parametrize("advanced, value, status", [("999", "0.0999", "ok"), ("1000", "0.1000", "ok"),
+                                                      ("1001", "0.1001", "warning"), ("2999", "0.2999", "warning"),
+                                                      ("3000", "0.3000", "breach")])
 def test_unrecovered_advances_over_the_effective_limit_at_its_boundaries(store, advanced, value, status):
     Store.objects.filter(pk=store.pk).update(base_limit=Decimal("10000.00"))
     OrderFactory(product__store=store, amount=Decimal(advanced), status=Order.Status.ADVANCED)
@@ -112,19 +119,23 @@ def emitted_by(action):
     return list(WebhookEvent.objects.filter(id__gt=last).order_by("id"))
 
 
-def test_entering_warning_or_breach_emits_one_event_and_staying_emits_none(store):
+def test_every_month_in_warning_or_breach_emits_one_event_staying_in_warning_included(store):
+    """SPEC §6: one `risk_check.warning` per month whose check warns or breaches, not only when
+    the status rises; a re-check of the same month emits again only when it got worse."""
     endpoint_create(store=store, url="http://127.0.0.1:9/hooks", events=["risk_check.warning"])
-    metrics = {m: StoreMetricsFactory(store=store, month=m, dsr_score=None) for m in (SEP, OCT, NOV)}
+    metrics = {m: StoreMetricsFactory(store=store, month=m, dsr_score=None) for m in (AUG, SEP, OCT, NOV)}
 
     def run(month, dispute):
         metrics[month].dispute_rate = Decimal(dispute)
         metrics[month].save()
-        return [(e.store_id, e.type, e.data["status"]) for e in emitted_by(lambda: check(store, month))]
+        return [(e.store_id, e.type, e.data["month"], e.data["status"])
+                for e in emitted_by(lambda: check(store, month))]
 
-    assert run(SEP, "0.0130") == [(store.pk, "risk_check.warning", "warning")]
-    assert run(SEP, "0.0130") == []  # the same month re-checked
-    assert run(OCT, "0.0140") == []  # staying in warning
-    assert run(NOV, "0.0200") == [(store.pk, "risk_check.warning", "breach")]
+    assert run(AUG, "0.0120") == []  # exactly at the warning level: ok
+    assert run(SEP, "0.0130") == [(store.pk, "risk_check.warning", "2026-09", "warning")]
+    assert run(SEP, "0.0130") == []  # the same month re-checked, no worse
+    assert run(OCT, "0.0140") == [(store.pk, "risk_check.warning", "2026-10", "warning")]  # still in warning
+    assert run(NOV, "0.0200") == [(store.pk, "risk_check.warning", "2026-11", "breach")]
     assert run(NOV, "0.0010") == []  # back to ok
     metrics[OCT].dispute_rate = Decimal("0.0300")
     metrics[OCT].save()
@@ -160,14 +171,14 @@ def test_the_self_check_is_set_based_queries_do_not_grow_with_the_batch():
 def test_merchants_read_the_latest_or_a_chosen_month(store, other_store, merchant_api):
     url = f"/api/v1/merchant/stores/{store.pk}/risk-checks/"
     assert merchant_api.get(url).status_code == 404
-    StoreMetricsFactory(store=store, month=SEP, dispute_rate=Decimal("0.0120"))
+    StoreMetricsFactory(store=store, month=SEP, dispute_rate=Decimal("0.0121"))
     StoreMetricsFactory(store=store, month=OCT, dispute_rate=Decimal("0.0010"))
     check(store, SEP), check(store, OCT)
     latest = merchant_api.get(url).json()
     assert latest["month"] == "2026-10" and latest["status"] == "ok"
     sep = merchant_api.get(url, {"month": "2026-09"}).json()
     assert sep["status"] == "warning"
-    assert {"code": "dispute_rate", "value": "0.0120", "warning_at": "0.0120", "limit_at": "0.0180",
+    assert {"code": "dispute_rate", "value": "0.0121", "warning_at": "0.0120", "limit_at": "0.0180",
             "status": "warning"} in sep["points"]
     assert merchant_api.get(url, {"month": "2026-13x"}).status_code == 400
     assert merchant_api.get(url, {"month": "2026-08"}).status_code == 404

@@ -117,3 +117,23 @@ def test_the_endpoint_gives_the_current_week_of_an_own_store(merchant_api, store
     assert body == {"week": "2026-W46", "as_of": "2026-11-11T20:00:01+08:00", "counted_days": 3, "orders": 3,
                     "on_time_orders": 2, "late_orders": 0, "open_orders": 1, "on_time_rate": "1.0000",
                     "best_rate": "1.0000", "worst_rate": "0.6667", "daily_average": "1.00", "projected_tier": None}
+
+
+def test_a_parcel_sent_in_time_whose_pickup_scan_has_not_come_yet_can_still_be_on_time():
+    """SPEC §6: it counts towards the best rate, not the worst, and is not late."""
+    store = enrolled()
+    make_orders(store, 2, day(0))  # on time
+    make_orders(store, 1, day(0), picked=False)  # sent Monday 11:00 (deadline Monday 20:00), no scan yet
+    make_orders(store, 1, day(0), shipped_after=dt.timedelta(hours=12))  # sent Monday 22:00: late
+    w = week_to_date(store_id=store.pk, as_of=day(2, 12))
+    assert figures(w) == (3, 4, 2, 1, 1)
+    assert (w.best_rate, w.worst_rate, w.on_time_rate) == (Decimal("0.7500"), Decimal("0.5000"), Decimal("0.6667"))
+
+
+def test_a_parcel_sent_after_its_deadline_or_without_official_logistics_is_late_scan_or_not():
+    store = enrolled()
+    make_orders(store, 1, day(0), shipped_after=dt.timedelta(hours=12), picked=False)
+    make_orders(store, 1, day(0), official=False, picked=False)
+    w = week_to_date(store_id=store.pk, as_of=day(0, 23))
+    assert figures(w) == (1, 2, 0, 2, 0)
+    assert (w.best_rate, w.worst_rate) == (Decimal("0.0000"), Decimal("0.0000"))

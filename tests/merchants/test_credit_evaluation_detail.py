@@ -1,12 +1,12 @@
-"""The evaluation stores exactly what the scoring rule computes (SPEC §1), whichever way the
-batch writes it (on PostgreSQL the indicators' detail is built by the upsert statement)."""
+"""The evaluation stores exactly what scoring its inputs gives (SPEC §1): the batch statement and
+`score_values` (the advisor's entry) run the same scoring (`credit.bulk.scoring_ctes`)."""
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 import time_machine
 
-from merchants.credit.services import _batch_values, evaluate_stores, score_values
+from merchants.credit.services import evaluate_stores, score_values
 from merchants.models import CreditEvaluation
 from tests.factories import StoreFactory, StoreMetricsFactory
 
@@ -29,12 +29,14 @@ def test_stored_indicator_detail_missing_and_dimensions_equal_the_scoring_rules_
                         top_products_share=Decimal("0.9"), complaint_response_hours=Decimal("80"))
     bare = StoreFactory()  # no metrics at all: every indicator missing, sales from orders
     ids = [partial.pk, bare.pk]
-    values = _batch_values(ids, OCT)
+    given = {"repeat_rate": Decimal("0.1234"), "dsr_score": Decimal("4.37"), "top_products_share": Decimal("0.9000"),
+             "complaint_response_hours": Decimal("80.00"), "cash_flow_ratio": Decimal("-0.0375")}  # −300 ÷ 8000
+    inputs = {partial.pk: (given, dict.fromkeys(given, "ingested")), bare.pk: ({}, {})}
 
     evaluate_stores(store_ids=ids, month=OCT)
 
     for store_id in ids:
-        expected = score_values(values[store_id][0], sources=values[store_id][1])
+        expected = score_values(inputs[store_id][0], sources=inputs[store_id][1])
         ev = CreditEvaluation.objects.get(store_id=store_id, month=OCT)
         assert ev.indicators == expected.indicators
         assert ev.missing == expected.missing

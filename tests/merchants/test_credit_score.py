@@ -29,12 +29,14 @@ def _only_ingested_metrics(no_metric_providers):
     """Here only ingested data and orders count unless a test installs a fake provider."""
 
 
-def fake_provider(store_ids, month):
-    return {sid: {"dispute_rate": Decimal("0"), "on_time_rate": None} for sid in store_ids}
+def fake_provider_sql(month):
+    """A provider that computed a dispute rate of 0 for every store and no on-time rate."""
+    return ("SELECT id AS store_id, 0::numeric AS dispute_rate, NULL::numeric AS on_time_rate FROM merchants_store "
+            "WHERE id = ANY(%(store_ids)s::bigint[])", {})
 
 
-def broken_provider(store_ids, month):
-    raise RuntimeError("refunds database unavailable")
+def broken_provider_sql(month):
+    return "SELECT store_id, dispute_rate FROM refunds_gone_in_a_migration WHERE store_id = ANY(%(store_ids)s)", {}
 
 
 @time_machine.travel(NOV_2)
@@ -79,8 +81,20 @@ def test_lower_is_better_indicators_clamp_to_0_and_100():
 
 
 def test_base_limit_rounds_down_to_100_yuan():
-    assert base_limit_for(sales=Decimal("5099.99"), score=Decimal("0")) == Decimal("15200.00")
+    assert base_limit_for(sales=Decimal("5099.99"), score=Decimal("0")) == Decimal("15200.00")  # 15299.97
     assert base_limit_for(sales=Decimal("1234.56"), score=Decimal("50")) == Decimal("4900.00")  # 4938.24
+    assert base_limit_for(sales=Decimal("5100.00"), score=Decimal("0")) == Decimal("15300.00")  # exactly 15300
+
+
+@time_machine.travel(NOV_2)
+def test_the_evaluation_rounds_its_limit_down_to_100_yuan_too():
+    """The batch statement and `base_limit_for` are one expression (`bulk.limit_sql`): a store
+    whose limit is 15,299.97 before rounding gets 15,200."""
+    store = StoreFactory()
+    StoreMetricsFactory(store=store, month=OCT, monthly_sales=Decimal("5099.99"), dsr_score=None)
+    evaluate_month(month=OCT)
+    assert CreditEvaluation.objects.get(store=store).base_limit == Decimal("15200.00")
+    assert Store.objects.get(pk=store.pk).base_limit == Decimal("15200.00")
 
 
 @time_machine.travel(NOV_2)
@@ -113,7 +127,7 @@ def test_ingested_sales_win_over_orders():
 
 
 @time_machine.travel(NOV_2)
-@registry.overridden(credit_metrics=[fake_provider])
+@registry.overridden(credit_metrics=[(fake_provider_sql, ("dispute_rate", "on_time_rate"))])
 def test_our_computed_rate_wins_and_ingested_is_the_fallback():
     store = StoreFactory()
     StoreMetricsFactory(store=store, month=OCT, dispute_rate=Decimal("0.02"), on_time_rate=Decimal("0.80"))
@@ -125,12 +139,16 @@ def test_our_computed_rate_wins_and_ingested_is_the_fallback():
 
 
 @time_machine.travel(NOV_2)
-@registry.overridden(credit_metrics=[broken_provider])
-def test_a_failing_provider_falls_back_to_ingested_values():
-    store = StoreFactory()
+@registry.overridden(credit_metrics=[(broken_provider_sql, ("dispute_rate",))])
+def test_a_failing_provider_fails_its_batch_loudly_and_nothing_is_scored_by_another_rule(caplog):
+    """No fallback: the batch's evaluation is rolled back and logged as an error; the job goes on
+    with the next batch, and the store keeps the limit it had."""
+    store = StoreFactory(base_limit=Decimal("7000.00"))
     StoreMetricsFactory(store=store, month=OCT, dispute_rate=Decimal("0.01"))
-    assert evaluate_month(month=OCT) == 1
-    assert CreditEvaluation.objects.get(store=store).indicators["dispute_rate"]["value"] == "0.0100"
+    assert evaluate_month(month=OCT) == 0
+    assert not CreditEvaluation.objects.filter(store=store).exists()
+    assert Store.objects.get(pk=store.pk).base_limit == Decimal("7000.00")
+    assert any(r.levelname == "ERROR" and "credit evaluation" in r.getMessage() for r in caplog.records)
 
 
 @time_machine.travel(NOV_2)

@@ -17,10 +17,12 @@ def test_score_and_rate_helpers_round_half_up():
     assert rate_of(None) is None
 
 
+@pytest.mark.django_db
 def test_indicator_points_halfway_between_hundredths_round_up():
     indicator = CreditIndicator(name="repeat_rate", dimension=Dimension.STORE_HEALTH, zero_at=Decimal("0"),
-                                full_at=Decimal("1000"))
-    assert indicator.scale(Decimal("123.45")) == Decimal("12.35")  # 12.345 points
+                                full_at=Decimal("1000"), weight=Decimal("1"))
+    result = score_values({"repeat_rate": Decimal("123.45")}, indicators=[indicator])
+    assert result.indicators["repeat_rate"]["score"] == "12.35"  # 12.345 points
 
 
 @pytest.mark.django_db
