@@ -115,3 +115,10 @@ def test_stores_export_the_restriction_filter(admin_client):
     StoreFactory(name="正常店")
     rows = csv_rows(admin_client, STORES.format("csv"), restricted="credit_freeze")
     assert [r[1] for r in rows[1:]] == ["冻结店"]
+
+
+def test_a_paid_order_reads_paid_not_paid_out(admin_client):
+    """已支付 (the buyer paid), not the weekly logistics results' 已发放 (paid out)."""
+    OrderFactory(product=ProductFactory(store=StoreFactory(name="甲店")), status=Order.Status.PAID)
+    assert csv_rows(admin_client, ORDERS.format("csv"))[1][8] == "已支付"
+    assert csv_rows(admin_client, ORDERS.format("csv"), "en")[1][8] == "paid"
