@@ -25,7 +25,7 @@ from merchants.admin_base import (
 from merchants.admin_format import money_column, percent_column, yuan
 from merchants.exports import ExportAdminMixin
 
-from .exports import SETTLEMENT_RUNS, WEEKLY_RESULTS
+from .exports import SETTLEMENT_RUNS, SHIPMENTS, WEEKLY_RESULTS
 from .models import (
     AdCreditGrant,
     Enrollment,
@@ -129,7 +129,8 @@ class WeekFilter(admin.SimpleListFilter):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    export = SHIPMENTS
     list_display = ["id", "tracking_no", "store", "order", "official_logistics", "shipped_at", "deadline",
                     "picked_up_at", "on_time_flag", "follow_up"]
     list_filter = [("store", AutocompleteFilter), "shipped_at", OnTimeFilter, WeekFilter, "official_logistics"]

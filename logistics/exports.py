@@ -1,9 +1,10 @@
 """What the weekly logistics results and the settlement runs export (merchants/exports.py):
-the finance team's weekly payout report and the run log it reconciles against."""
+the finance team's weekly payout report and the run log it reconciles against; and the shipments,
+each with whether it was on time and whether it needs a follow-up (as the list annotates them)."""
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from merchants.exports import Export, choice, date_col, decimal, money_col, number, rate_col, text, time_col
+from merchants.exports import Export, choice, date_col, decimal, money_col, number, rate_col, text, time_col, yes_no
 
 WEEKLY_RESULTS = Export("weekly-results", (
     number(_("store ID"), "store_id"),
@@ -40,3 +41,17 @@ SETTLEMENT_RUNS = Export("settlement-runs", (
     number(_("claw-backs"), "clawbacks"),
     text(_("errors"), "errors"),
 ))
+
+SHIPMENTS = Export("shipments", (
+    number(_("shipment ID"), "id"),
+    text(_("tracking number"), "tracking_no"),
+    number(_("order ID"), "order_id"),
+    number(_("store ID"), "store_id"),
+    text(_("store"), "store.name"),
+    yes_no(_("official logistics"), "official_logistics"),
+    time_col(_("shipped at"), "shipped_at"),
+    time_col(_("shipping deadline"), "deadline"),
+    time_col(_("picked up at"), "picked_up_at"),
+    yes_no(_("on time"), "on_time"),
+    yes_no(_("follow up"), "_follow_up"),
+), select_related=("store",))

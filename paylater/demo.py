@@ -2,17 +2,20 @@
 refused with their reason: wallet not upgraded, grade C, no limit); enrolled stores get a
 long-term activity with their eligible products (and a short-term one starting next week),
 pay-later orders in every lifecycle state over the last weeks — including platform advances
-and one recovered — and fee statements for the closed months. Idempotent: a store that
-already has an activity is skipped."""
+and one recovered — a short-term activity the merchant ended early, fee statements for the closed
+months (the demo stores' only) and an invoice requested for one. Idempotent: a store that already
+has an activity is skipped, and statements are generated only for months the demo stores have none
+for."""
 import datetime as dt
 import random
 
 from config import timeutil
 from config.api.errors import DomainError
+from merchants.applications.services import closed_months
 from merchants.models import Product
 
 from . import selectors, services
-from .models import Activity, Enrollment
+from .models import Activity, Enrollment, FeeStatement, InvoiceRequest
 
 D = dt.timedelta(days=1)
 
@@ -45,10 +48,14 @@ def _orders(store, products, now, rng):
 
 def seed(*, stores, now):
     rng = random.Random(4)
+    seeded = False
     for store in stores:
         if Activity.objects.filter(store=store).exists():
             continue
-        if not Enrollment.objects.filter(store=store, status=Enrollment.Status.ACTIVE).exists():
+        enrollments = Enrollment.objects.filter(store=store)
+        if enrollments.exists() and not enrollments.filter(status=Enrollment.Status.ACTIVE).exists():
+            continue  # refused at an earlier run: asking again would only record another refusal
+        if not enrollments.exists():
             try:
                 services.enrollment_request(store=store, at=now - 45 * D)
             except DomainError:
@@ -61,11 +68,24 @@ def seed(*, stores, now):
         services.activity_create(store=store, name="先用后付 长期活动", duration=Activity.Duration.LONG_TERM,
                                  products=long_term, starts_at=now - 60 * D, at=now - 60 * D)
         if later:
+            autumn = services.activity_create(store=store, name="秋季上新 先用后付", products=later,
+                                              duration=Activity.Duration.SHORT_TERM, starts_at=now - 44 * D,
+                                              ends_at=now - 30 * D, at=now - 44 * D)
+            services.activity_end(activity_id=autumn.pk, at=now - 37 * D,
+                                  reason="merchant: ended activity (sold out)")
             start = timeutil.local_midnight(timeutil.local_date(now) + 7 * D)
             services.activity_create(store=store, name="双12 先用后付", duration=Activity.Duration.SHORT_TERM,
                                      products=later, starts_at=start, ends_at=start + 7 * D, at=now)
         _orders(store, long_term, now, rng)
-    for back in (1, 2):
-        month = timeutil.previous_month(now - dt.timedelta(days=31 * (back - 1)))
-        services.fee_statements_generate(month=month, now=now)
+        seeded = True
+    if not seeded:
+        return  # statements are the monthly job's from here on
+    ids = [store.pk for store in stores]
+    for month in closed_months(now, 2):  # calendar months, whatever today's date
+        if not FeeStatement.objects.filter(store_id__in=ids, month=month).exists():
+            services.fee_statements_generate(month=month, now=now, store_ids=ids)
+    statement = FeeStatement.objects.filter(store_id__in=ids, fee_total__gt=0).order_by("month", "store_id").first()
+    if statement and not InvoiceRequest.objects.filter(statement__store_id__in=ids).exists():
+        services.invoice_request(statement=statement, title=f"{statement.store.name} 商贸有限公司",
+                                 tax_id=f"91420100MA4K{statement.store_id:06d}", at=now - 2 * D)
 

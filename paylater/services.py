@@ -394,22 +394,24 @@ def activity_item_end(*, item_id: int, at=None, reason: str = "merchant: ended i
 
 
 # --- fee statements and invoices ------------------------------------------------------------
-def fee_statements_generate(*, month: dt.date, now=None) -> int:
+def fee_statements_generate(*, month: dt.date, now=None, store_ids: list[int] | None = None) -> int:
     """One statement per store with pay-later fees or orders in a CLOSED month (SPEC §2).
     Order count = pay-later orders by local paid_at; fee total = the month's `paylater_fee`
     ledger entries (dated at paid_at). Set-based; an upsert on (store, month) makes re-runs
-    and concurrent runs idempotent. Returns the number of statements written."""
+    and concurrent runs idempotent. Returns the number of statements written. `store_ids`:
+    only these stores (the demo seeds its own stores' statements, no other store's)."""
     now = now or timezone.now()
     month = month.replace(day=1)
     if not timeutil.month_is_closed(month, now):
         raise DomainError("month_not_closed", _("Statements exist only for closed months; %(month)s is open.")
                           % {"month": f"{month:%Y-%m}"})
     start, end = timeutil.month_bounds(month)
+    only = {} if store_ids is None else {"store_id__in": store_ids}
     counts = dict(Order.objects.filter(payment_method=Order.PaymentMethod.PAYLATER, paid_at__gte=start,
-                                       paid_at__lt=end)
+                                       paid_at__lt=end, **only)
                   .order_by().values("store_id").annotate(n=Count("id")).values_list("store_id", "n"))
     fees = dict(LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYLATER_FEE, created_at__gte=start,
-                                           created_at__lt=end)
+                                           created_at__lt=end, **only)
                 .order_by().values("store_id").annotate(total=Sum("amount")).values_list("store_id", "total"))
     rows = [FeeStatement(store_id=store_id, month=month, order_count=counts.get(store_id, 0),
                          fee_total=-(fees.get(store_id) or ZERO), generated_at=now)

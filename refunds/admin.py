@@ -17,7 +17,7 @@ from merchants.exports import ExportAdminMixin
 from . import admin_evidence, selectors, services
 from . import admin_facts as judge_facts
 from .admin_stages import ReturnStagesAdminMixin
-from .exports import STORE_REFUND_KPIS
+from .exports import REFUND_CASES, STORE_REFUND_KPIS
 from .models import Negotiation, RefundCase, RefundPolicy, RefundRules, StoreRefundKpi, return_address_missing_q
 from .selectors import due_soon_q
 from .services import Actor
@@ -119,7 +119,8 @@ class NegotiationInline(admin.StackedInline):
 
 
 @admin.register(RefundCase)
-class RefundCaseAdmin(LargeListAdmin, HistoryAdmin):
+class RefundCaseAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
+    export = REFUND_CASES
     list_display = ["id", "store", "type", "reason", "amount_shown", "status", "deadline", "clock",
                     "negotiation_state", "judgement"]
     amount_shown = money_column("amount", _("amount"))

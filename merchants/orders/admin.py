@@ -1,14 +1,18 @@
 from django.contrib import admin
 
 from merchants.admin_base import AutocompleteFilter, HistoryAdmin, LargeListAdmin, ReadOnlyAdminMixin
+from merchants.exports import ExportAdminMixin
 
+from .exports import ORDERS
 from .models import Order
 
 
 @admin.register(Order)
-class OrderAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
+class OrderAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     """Orders are pushed by the platform's order service and moved by the pay-later and refund
     services: read-only here."""
+
+    export = ORDERS
 
     list_display = ["id", "store", "product", "buyer_id", "amount", "fee", "payment_method", "channel", "status",
                     "paid_at"]

@@ -12,11 +12,13 @@ from merchants.credit.admin import render_advice, render_score
 from merchants.credit.advisor import credit_advice
 from merchants.credit.selectors import latest_evaluation, store_credit
 from merchants.credit.services import reevaluate_stores
+from merchants.exports import ExportAdminMixin
 from merchants.ledger.admin import latest_entries
 from merchants.ledger.selectors import with_wallet_balance
 from merchants.violations.models import Sanction
 from merchants.violations.selectors import sanction_until_subquery, stores_under_sanction_q
 
+from .exports import STORES
 from .models import Category, Product, Store
 from .services import store_grade_set, store_reactivate, store_suspend
 
@@ -63,9 +65,11 @@ class GradeForm(ReasonForm):
 
 
 @admin.register(Store)
-class StoreAdmin(LargeListAdmin, HistoryAdmin):
+class StoreAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
     """Stores are created by platform services (POST /platform/stores/, which issues the owner's
     token); operators edit the profile here, and grade and status only through actions."""
+
+    export = STORES
 
     def has_add_permission(self, request):
         return False

@@ -111,7 +111,8 @@ class ViolationImportMixin:
         if not self.has_add_permission(request):
             raise PermissionDenied
         headers = imports.template_headers()
-        example = [imports.EXAMPLE_ROW[key] for key in imports.COLUMNS]
+        row = imports.example_row()
+        example = [row[key] for key in imports.COLUMNS]
         if fmt == "csv":
             out = io.StringIO()
             csv.writer(out).writerows([headers, example])

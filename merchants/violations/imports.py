@@ -50,8 +50,10 @@ COLUMNS = {
     "reference": ("关联单号", "reference", ["参考号", "订单号", "单号", "ref"]),
     "dedup_key": ("去重键", "dedup key", ["去重编号", "dedup_key", "dedupkey"]),
 }
-EXAMPLE_ROW = {"store_id": "1001", "store_name": "演示店铺一号", "kind": "虚构交易", "occurred_at": "2026-11-30 14:05",
-               "detail": "同一收货地址 3 天内 40 笔 1 元订单，疑似刷单", "reference": "order:880001", "dedup_key": ""}
+EXAMPLE_ROW = {"store_id": "", "store_name": "示例店铺（请替换为店铺名称或 ID）", "kind": "虚构交易",
+               "occurred_at": "2026-11-30 14:05", "detail": "同一收货地址 3 天内 40 笔 1 元订单，疑似刷单",
+               "reference": "order:880001", "dedup_key": ""}
+DEMO_STORE_PREFIX = "演示店铺"  # merchants/management/commands/seed_demo.py names its stores so
 # SPEC §1 names a kind in more than one way (伪造/虚构交易).
 KIND_SYNONYMS = {"伪造交易": Violation.Kind.FAKE_TRANSACTIONS, "刷单": Violation.Kind.FAKE_TRANSACTIONS}
 
@@ -103,6 +105,19 @@ def _norm(text) -> str:
 
 
 HEADER_ALIASES = {_norm(alias): key for key, (zh, en, others) in COLUMNS.items() for alias in (zh, en, *others)}
+
+
+def example_row(now: dt.datetime | None = None) -> dict:
+    """The template's example row, one that previews as "would create": the demo's first store
+    (演示店铺01, seed_demo) or else the first store, and yesterday 14:05 local. Without any store,
+    the static example, whose store the operator must replace."""
+    stores = Store.objects.order_by("pk")
+    store = stores.filter(name__startswith=DEMO_STORE_PREFIX).first() or stores.first()
+    if store is None:
+        return dict(EXAMPLE_ROW)
+    yesterday = timeutil.local_date(now or timezone.now()) - dt.timedelta(days=1)
+    return {**EXAMPLE_ROW, "store_id": str(store.pk), "store_name": store.name,
+            "occurred_at": f"{yesterday.isoformat()} 14:05"}
 
 
 def template_headers(language: str | None = None) -> list[str]:

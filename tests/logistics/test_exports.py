@@ -10,10 +10,10 @@ from django.test import Client
 from config import timeutil
 from merchants import roles
 from tests.exports import csv_rows, same_rows, xlsx_rows, xlsx_sheet
-from tests.factories import StoreFactory
+from tests.factories import OrderFactory, StoreFactory
 from tests.roles import operator
 
-from .factories import WEEK, SettlementRunFactory, WeeklyResultFactory
+from .factories import WEEK, SettlementRunFactory, ShipmentFactory, WeeklyResultFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,46 @@ def test_settlement_runs_export_the_status_filter(admin_client):
 def test_settlement_runs_export_needs_the_view_permission():
     assert client_for(roles.RISK_OFFICER).get(RUNS.format("xlsx")).status_code == 403
     assert client_for(roles.FINANCE).get(RUNS.format("csv")).status_code == 200
+
+
+SHIPMENTS = "/admin/logistics/shipment/export/{}/"
+
+
+def test_shipment_headers_in_chinese_and_english(admin_client):
+    ShipmentFactory()
+    assert csv_rows(admin_client, SHIPMENTS.format("csv"))[0] == [
+        "发货记录 ID", "运单号", "订单 ID", "店铺 ID", "店铺", "官方物流", "发货时间（北京时间）",
+        "发货截止时间（北京时间）", "揽收时间（北京时间）", "按时", "跟单"]
+    assert xlsx_rows(admin_client, SHIPMENTS.format("xlsx"), "en")[0] == [
+        "shipment ID", "tracking number", "order ID", "store ID", "store", "official logistics",
+        "shipped at (Beijing time)", "shipping deadline (Beijing time)", "picked up at (Beijing time)", "on time",
+        "follow up"]
+
+
+def test_a_shipment_row_says_whether_it_was_on_time_and_needs_follow_up(admin_client):
+    paid = timeutil.local_at(WEEK, 9)  # Monday 09:00: due by Tuesday's cut-off
+    on_time = ShipmentFactory(order=OrderFactory(store=StoreFactory(name="准时店"), paid_at=paid),
+                              tracking_no="SF0000000001")
+    waiting = ShipmentFactory(order=OrderFactory(store=StoreFactory(name="未揽收店"), paid_at=paid),
+                              tracking_no="SF0000000002", picked_up_at=None)
+    rows = {r[1]: r for r in csv_rows(admin_client, SHIPMENTS.format("csv"))[1:]}
+    assert rows["SF0000000001"] == [
+        str(on_time.pk), "SF0000000001", str(on_time.order_id), str(on_time.store_id), "准时店", "是",
+        timeutil.local(on_time.shipped_at).strftime("%Y-%m-%d %H:%M:%S"),
+        timeutil.local(on_time.deadline).strftime("%Y-%m-%d %H:%M:%S"),
+        timeutil.local(on_time.picked_up_at).strftime("%Y-%m-%d %H:%M:%S"), "是", "否"]
+    assert rows["SF0000000002"][8:] == ["", "否", "是"]  # never scanned: not on time, follow it up
+    assert waiting.store.name == rows["SF0000000002"][4]
+    assert same_rows(csv_rows(admin_client, SHIPMENTS.format("csv")),
+                     xlsx_rows(admin_client, SHIPMENTS.format("xlsx")))
+
+
+def test_shipments_export_the_lists_search(admin_client):
+    ShipmentFactory(tracking_no="SF0000000001")
+    ShipmentFactory(tracking_no="SF0000000002")
+    assert [r[1] for r in csv_rows(admin_client, SHIPMENTS.format("csv"), q="SF0000000002")[1:]] == ["SF0000000002"]
+
+
+def test_shipments_export_needs_the_view_permission():
+    assert client_for(roles.RISK_OFFICER).get(SHIPMENTS.format("csv")).status_code == 200
+    assert client_for(roles.CREDIT_REVIEWER).get(SHIPMENTS.format("csv")).status_code == 403

@@ -22,5 +22,5 @@ def test_demo_seed_is_idempotent():
     demo.seed(stores=stores, now=timezone.now())
     assert counts == (CreditEvaluation.objects.count(), Violation.objects.count(), CreditApplication.objects.count(),
                       LedgerEntry.objects.count(), Holiday.objects.count())
-    assert counts[0] == 8 and counts[1] == 4 and counts[2] == 3
+    assert counts[0] == 8 and counts[1] == 4 and counts[2] == 4  # pending ×2, approved, rejected
     assert Violation.objects.filter(status="revoked").count() == 1

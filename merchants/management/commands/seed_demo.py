@@ -2,9 +2,10 @@
 allowed and excluded categories, a few hundred orders over the last weeks, top-ups and
 monthly metrics; then each app adds its own (activities, refund cases, shipments…).
 
-Idempotent: the core data is created once (recognised by its stores' names); every app's
-demo seeder (registered with `merchants.registry.provide_demo`) is idempotent too, so running
-this again changes nothing."""
+Idempotent (decision 0062): the core data is created once (recognised by its stores' names);
+every app's demo seeder (registered with `merchants.registry.provide_demo`) seeds a demo store
+only if it has none of that app's data yet and touches no other store, so running this again
+(every `make run` does) changes nothing."""
 import datetime as dt
 import random
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from config import timeutil
 from merchants import registry
+from merchants.applications.services import closed_months
 from merchants.credit.services import metrics_upsert
 from merchants.ledger.services import wallet_topup
 from merchants.models import Category, Order, Store
@@ -23,12 +25,12 @@ from merchants.stores.services import product_create, store_create
 STORES = [
     # name, city, grade, wallet upgraded, main category
     ("演示店铺01 江城数码", "武汉", "A", True, "数码 Electronics"),
-    ("演示店铺02 孝感家居", "孝感市", "A", True, "家居 Home"),
+    ("演示店铺02 孝感家居", "孝感", "A", True, "家居 Home"),
     ("演示店铺03 楚味零食", "武汉", "B", True, "食品 Snacks"),
     ("演示店铺04 汉口服饰", "武汉", "B", True, "服饰 Apparel"),
     ("演示店铺05 沙市文具", "荆州", "B", True, "文具 Stationery"),
     ("演示店铺06 东湖美妆", "武汉", "B", False, "美妆 Beauty"),
-    ("演示店铺07 黄鹤楼茶", "Wuhan", "A", True, "食品 Snacks"),
+    ("演示店铺07 黄鹤楼茶", "武汉", "A", True, "食品 Snacks"),
     ("演示店铺08 襄阳五金", "襄阳", "C", True, "五金 Hardware"),
     ("演示店铺09 宜昌母婴", "宜昌", "B", True, "母婴 Baby"),
     ("演示店铺10 花语鲜花", "武汉", "B", True, "鲜花绿植 Flowers & plants"),
@@ -95,10 +97,16 @@ class Command(BaseCommand):
                                     channel=Order.Channel.TAOTE if rng.random() < 0.8 else Order.Channel.OTHER,
                                     payment_method=Order.PaymentMethod.STANDARD, status=Order.Status.PAID))
             Order.objects.bulk_create(orders)
-            for back in (1, 2, 3):
-                month = timeutil.previous_month(now - dt.timedelta(days=31 * (back - 1)))
+            for month in metric_months(now):
                 metrics_upsert(store=store, month=month, values={STAR_STORE: STAR_METRICS, WEAK_STORE: WEAK_METRICS}
                                .get(i) or _metrics(rng))
+
+
+def metric_months(now) -> list[dt.date]:
+    """The three closed calendar months before `now`, oldest first (seeded on 1 March 2027: 2026-12,
+    2027-01, 2027-02), the months the credit review reads. Oldest first, because ingesting the latest
+    closed month evaluates the store, and it should then see all three."""
+    return sorted(closed_months(now, 3))
 
 
 # The first demo store is the model merchant: it scores high on every dimension, so its pending
