@@ -8,7 +8,7 @@ export PORT
 # With no DATABASE_URL every target runs on the embedded PostgreSQL under var/pg
 # (config/embedded_db.py): started if needed and stopped afterwards if the target started it;
 # `make run` always stops it on Ctrl-C. With DATABASE_URL set, that server is used as it is.
-WITH_DB := $(PY) -m config.embedded_db run
+WITH_DB := $(PY) config/embedded_db.py run
 
 .PHONY: install run serve test migrate messages bench db-stop
 
@@ -41,7 +41,7 @@ test: install  ## the whole suite, two processes (pytest-xdist), one test databa
 	$(WITH_DB) -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 db-stop:  ## stop the embedded PostgreSQL if something left it running
-	$(PY) -m config.embedded_db stop
+	$(PY) config/embedded_db.py stop
 
 messages: install  ## after adding or changing a string: update locale/*.po, then translate zh_Hans and run again
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench --no-obsolete

@@ -8,13 +8,17 @@ no part. It is the same database production runs, so there is one implementation
 Life cycle:
 - `ensure_running()` starts the server if it is not running (initdb the first time) and creates
   the project's database. Every process may call it; starts are serialised by a lock file.
-- `python -m config.embedded_db run [--stop] -- CMD …` starts the server, runs CMD with
+- `python config/embedded_db.py run [--stop] -- CMD …` starts the server, runs CMD with
   `DATABASE_URL` pointing at it (so every child process — web, worker, beat, pytest workers —
   shares the one server without touching it), and on exit stops the server if this command
   started it, or always with `--stop` (`make run`: Ctrl-C stops web, worker, beat and database).
 - A server that died without a clean stop leaves `postmaster.pid` behind; the next start checks
   that the socket really answers, removes a stale pid file and starts afresh, so a crash never
-  blocks the next start. `python -m config.embedded_db stop` stops it by hand.
+  blocks the next start. `python config/embedded_db.py stop` stops it by hand.
+
+The command line runs as a script, not `-m config.embedded_db`: importing the `config` package
+sets DJANGO_SETTINGS_MODULE (its Celery app does), which would then reach the command it runs
+(pytest would read the local settings instead of its own).
 """
 from __future__ import annotations
 
@@ -172,7 +176,7 @@ def _run(command: list[str], always_stop: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m config.embedded_db", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python config/embedded_db.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("start", help="start the server if needed and print its DATABASE_URL")
     sub.add_parser("stop", help="stop the server")

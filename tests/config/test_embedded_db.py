@@ -76,7 +76,7 @@ def test_a_server_killed_without_a_clean_stop_does_not_block_the_next_start(var_
 def run_wrapper(var_dir, *args, env_extra=None):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(VAR_DIR=str(var_dir), **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "config.embedded_db", "run", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "config/embedded_db.py", "run", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -93,6 +93,15 @@ def test_run_leaves_a_server_it_did_not_start_running_unless_told_to_stop(var_di
     assert embedded_db.is_running()
     assert run_wrapper(var_dir, "--stop", "--", "false").returncode == 1  # the command's exit code
     assert not embedded_db.is_running()
+
+
+def test_run_hands_the_command_no_settings_module_of_its_own(var_dir):
+    """pytest must read its own settings (config.settings.test), not the local ones that importing
+    the `config` package would have put in the environment."""
+    done = run_wrapper(var_dir, "--", sys.executable, "-c",
+                       "import os; print(os.environ.get('DJANGO_SETTINGS_MODULE'))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None"
 
 
 def test_run_with_database_url_set_starts_nothing(var_dir):
