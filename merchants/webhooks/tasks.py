@@ -1,6 +1,11 @@
-"""Thin Celery tasks for webhook delivery (ids in, service call)."""
+"""Thin Celery tasks for webhook delivery (ids in, service call). They run on the `webhooks`
+queue (CELERY_TASK_ROUTES)."""
+import logging
+
 from celery import shared_task
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="merchants.webhooks.dispatch")
@@ -23,5 +28,15 @@ def deliver(endpoint_id: int, delivery_ids: list[int]) -> dict:
 
 def deliver_soon() -> None:
     """After the current transaction commits, sweep at once instead of waiting for beat (the
-    endpoint test and replays, where someone is watching)."""
-    transaction.on_commit(dispatch.delay)
+    endpoint test and replays, where someone is watching). Only a wake-up: the delivery is in
+    the outbox already and the next sweep sends it, so a broker that cannot be reached is
+    logged and never turns a committed request into an error."""
+    transaction.on_commit(_wake_dispatcher)
+
+
+def _wake_dispatcher() -> None:
+    try:
+        dispatch.apply_async(retry=False)
+    except Exception:  # kombu's OperationalError, a refused or timed-out connection, …
+        log.warning("webhooks: the broker could not be reached to wake the dispatcher; "
+                    "the next sweep delivers", exc_info=True)
