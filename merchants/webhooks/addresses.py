@@ -13,14 +13,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 SCHEMES = ("http", "https")
-# Shared address space for carrier-grade NAT; clouds put metadata services there (100.100.100.200).
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
-# Forms of IPv6 that carry an IPv4 address: judged by the IPv4 address inside.
-_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+# IPv6 forms that carry an IPv4 address (mapped, 6to4, NAT64) are judged by the address inside.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-# Local-use NAT64 (RFC 8215), Teredo (the client address is obfuscated IPv4), site-local (deprecated,
-# still routed inside some networks): never global.
-_NEVER = [ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "2001::/32", "fec0::/10")]
+# Never global, whatever `is_global` says in this Python version: shared address space for
+# carrier-grade NAT (clouds put metadata services there, 100.100.100.200), IETF protocol
+# assignments, local-use NAT64 (RFC 8215), Teredo (its client address is obfuscated IPv4),
+# site-local (deprecated, still routed inside some networks).
+_NEVER = [ipaddress.ip_network(n) for n in ("100.64.0.0/10", "192.0.0.0/24", "64:ff9b:1::/48", "2001::/32",
+                                             "fec0::/10")]
 
 
 class UrlNotAllowed(Exception):
@@ -30,14 +30,12 @@ class UrlNotAllowed(Exception):
 def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """True only for a globally routable unicast address that embeds no internal IPv4 one."""
     if ip.version == 6:
-        embedded = ip.ipv4_mapped or (ip.sixtofour if ip in _SIX_TO_FOUR else None)
+        embedded = ip.ipv4_mapped or ip.sixtofour
         if embedded is None and ip in _NAT64:
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None:
             return is_public(embedded)
-        if any(ip in network for network in _NEVER):
-            return False
-    elif ip in _SHARED:
+    if any(ip in network for network in _NEVER):
         return False
     return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
                                  or ip.is_reserved or ip.is_unspecified)
