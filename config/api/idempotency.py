@@ -1,6 +1,6 @@
 """`Idempotency-Key` on POSTs (API.md conventions).
 
-Scoped to the caller's token and the path. The first request inserts a row (the unique
+Scoped to the caller's token (its id, not the header's spelling) and the path. The first request inserts a row (the unique
 constraint decides who is first, also across processes); its response, when below 500, is
 stored and replayed for the same key and body. A different body → 409
 `idempotency_key_reused`; a duplicate that arrives while the first is still running waits
@@ -81,6 +81,13 @@ def _view_would_serve(request):
     return view_class
 
 
+def _scope(request) -> str:
+    """The authenticated token's id, hashed to the column's shape: `Token`, `token` and `TOKEN`
+    (or extra spaces) are one caller, so the same key is one request whatever the spelling."""
+    _user, token = request.__dict__["_api_token_auth"]  # kept by ApiTokenAuthentication
+    return hash_token(f"api-token:{token.pk}")
+
+
 def _body_hash(raw: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":")).encode()
@@ -150,7 +157,7 @@ class IdempotencyMiddleware:
         view_class = _view_would_serve(request) if auth else None
         if view_class is None:
             return self.get_response(request)  # the view answers 401/403/404; nothing to scope or replay
-        scope = hash_token(auth)
+        scope = _scope(request)
         body_hash = _body_hash(request.body)
         ident = {"scope": scope, "path": request.path[:300], "key": key}
         if getattr(view_class, "idempotency_in_transaction", False):
