@@ -1,7 +1,12 @@
 """One error type for the domain and one JSON error format for the API:
 `{"code": "<snake_case>", "detail": "<text>", "fields": {...}}`."""
+import sys
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -100,19 +105,48 @@ def json_404(request, exception=None):
 
 
 def json_500(request):
+    if is_outage(sys.exc_info()[1]):  # Django calls this handler inside its `except`
+        return outage_response()
     return JsonResponse(error_body("server_error", _("Internal error; it has been logged.")), status=500)
+
+
+# The database cannot be reached (refused, dropped, restarting) or gave up on the statement
+# (`OperationalError`: connection lost, lock or statement timeout, deadlock): nothing is wrong
+# with the request, so the answer says when to try again instead of claiming a server bug.
+OUTAGES = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def is_outage(exc) -> bool:
+    return isinstance(exc, OUTAGES)
+
+
+def outage_response() -> JsonResponse:
+    response = JsonResponse(error_body("service_unavailable",
+                                       _("The database cannot be reached right now; retry shortly.")), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@receiver(got_request_exception)
+def _remember_uncaught_exception(sender, request=None, **kwargs):
+    """Django turns an exception into a 500 response before the middleware above it sees it;
+    ApiErrorMiddleware reads what it was (with DEBUG on, Django's page replaces json_500)."""
+    if request is not None:
+        request._uncaught_exception = sys.exc_info()[1]
 
 
 _STATUS_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
                  405: "method_not_allowed", 406: "not_acceptable", 413: "request_too_large",
-                 415: "unsupported_media_type", 429: "throttled", 500: "server_error"}
+                 415: "unsupported_media_type", 429: "throttled", 500: "server_error", 503: "service_unavailable"}
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 class ApiErrorMiddleware:
     """Under /api/ every error is the JSON error shape, whoever produced it: Django's own 400
     (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE), its DEBUG 404/500 pages, a CSRF 403. A
-    body announced larger than the limit is refused with 413 before anything reads it."""
+    body announced larger than the limit is refused with 413 before anything reads it. A
+    database that cannot be reached is a 503 `service_unavailable` with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -128,6 +162,8 @@ class ApiErrorMiddleware:
         if limit is not None and length > limit:
             return JsonResponse(error_body("request_too_large", _("The request body is too large.")), status=413)
         response = self.get_response(request)
+        if response.status_code == 500 and is_outage(getattr(request, "_uncaught_exception", None)):
+            return outage_response()
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             code = _STATUS_CODES.get(response.status_code, "error")
             replacement = JsonResponse(error_body(code, response.reason_phrase), status=response.status_code)

@@ -1,8 +1,8 @@
 """`Idempotency-Key` on POSTs (API.md conventions).
 
-Scoped to the caller's token (its id, not the header's spelling) and the path. The first request inserts a row (the unique
-constraint decides who is first, also across processes); its response, when below 500, is
-stored and replayed for the same key and body. A different body → 409
+Scoped to the caller's token (its id, whatever the header's spelling) and the path. The first
+request inserts a row (the unique constraint decides who is first, also across processes); its
+response, when below 500, is stored and replayed for the same key and body. A different body → 409
 `idempotency_key_reused`; a duplicate that arrives while the first is still running waits
 for it, then replays, or answers 409 `idempotency_request_in_progress`. A 5xx deletes the
 row so the client may retry. Rows older than the TTL are purged by a periodic task.

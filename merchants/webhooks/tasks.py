@@ -35,8 +35,12 @@ def deliver_soon() -> None:
 
 
 def _wake_dispatcher() -> None:
+    # Its own connection that gives up at the first refusal (kombu would otherwise retry for
+    # broker_connection_timeout, seconds, while the client waits for its answer).
+    options = {**(dispatch.app.conf.broker_transport_options or {}), "max_retries": 0}
     try:
-        dispatch.apply_async(retry=False)
+        with dispatch.app.connection_for_write(transport_options=options) as connection:
+            dispatch.apply_async(connection=connection, retry=False)
     except Exception:  # kombu's OperationalError, a refused or timed-out connection, …
         log.warning("webhooks: the broker could not be reached to wake the dispatcher; "
                     "the next sweep delivers", exc_info=True)
