@@ -8,6 +8,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import Http404, JsonResponse
+from django.urls import is_valid_path
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -138,15 +139,32 @@ def _remember_uncaught_exception(sender, request=None, **kwargs):
 
 _STATUS_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
                  405: "method_not_allowed", 406: "not_acceptable", 413: "request_too_large",
-                 415: "unsupported_media_type", 429: "throttled", 500: "server_error", 503: "service_unavailable"}
+                 415: "unsupported_media_type", 429: "throttled", 431: "request_header_fields_too_large",
+                 500: "server_error", 503: "service_unavailable"}
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+# gunicorn lets header fields up to 32 KB through (config/gunicorn.py) so that the answer to a
+# larger one is ours, in JSON: more than this per field, or in all, is 431.
+MAX_HEADER_FIELD_BYTES = 8190
+MAX_HEADER_BYTES = 32768
+
+
+def _headers_too_large(meta) -> bool:
+    total = 0
+    for name, value in meta.items():
+        if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            size = len(name) + len(value) if isinstance(value, str) else 0
+            if size > MAX_HEADER_FIELD_BYTES:
+                return True
+            total += size
+    return total > MAX_HEADER_BYTES
 
 
 class ApiErrorMiddleware:
     """Under /api/ every error is the JSON error shape, whoever produced it: Django's own 400
     (e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE), its DEBUG 404/500 pages, a CSRF 403. A
-    body announced larger than the limit is refused with 413 before anything reads it. A
-    database that cannot be reached is a 503 `service_unavailable` with Retry-After."""
+    body announced larger than the limit is refused with 413 before anything reads it, headers
+    too large with 431, a path without its trailing slash with a JSON 404 naming it. A database
+    that cannot be reached is a 503 `service_unavailable` with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -154,6 +172,16 @@ class ApiErrorMiddleware:
     def __call__(self, request):
         if not request.path.startswith("/api/"):
             return self.get_response(request)
+        if _headers_too_large(request.META):
+            return JsonResponse(error_body("request_header_fields_too_large",
+                                           _("A request header is too large.")), status=431)
+        if not request.path_info.endswith("/"):
+            # Never CommonMiddleware's APPEND_SLASH: its 301 loses a POST's body (and with DEBUG
+            # on it raises for a POST). A JSON 404 that names the path with the slash instead.
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(request.path_info, urlconf) and is_valid_path(f"{request.path_info}/", urlconf):
+                return JsonResponse(error_body("not_found", _("Not found; API paths end with a slash: %(path)s")
+                                               % {"path": f"{request.path}/"}), status=404)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
