@@ -1,7 +1,7 @@
 """A local receiver that misbehaves at the socket level, for the webhook deadline tests: it
-reads the request, then writes `head` at once and trickles `tail` one byte every `every`
-seconds, or closes the connection (`reset` with an RST) — what a hostile or broken merchant
-server does. Listens on 127.0.0.1 only."""
+reads the request (unless `at_once`), then writes `head` at once and trickles `tail` one byte
+every `every` seconds, or closes the connection (`reset` with an RST) — what a hostile or broken
+merchant server does. Listens on 127.0.0.1 only."""
 import socket
 import struct
 import threading
@@ -9,8 +9,9 @@ import time
 
 
 class StallingReceiver:
-    def __init__(self, head: bytes = b"", tail: bytes = b"", every: float = 1.0, reset: bool = False):
-        self.head, self.tail, self.every, self.reset = head, tail, every, reset
+    def __init__(self, head: bytes = b"", tail: bytes = b"", every: float = 1.0, reset: bool = False,
+                 at_once: bool = False):
+        self.head, self.tail, self.every, self.reset, self.at_once = head, tail, every, reset, at_once
         self.requests = 0
         self._stop = threading.Event()
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -30,7 +31,7 @@ class StallingReceiver:
         with conn:
             conn.settimeout(5)
             request = b""
-            while b"\r\n\r\n" not in request:
+            while not self.at_once and b"\r\n\r\n" not in request:
                 chunk = conn.recv(65536)
                 if not chunk:
                     return

@@ -89,6 +89,13 @@ def test_a_refused_connection_is_an_attempt(store):
     assert_retried_in_5_seconds(delivery, "connection")
 
 
+def test_a_tls_failure_is_an_attempt(store):
+    with StallingReceiver(head=b"HTTP/1.1 200 OK\r\n\r\nthis is not TLS", at_once=True) as rx:
+        _endpoint, delivery = ping(store, rx.url.replace("http://", "https://"))
+        deliver_all()
+    assert_retried_in_5_seconds(delivery, "tls")
+
+
 def test_a_name_that_does_not_resolve_is_an_attempt(store, monkeypatch):
     _endpoint, delivery = ping(store, "http://hooks.merchant.invalid/x")
 
