@@ -155,7 +155,7 @@ class IdempotencyMiddleware:
                                 status=400)
         auth = request.META.get("HTTP_AUTHORIZATION", "")
         view_class = _view_would_serve(request) if auth else None
-        if view_class is None:
+        if view_class is None or "_api_token_auth" not in request.__dict__:
             return self.get_response(request)  # the view answers 401/403/404; nothing to scope or replay
         scope = _scope(request)
         body_hash = _body_hash(request.body)
