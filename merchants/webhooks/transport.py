@@ -156,7 +156,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, max_
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
             connection = http.client.HTTPConnection(host, port)
             connection.sock = _DeadlineSocket(sock, deadline)
-            target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~") + (f"?{parts.query}" if parts.query else "")
+            safe = "/%:@!$&'()*+,;=-._~?"  # what a URL may carry as is: only the rest is %-encoded
+            target = quote(parts.path or "/", safe=safe) + (f"?{quote(parts.query, safe=safe)}" if parts.query else "")
             connection.request("POST", target, body=body, headers={
                 **headers, "user-agent": USER_AGENT, "connection": "close", "content-length": str(len(body))})
             response = connection.getresponse()
