@@ -1,5 +1,6 @@
 """One error type for the domain and one JSON error format for the API:
 `{"code": "<snake_case>", "detail": "<text>", "fields": {...}}`."""
+import logging
 import sys
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.urls import is_valid_path
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -67,6 +70,9 @@ def _flatten(detail):
 
 
 def exception_handler(exc, context):
+    if is_outage(exc):
+        log.error("database unreachable: %s", exc, exc_info=exc)
+        return outage_response()
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status)
     if isinstance(exc, Http404):
@@ -123,6 +129,8 @@ def is_outage(exc) -> bool:
 
 
 def outage_response() -> JsonResponse:
+    """503 `service_unavailable` with Retry-After; a Django response, so that DRF's exception
+    handler, the middleware and the 500 handler can all return it."""
     response = JsonResponse(error_body("service_unavailable",
                                        _("The database cannot be reached right now; retry shortly.")), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -20,6 +20,7 @@ recorded on its own, so a failure never leaves a claim that blocks a retry.
 """
 import hashlib
 import json
+import logging
 import threading
 import time
 from contextlib import nullcontext
@@ -39,8 +40,9 @@ from config.models import IdempotencyRecord, hash_token
 from config.sql import prepared_cursor
 
 from .auth import ApiTokenAuthentication
-from .errors import error_body
+from .errors import OUTAGES, error_body, outage_response
 
+log = logging.getLogger(__name__)
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 PURPOSE = "config.idempotency-response"
 
@@ -147,6 +149,13 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            return self._handle(request)
+        except OUTAGES as exc:  # the claim or the stored answer could not reach the database
+            log.error("idempotency: database unreachable: %s", exc, exc_info=True)
+            return outage_response()
+
+    def _handle(self, request):
         key = request.META.get(HEADER)
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
             return self.get_response(request)
