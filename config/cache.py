@@ -10,6 +10,10 @@ from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCach
 
 class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs):
+        # A Redis that went away must fail a call within seconds (the throttle then fails open,
+        # config.api.throttling), not hang on an unanswered connect: OPTIONS may override.
+        kwargs.setdefault("socket_connect_timeout", 1)
+        kwargs.setdefault("socket_timeout", 2)
         super().__init__(*args, **kwargs)
         self._clients = {}
 

@@ -20,7 +20,11 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
 # Bounded request sizes at the HTTP layer too (Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards bodies).
-limit_request_line = 8190
+limit_request_line = 8190  # gunicorn's maximum
+# Header fields up to 32 KB reach Django, which answers anything over 8 KB under /api/ with a JSON
+# 431 (config.api.errors); only larger ones, a request line over 8190 bytes, or a malformed header
+# (a NUL byte) get gunicorn's own HTML page: docs/operations.md "Behind a proxy" says what to do.
+limit_request_field_size = 32768
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -1,7 +1,7 @@
 """/api/v1/merchant/ routes of the merchants concepts (each view lives in its concept's api.py)."""
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from config.api.routers import Router
 from merchants.applications.api import MerchantCreditApplicationViewSet
 from merchants.credit.insight_api import MerchantCreditAdvice
 from merchants.ledger.api import LedgerEntryViewSet
@@ -10,7 +10,7 @@ from merchants.stores.api import MerchantStoreViewSet
 from merchants.violations.api import MerchantViolationViewSet
 from merchants.webhooks.api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
-router = SimpleRouter()
+router = Router()
 router.register("stores", MerchantStoreViewSet, basename="store")
 router.register("ledger-entries", LedgerEntryViewSet, basename="ledger-entry")
 router.register("violations", MerchantViolationViewSet, basename="violation")

@@ -1,8 +1,8 @@
 """`Idempotency-Key` on POSTs (API.md conventions).
 
-Scoped to the caller's token and the path. The first request inserts a row (the unique
-constraint decides who is first, also across processes); its response, when below 500, is
-stored and replayed for the same key and body. A different body → 409
+Scoped to the caller's token (its id, whatever the header's spelling) and the path. The first
+request inserts a row (the unique constraint decides who is first, also across processes); its
+response, when below 500, is stored and replayed for the same key and body. A different body → 409
 `idempotency_key_reused`; a duplicate that arrives while the first is still running waits
 for it, then replays, or answers 409 `idempotency_request_in_progress`. A 5xx deletes the
 row so the client may retry. Rows older than the TTL are purged by a periodic task.
@@ -20,6 +20,7 @@ recorded on its own, so a failure never leaves a claim that blocks a retry.
 """
 import hashlib
 import json
+import logging
 import tempfile
 import threading
 import time
@@ -41,8 +42,9 @@ from config.models import IdempotencyRecord, hash_token
 from config.sql import prepared_cursor
 
 from .auth import ApiTokenAuthentication
-from .errors import error_body
+from .errors import OUTAGES, error_body, outage_response
 
+log = logging.getLogger(__name__)
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 PURPOSE = "config.idempotency-response"
 
@@ -81,6 +83,13 @@ def _view_would_serve(request):
     except APIException:
         return None
     return view_class
+
+
+def _scope(request) -> str:
+    """The authenticated token's id, hashed to the column's shape: `Token`, `token` and `TOKEN`
+    (or extra spaces) are one caller, so the same key is one request whatever the spelling."""
+    _user, token = request.__dict__["_api_token_auth"]  # kept by ApiTokenAuthentication
+    return hash_token(f"api-token:{token.pk}")
 
 
 def _body_hash(raw: bytes) -> str:
@@ -168,6 +177,13 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            return self._handle(request)
+        except OUTAGES as exc:  # the claim or the stored answer could not reach the database
+            log.error("idempotency: database unreachable: %s", exc, exc_info=True)
+            return outage_response()
+
+    def _handle(self, request):
         key = request.META.get(HEADER)
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
             return self.get_response(request)
@@ -176,9 +192,9 @@ class IdempotencyMiddleware:
                                 status=400)
         auth = request.META.get("HTTP_AUTHORIZATION", "")
         view_class = _view_would_serve(request) if auth else None
-        if view_class is None:
+        if view_class is None or "_api_token_auth" not in request.__dict__:
             return self.get_response(request)  # the view answers 401/403/404; nothing to scope or replay
-        scope = hash_token(auth)
+        scope = _scope(request)
         body_hash = _multipart_hash(request) if _is_multipart(request) else _body_hash(request.body)
         ident = {"scope": scope, "path": request.path[:300], "key": key}
         if getattr(view_class, "idempotency_in_transaction", False):

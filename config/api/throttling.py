@@ -13,16 +13,29 @@ list of every request's time instead, read, rewritten whole and pickled on each 
 other's entry; a count is one atomic increment (bench/README.md, "the floor ladder"). A refused
 request is not counted, as with DRF's.
 
+When the cache cannot be reached the budgets fail open, with a logged warning: the API keeps
+serving, uncounted, and the cache is tried again every few seconds (`CACHE_RETRY_SECONDS`).
+
 DRF checks throttles only after authentication and permissions, so a caller with a bad token or
 none at all would never be counted: the authenticator spends the budget first (`spend`), and
 DRF's own check then sees the same decision instead of counting twice."""
 import ipaddress
+import logging
+import time
 
 from django.conf import settings
+from django.utils.connection import ConnectionProxy
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.models import ApiToken
+
+log = logging.getLogger(__name__)
+# A budget is protection, not the service: when its cache (Redis) is out of reach the API keeps
+# answering, uncounted, and tries the cache again after this many seconds.
+CACHE_ERRORS = (RedisError, OSError)
+CACHE_RETRY_SECONDS = 5
 
 
 def client_ip(request) -> str | None:
@@ -66,11 +79,18 @@ class _Budget(SimpleRateThrottle):
         now = self.timer()
         window, into = divmod(now, self.duration)
         current, previous = f"{key}:{int(window)}", f"{key}:{int(window) - 1}"
-        count, before = _count_and_read(self.cache, current, previous, timeout=2 * self.duration)
-        weight = 1 - into / self.duration
-        if before * weight + count <= self.num_requests:
+        backend = _backend(self.cache)
+        if getattr(backend, "_throttle_down_until", 0) > time.monotonic():
             return True, None
-        _uncount(self.cache, current)
+        try:
+            count, before = _count_and_read(self.cache, current, previous, timeout=2 * self.duration)
+            weight = 1 - into / self.duration
+            if before * weight + count <= self.num_requests:
+                return True, None
+            _uncount(self.cache, current)
+        except CACHE_ERRORS:
+            _fail_open(backend)
+            return True, None
         return False, self._wait(count - 1, before, into)
 
     def _wait(self, count: int, before: int, into: float) -> float:
@@ -165,13 +185,24 @@ def _uncount(cache, current: str) -> None:
         pass
 
 
+def _backend(cache):
+    """The cache backend itself behind django.core.cache.cache (a per-thread proxy)."""
+    return cache._connections[cache._alias] if isinstance(cache, ConnectionProxy) else cache
+
+
+def _fail_open(backend) -> None:
+    """The counts are out of reach: serve without a budget for CACHE_RETRY_SECONDS rather than
+    answer every request with a 500 (issue 23), then try the cache again."""
+    backend._throttle_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+    log.warning("throttling: the cache cannot be reached; requests are not counted for the next %s s",
+                CACHE_RETRY_SECONDS, exc_info=True)
+
+
 def _redis_client(cache):
     """The Redis client behind `cache` when it is config.cache.RedisCache, else None."""
-    from django.utils.connection import ConnectionProxy
-
     from config.cache import RedisCache
 
-    backend = cache._connections[cache._alias] if isinstance(cache, ConnectionProxy) else cache
+    backend = _backend(cache)
     if isinstance(backend, RedisCache):
         return backend._cache.get_client(write=True)
     return None

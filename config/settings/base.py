@@ -279,6 +279,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = PLATFORM_TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Webhook deliveries wait on merchants' servers: their own queue, so that no receiver can delay
+# the refund timeouts or a settlement (docs/operations.md "Queues"). Everything else: `celery`.
+CELERY_TASK_ROUTES = {"merchants.webhooks.*": {"queue": "webhooks"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 HEARTBEAT_STALE_SECONDS = 180

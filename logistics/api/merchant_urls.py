@@ -1,11 +1,12 @@
 """/api/v1/merchant/ routes of the logistics app."""
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from config.api.routers import Router
 
 from . import views
 from .week_to_date import StoreWeekToDate
 
-router = SimpleRouter()
+router = Router()
 router.register("logistics/shipments", views.ShipmentViewSet, basename="logistics-shipment")
 router.register("logistics/weekly-results", views.WeeklyResultViewSet, basename="logistics-weekly-result")
 

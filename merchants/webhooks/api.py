@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from config.api.fields import AwareDateTimeField
 from config.api.views import errors
 from merchants.stores.tenancy import MerchantReadOnlyViewSet, MerchantScoped, OwnStoreField
 
+from .addresses import UrlNotAllowed, check_scheme
 from .models import EventType, WebhookDelivery, WebhookEndpoint
 from .services import (
     SUBSCRIBABLE,
@@ -21,6 +23,7 @@ from .services import (
     endpoint_ping,
     endpoint_rotate_secret,
     endpoint_update,
+    url_not_allowed,
 )
 from .tasks import deliver_soon
 
@@ -38,15 +41,28 @@ class EventTypeName(serializers.CharField):
         super().__init__(**kwargs)
 
 
+class EndpointUrlField(serializers.URLField):
+    """A URL whose scheme is not http(s) (`javascript:`, `file:`, `ftp:`) is refused as
+    `url_not_allowed` (API.md), not as a malformed URL."""
+
+    def run_validation(self, data=empty):
+        if isinstance(data, str):
+            try:
+                check_scheme(data)
+            except UrlNotAllowed as exc:
+                raise url_not_allowed(exc)
+        return super().run_validation(data)
+
+
 class EndpointIn(serializers.Serializer):
     store = OwnStoreField()
-    url = serializers.URLField(max_length=500, help_text=_("http(s) URL that receives POSTed events."))
+    url = EndpointUrlField(max_length=500, help_text=_("http(s) URL that receives POSTed events."))
     events = serializers.ListField(child=EventTypeName(), allow_empty=False,
                                    max_length=len(SUBSCRIBABLE), help_text=EVENTS_HELP)
 
 
 class EndpointPatchIn(serializers.Serializer):
-    url = serializers.URLField(max_length=500, required=False)
+    url = EndpointUrlField(max_length=500, required=False)
     events = serializers.ListField(child=EventTypeName(), allow_empty=False, required=False,
                                    max_length=len(SUBSCRIBABLE), help_text=EVENTS_HELP)
     enabled = serializers.BooleanField(required=False)

@@ -1,5 +1,13 @@
-"""Delivering webhooks (SPEC §5): at least once, signed, 10 s per attempt, retried with
-backoff 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h… for 3 days, then `failed`.
+"""Delivering webhooks (SPEC §5): at least once, signed, retried with backoff 5 s, 5 min,
+30 min, 2 h, 5 h, 10 h, 10 h… for 3 days, then `failed`.
+
+Each attempt has a total deadline of 10 s, DNS to the last byte read, and reads at most 64 KB
+of the reply (`merchants.webhooks.transport`); whatever goes wrong (timeout, reset, a broken
+reply, TLS, DNS, a refused address) is recorded as an attempt with its reason and retried on
+the schedule, so no receiver can crash the task or hold its worker. When an attempt times out,
+the rest of that endpoint's batch waits for its retry instead of timing out one by one.
+Deliveries run on their own Celery queue, `webhooks` (`CELERY_TASK_ROUTES`), apart from the refund
+timeouts and settlements.
 
 Due deliveries live in the database (`next_attempt_at`), never as long countdowns on the
 broker (STACK-NOTES: Redis re-delivers them). A beat task sweeps them every few seconds,
@@ -12,7 +20,6 @@ import logging
 import time
 from collections import defaultdict
 
-import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -20,7 +27,7 @@ from django.utils import timezone
 
 from config.states import bulk_transition
 
-from .addresses import UrlNotAllowed, check_url
+from . import transport
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .signing import headers
 
@@ -29,6 +36,7 @@ BACKOFF = [dt.timedelta(seconds=5), dt.timedelta(minutes=5), dt.timedelta(minute
            dt.timedelta(hours=5), dt.timedelta(hours=10)]
 GIVE_UP_AFTER = dt.timedelta(days=3)
 EXCERPT_BYTES = 500
+MAX_REPLY_BYTES = 64 * 1024  # read of a reply, at most; the rest is never waited for
 D = WebhookDelivery.Status
 
 
@@ -62,29 +70,27 @@ def dispatch_due(*, now=None, limit: int = 2000) -> list[tuple[int, list[int]]]:
             for i in range(0, len(ids), size)]
 
 
-def _send(session, endpoint: WebhookEndpoint, delivery: WebhookDelivery, at,
-          refused: UrlNotAllowed | None = None) -> WebhookAttempt:
+def _send(endpoint: WebhookEndpoint, delivery: WebhookDelivery, at) -> tuple[WebhookAttempt, bool]:
+    """One attempt, whatever the receiver does: (the attempt to record, whether it ran out of
+    time — the endpoint is stalling now)."""
     event = delivery.event
     body = _json(event.payload())
     signed = headers(endpoint.signing_secrets(at), msg_id=event.event_id, timestamp=int(at.timestamp()),
                      body=body)
     started = time.monotonic()
     attempt = WebhookAttempt(delivery=delivery, at=at, latency_ms=0)
+    stalled = False
     try:
-        if refused:
-            raise refused
-        # Redirects are not followed: a 3xx is a failed attempt, never a hop to another address.
-        with session.post(endpoint.url, data=body.encode(), headers=signed, allow_redirects=False, stream=True,
-                          timeout=settings.WEBHOOKS_TIMEOUT_SECONDS) as response:
-            attempt.status_code = response.status_code
-            attempt.response_excerpt = response.raw.read(EXCERPT_BYTES, decode_content=True).decode(
-                "utf-8", "replace")
-    except UrlNotAllowed as exc:
-        attempt.error = f"url not allowed: {exc}"[:300]
-    except requests.RequestException as exc:
-        attempt.error = f"{type(exc).__name__}: {exc}"[:300]
+        reply = transport.post(endpoint.url, body.encode(), signed, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
+                               max_bytes=MAX_REPLY_BYTES)
+    except transport.AttemptFailed as exc:
+        attempt.error = str(exc)[:300]
+        stalled = exc.reason == "timeout"
+    else:
+        attempt.status_code = reply.status
+        attempt.response_excerpt = reply.body[:EXCERPT_BYTES].decode("utf-8", "replace")
     attempt.latency_ms = int((time.monotonic() - started) * 1000)
-    return attempt
+    return attempt, stalled
 
 
 def _json(payload: dict) -> str:
@@ -100,24 +106,27 @@ def deliver_batch(*, endpoint_id: int, delivery_ids: list[int]) -> dict:
     deliveries = list(WebhookDelivery.objects.filter(pk__in=delivery_ids, status=D.PENDING)
                       .select_related("event").order_by("pk"))
     attempts, outcome = [], {D.DELIVERED: [], D.FAILED: [], D.PENDING: []}
-    try:
-        check_url(endpoint.url)  # again, once per batch: the host may resolve elsewhere now
-        refused = None
-    except UrlNotAllowed as exc:
-        refused = exc
-    with requests.Session() as session:
-        for delivery in deliveries:
-            at = timezone.now()
-            attempt = _send(session, endpoint, delivery, at, refused)
-            attempts.append(attempt)
-            delivery.attempts += 1
-            delivery.last_status_code = attempt.status_code
-            if attempt.status_code is not None and 200 <= attempt.status_code < 300:
-                delivery.delivered_at, delivery.next_attempt_at = at, None
-                outcome[D.DELIVERED].append(delivery.pk)
-                continue
-            delivery.next_attempt_at = next_attempt(first_at=delivery.created_at, attempts=delivery.attempts, at=at)
-            outcome[D.FAILED if delivery.next_attempt_at is None else D.PENDING].append(delivery.pk)
+    held_until = None
+    for delivery in deliveries:
+        if held_until is not None:
+            # The endpoint ran out of time this round: the rest of the batch waits for the retry
+            # of the one that timed out instead of holding the worker 10 s each (not an attempt).
+            delivery.next_attempt_at = held_until
+            outcome[D.PENDING].append(delivery.pk)
+            continue
+        at = timezone.now()
+        attempt, stalled = _send(endpoint, delivery, at)
+        attempts.append(attempt)
+        delivery.attempts += 1
+        delivery.last_status_code = attempt.status_code
+        if attempt.status_code is not None and 200 <= attempt.status_code < 300:
+            delivery.delivered_at, delivery.next_attempt_at = at, None
+            outcome[D.DELIVERED].append(delivery.pk)
+            continue
+        delivery.next_attempt_at = next_attempt(first_at=delivery.created_at, attempts=delivery.attempts, at=at)
+        outcome[D.FAILED if delivery.next_attempt_at is None else D.PENDING].append(delivery.pk)
+        if stalled:
+            held_until = delivery.next_attempt_at or at + BACKOFF[0]
     with transaction.atomic():
         WebhookAttempt.objects.bulk_create(attempts)
         WebhookDelivery.objects.bulk_update(deliveries, ["attempts", "last_status_code", "delivered_at",

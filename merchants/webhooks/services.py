@@ -21,12 +21,16 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 SUBSCRIBABLE = [t for t in EventType.values if t != EventType.PING]
 
 
+def url_not_allowed(exc: UrlNotAllowed) -> DomainError:
+    return DomainError("url_not_allowed", _("This URL cannot receive webhooks: %(why)s.") % {"why": exc},
+                       fields={"url": [str(exc)]})
+
+
 def _checked(url: str, events: list[str]) -> tuple[str, list[str]]:
     try:
         check_url(url)
     except UrlNotAllowed as exc:
-        raise DomainError("url_not_allowed", _("This URL cannot receive webhooks: %(why)s.") % {"why": exc},
-                          fields={"url": [str(exc)]})
+        raise url_not_allowed(exc)
     unknown = sorted(set(events) - set(SUBSCRIBABLE))
     if unknown:
         raise DomainError("unknown_event_type", _("Unknown event types: %(types)s.") % {"types": ", ".join(unknown)},

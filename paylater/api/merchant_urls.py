@@ -1,11 +1,12 @@
 """/api/v1/merchant/ routes of the paylater app (and the merchant product list, which carries
 pay-later eligibility)."""
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from config.api.routers import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("products", views.EligibleProductViewSet, basename="product")
 router.register("paylater/activities", views.ActivityViewSet, basename="paylater-activity")
 router.register("paylater/activity-items", views.ActivityItemViewSet, basename="paylater-activity-item")

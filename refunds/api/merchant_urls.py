@@ -1,10 +1,11 @@
 """/api/v1/merchant/ routes of the refunds app."""
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from config.api.routers import Router
 
 from . import evidence, views
 
-router = SimpleRouter()
+router = Router()
 router.register("refund-cases", views.MerchantRefundCaseViewSet, basename="refund-case")
 
 urlpatterns = [

@@ -57,6 +57,45 @@ def test_keys_are_scoped_to_the_callers_token(platform_api, store):
     assert LedgerEntry.objects.filter(store=store).count() == 2
 
 
+SPELLINGS = ["Token", "token", "TOKEN", "tOkEn"]
+
+
+def create_product_as(spelling, key, store, category, idempotency_key):
+    """A product creation has no deduplication of its own: only the Idempotency-Key stops a second."""
+    from tests.conftest import Api
+
+    client = Api()
+    client.credentials(HTTP_AUTHORIZATION=f"{spelling} {key}")
+    return client.post("/api/v1/platform/products/", {"store": store.pk, "title": "Tea", "category": category.pk,
+                                                      "price": "12.00"}, format="json",
+                       HTTP_IDEMPOTENCY_KEY=idempotency_key)
+
+
+def test_the_scope_is_the_token_not_the_spelling_of_its_header(store):
+    from merchants.models import Product
+    from tests.factories import CategoryFactory, platform_token
+
+    key, category = platform_token(), CategoryFactory()
+    answers = [create_product_as(spelling, key, store, category, "spelled") for spelling in SPELLINGS]
+    assert [r.status_code for r in answers] == [201] * 4
+    assert len({r.content for r in answers}) == 1
+    assert [r.get("Idempotent-Replayed") for r in answers] == [None, "true", "true", "true"]
+    assert Product.objects.filter(store=store).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_20_concurrent_duplicates_in_mixed_spellings_act_once(threads):
+    from merchants.models import Product
+    from tests.factories import CategoryFactory, StoreFactory, platform_token
+
+    store, category, key = StoreFactory(), CategoryFactory(), platform_token()
+    statuses = threads(lambda i: create_product_as(SPELLINGS[i % 4], key, store, category, "mixed").status_code,
+                       20)
+    assert Product.objects.filter(store=store).count() == 1
+    assert set(statuses) <= {201, 409} and 201 in statuses, statuses
+
+
 def test_keys_are_purged_after_24_hours(platform_api, store):
     topup(platform_api, store, "10.00", "old")
     with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.test import override_settings
 
 from config.api.throttling import _count_and_read
 from config.cache import RedisCache
@@ -125,6 +126,53 @@ def redis_cache(settings):
 
 def test_on_redis_the_budget_counts_in_one_round_trip_and_refuses_over_it(rates, redis_cache):
     client = Api().with_token(merchant_token(StoreFactory().owner))
+    for _ in range(3):
+        assert client.get("/api/v1/merchant/stores/").status_code == 200
+    assert_throttled(client.get("/api/v1/merchant/stores/"))
+
+
+CLOSED_PORT_REDIS = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+def test_an_unreachable_cache_fails_open_with_a_warning(rates, caplog):
+    """Redis away: the budgets cannot be counted, and the API keeps serving (it answered 500
+    to every request, reads and anonymous calls included)."""
+    client = Api().with_token(merchant_token(StoreFactory().owner))
+    with override_settings(CACHES=CLOSED_PORT_REDIS), caplog.at_level("WARNING", logger="config.api.throttling"):
+        for _ in range(5):  # over the budget of 3: nothing counts them
+            assert client.get("/api/v1/merchant/stores/").status_code == 200
+        r = Api().get("/api/v1/merchant/stores/")
+        assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+        r = Api().with_token("no-such-token").get("/api/v1/merchant/stores/")
+        assert r.status_code == 401 and r.json()["code"] == "authentication_failed"
+    warnings = [rec for rec in caplog.records if rec.name == "config.api.throttling"]
+    assert len(warnings) == 1 and "cannot be reached" in warnings[0].getMessage()  # once, not per request
+
+
+def test_a_write_goes_through_when_the_cache_is_unreachable(rates):
+    store = StoreFactory()
+    with override_settings(CACHES=CLOSED_PORT_REDIS):
+        r = Api().with_token(platform_token()).post(f"/api/v1/platform/stores/{store.pk}/wallet-topups/",
+                                                    {"amount": "10.00"}, format="json")
+    assert r.status_code == 201, r.content
+    assert LedgerEntry.objects.filter(store=store).count() == 1
+
+
+def test_once_the_cache_is_back_the_budget_counts_again(rates, settings, redis_cache, monkeypatch):
+    import config.api.throttling as throttling
+
+    client = Api().with_token(merchant_token(StoreFactory().owner))
+    backend = caches["default"]
+    monkeypatch.setattr(throttling, "CACHE_RETRY_SECONDS", 0.2)
+    real = throttling._count_and_read
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis went away")
+    monkeypatch.setattr(throttling, "_count_and_read", down)
+    for _ in range(4):
+        assert client.get("/api/v1/merchant/stores/").status_code == 200
+    monkeypatch.setattr(throttling, "_count_and_read", real)
+    backend._throttle_down_until = 0  # the retry delay passed
     for _ in range(3):
         assert client.get("/api/v1/merchant/stores/").status_code == 200
     assert_throttled(client.get("/api/v1/merchant/stores/"))
