@@ -10,16 +10,23 @@ export PORT
 # `make run` always stops it on Ctrl-C. With DATABASE_URL set, that server is used as it is.
 WITH_DB := $(PY) config/embedded_db.py run
 
-.PHONY: install run serve test migrate messages bench db-stop
+.PHONY: install install-test run serve test migrate messages bench db-stop
 
-$(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/constraints.txt
+# `make run` installs what the service needs; `make test` and `make bench` add the test tools
+# (schemathesis, Playwright, the client generator…), so a first `make run` downloads less.
+$(VENV)/.installed: requirements/base.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/test.txt -c requirements/constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/base.txt -c requirements/constraints.txt
 	@touch $@
 
-install: $(VENV)/.installed  ## venv + dependencies (idempotent)
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/test.txt -c requirements/constraints.txt
+	@touch $@
+
+install: $(VENV)/.installed  ## venv + the service's dependencies (idempotent)
+
+install-test: $(VENV)/.installed-test  ## + the test tools
 
 migrate: install
 	$(WITH_DB) -- $(PY) manage.py migrate --noinput
@@ -37,7 +44,7 @@ serve:  # (inside `make run`, with the database started)
 	@echo "Ctrl-C stops web, worker, beat and the database."
 	WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: install  ## the whole suite, two processes (pytest-xdist), one test database each
+test: install-test  ## the whole suite, two processes (pytest-xdist), one test database each
 	$(WITH_DB) -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 db-stop:  ## stop the embedded PostgreSQL if something left it running
@@ -51,5 +58,5 @@ messages: install  ## after adding or changing a string: update locale/*.po, the
 
 SCALE ?= 1.0
 ONLY ?=
-bench: install  ## every benchmark on PostgreSQL, one table (bench/README.md): make bench [SCALE=1.0] [ONLY=settlement,credit] [BENCH_ARGS=--strict]
+bench: install-test  ## every benchmark on PostgreSQL, one table (bench/README.md): make bench [SCALE=1.0] [ONLY=settlement,credit] [BENCH_ARGS=--strict]
 	$(WITH_DB) -- $(PY) -m bench.run --scale $(SCALE) $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)
