@@ -3,10 +3,13 @@ messages say was done, in the operator's language."""
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from config.history import JSON_VALUE_WORDS
 from merchants.admin_format import local_time, percent, yuan
 
-from .models import Violation
+from .models import PenaltyRule, Violation
 from .services import penalty_preview
+
+JSON_VALUE_WORDS["grade_effect"] = dict(PenaltyRule.GradeEffect.choices)  # a penalty's JSON in its history
 
 
 def _table(rows):
