@@ -146,6 +146,13 @@ from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
 
 EMPTY = "—"
 RATE_PLACES = 4  # every rate is DecimalField(…, 4): a fraction 0–1 (config.money.rate)
+# 4-place fields that are not rates: a credit indicator's bounds are in the indicator's own unit
+NOT_RATE_FIELDS = {"zero_at", "full_at"}
+
+
+def is_rate(field) -> bool:
+    return (isinstance(field, _models.DecimalField) and field.decimal_places == RATE_PLACES
+            and field.name not in NOT_RATE_FIELDS)
 
 
 def _yuan(value):
@@ -242,7 +249,7 @@ def shown_value(field, value):
     if isinstance(field, _models.DecimalField):
         if (field.max_digits, field.decimal_places) == (14, 2):
             return _yuan(value)
-        if field.decimal_places == RATE_PLACES:
+        if is_rate(field):
             return _percent(value)
         return str(value)
     if isinstance(value, _dt.datetime):
