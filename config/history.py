@@ -266,7 +266,8 @@ def admin_link_by_id(model, pk):
 
 # The fixed words of the reasons services write, translated on display. Each pattern names its
 # parts; `{who}`, `{note}`… are kept as written.
-ACTORS = {"operator": _lazy("operator"), "buyer": _lazy("buyer"), "merchant": _lazy("merchant"),
+ACTORS = {"operator": _lazy("operator"), "admin": _lazy("operator"), "command": _lazy("command"),
+          "buyer": _lazy("buyer"), "merchant": _lazy("merchant"),
           "job": _lazy("job"), "platform": _lazy("platform"), "rule": _lazy("rule"), "paylater": _lazy("pay-later"),
           "system": _lazy("system")}
 PHRASES = {

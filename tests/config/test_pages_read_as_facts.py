@@ -33,7 +33,9 @@ HISTORY_ROWS_PER_OBJECT = 2
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{2}:\d{2}:\d{2}\.\d{3,}|\+00:00")
 NONE = re.compile(r"(?<![\w-])None(?![\w-])")
 REPR = re.compile(r"\{'[\w ]+':|\['[^']*',|\[\]|\{\}")
-SNAKE = re.compile(r"(?<![\w./:@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./:@-])")
+SNAKE = re.compile(r"(?<![\w./:@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./:@-])"
+                   r"|(?<![\w./:@#-])[a-z][a-z0-9_]*\.[a-z][a-z0-9]*_[a-z0-9_]+(?![\w./:@-])"
+                   r"|(?<![\w./:@#-])[a-z][a-z0-9]*_[a-z0-9_]*\.[a-z][a-z0-9_]*(?![\w./:@-])")  # event types
 FRACTION4 = re.compile(r"(?<![\d.])\d+\.\d{4}(?!\d)")
 ENGLISH_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z'-]+(?![\w@./:-])")
 # On a Chinese page: units, brands and identifiers a Chinese reader meets as they are.
@@ -41,7 +43,7 @@ ALLOWED_ENGLISH = {
     "ID", "IDs", "API", "CSV", "XLSX", "URL", "HTTP", "HTTPS", "HMAC", "SHA", "UTC", "KPI", "KPIs", "PV", "UV",
     "min", "h", "SF", "JD", "EMS", "YTO", "ZTO", "STO", "Yunda", "Express", "Django", "Celery", "Beat",
     "admin", "demo", "Token", "JSON", "POST", "GET", "Excel", "BOM", "AM", "PM", "OK", "No", "W", "Q",
-    "DSR", "Webhook", "Asia", "Shanghai",
+    "DSR", "Webhook", "Asia", "Shanghai", "SPEC", "CPC", "ping", "Control", "Command", "Mac", "AMQP", "Redis",
 }
 # What a model field's "—" may stand for: nothing.
 EMPTY_MARKS = {"—", "-"}
@@ -135,11 +137,11 @@ def without_names(text: str) -> str:
         from django.contrib.auth.models import Group
         from django_celery_beat.models import PeriodicTask
 
-        from merchants.models import Category
+        from merchants.models import Category, Holiday
         from paylater.models import FeeRate
 
         for model, field in ((get_user_model(), "username"), (Group, "name"), (Category, "name"),
-                             (FeeRate, "name"), (PeriodicTask, "name")):
+                             (FeeRate, "name"), (Holiday, "name"), (PeriodicTask, "name"), (PeriodicTask, "task")):
             _NAMES.extend(model._default_manager.values_list(field, flat=True))
         _NAMES.sort(key=len, reverse=True)
     for name in _NAMES:
