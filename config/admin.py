@@ -122,8 +122,18 @@ def _schedules_in_words():
         inlines = [TaskInline]
 
     class TaskAdmin(beat.PeriodicTaskAdmin):
+        list_display = ("name", "enabled", "schedule_shown", "interval", "start_time", "last_run_at", "one_off")
+
+        @admin.display(description=_("Crontab translation"))
         def crontab_translation(self, obj):
             return _cron_in_words(obj.crontab) if obj.crontab else "—"
+
+        @admin.display(description=_("Scheduler"))
+        def schedule_shown(self, obj):
+            return obj.scheduler
+
+    # a plain English label in django-celery-beat (not marked for translation)
+    PeriodicTask._meta.get_field("task").verbose_name = _("Task Name")
 
     for model, model_admin in ((CrontabSchedule, CrontabAdmin), (IntervalSchedule, IntervalAdmin),
                                (PeriodicTask, TaskAdmin)):

@@ -271,6 +271,7 @@ class SettlementRunAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, H
     readonly_fields = ["week", "status", "started_at", "finished_at", "triggered", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
     inlines = [SettlementBatchInline]
+    exclude = ["triggered_by"]  # shown in words (`triggered`)
 
     @admin.display(description=_("triggered by"))
     def triggered(self, obj):

@@ -112,7 +112,10 @@ def problems(html: str, language: str, obj=None) -> list[str]:
     for name, pattern in (("ISO time", ISO_TIME), ("None", NONE), ("repr", REPR), ("code", SNAKE),
                           ("4-decimal fraction", FRACTION4)):
         # a form's help text may explain how its input is typed ("0.0100 即 1.00%")
-        scope = text.replace("\n".join(page.help), "") if pattern is FRACTION4 else text
+        scope = text
+        if pattern is FRACTION4:
+            for part in page.help:
+                scope = scope.replace(part, "") if part.strip() else scope
         found += [f"{name}: {m.group(0)!r} in …{scope[max(0, m.start() - 40):m.end() + 40]!r}…"
                   for m in pattern.finditer(scope)]
     if language == "zh-hans":
