@@ -134,6 +134,10 @@ def _schedules_in_words():
 
     # a plain English label in django-celery-beat (not marked for translation)
     PeriodicTask._meta.get_field("task").verbose_name = _("Task Name")
+    # help texts that name Python's None (an operator reads "empty")
+    PeriodicTask._meta.get_field("queue").help_text = _("The task's queue; empty for the default queue.")
+    PeriodicTask._meta.get_field("last_run_at").help_text = _(
+        "When the schedule last started the task; emptied when the task is disabled.")
 
     for model, model_admin in ((CrontabSchedule, CrontabAdmin), (IntervalSchedule, IntervalAdmin),
                                (PeriodicTask, TaskAdmin)):
