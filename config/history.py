@@ -242,6 +242,8 @@ def shown_value(field, value):
         return json_shown(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if field.name == "reference" and isinstance(value, str):
+        return reference_link(value)
     if isinstance(field, _models.BooleanField):
         return _t("yes") if value else _t("no")
     if isinstance(field, _models.ForeignKey):  # an id without its row
@@ -325,7 +327,8 @@ REASON_PATTERNS = [
     _pattern(r"^approved (?P<amount>\d+(?:\.\d+)?)(?:: (?P<note>.*))?$",
              lambda m: (_t("approved, granted limit %(amount)s") % {"amount": _yuan(m["amount"])})
              + (f": {m['note']}" if m["note"] else "")),
-    _pattern(r"^refund refund_case:(?P<id>\d+)$", lambda m: _t("refund of after-sales case #%(id)s") % m.groupdict()),
+    _pattern(r"^refund refund_case:(?P<id>\d+)$",
+             lambda m: _format_html(_t("refund of {case}"), case=reference_link(f"refund_case:{m['id']}"))),
     _pattern(r"^opened by (?P<who>.+)$", lambda m: _t("opened by %(who)s") % {"who": _who(m["who"])}),
     _pattern(r"^imported by (?P<who>.+) from (?P<source>.+), row (?P<row>\d+)$",
              lambda m: _t("imported by %(who)s from %(source)s, row %(row)s") % m.groupdict()),
@@ -386,3 +389,33 @@ def shown_reason(reason: str | None) -> str:
     if sep and head in ACTORS:
         return f"{ACTORS[head]}: {_event(rest)}"
     return _event(reason)
+
+
+# References a record keeps to another ("violation:4", "refund_case:7"), as links in words.
+REFERENCES = {
+    "order": ("admin:merchants_order_change", _lazy("order #%(id)s")),
+    "violation": ("admin:merchants_violation_change", _lazy("violation #%(id)s")),
+    "refund_case": ("admin:refunds_refundcase_change", _lazy("after-sales case #%(id)s")),
+    "store": ("admin:merchants_store_change", _lazy("store #%(id)s")),
+    "application": ("admin:merchants_creditapplication_change", _lazy("application #%(id)s")),
+    "statement": ("admin:paylater_feestatement_change", _lazy("fee statement #%(id)s")),
+    "settlement-run": ("admin:logistics_settlementrun_change", _lazy("settlement run #%(id)s")),
+}
+
+
+def reference_link(reference: str | None):
+    """"violation:4" → a link "违规 #4"; "logistics-week:2026-W49" → "物流周 2026-W49"; anything
+    else as written."""
+    if not reference:
+        return EMPTY
+    kind, sep, key = reference.partition(":")
+    if sep and kind == "logistics-week":
+        return _t("logistics week %(week)s") % {"week": key}
+    if not (sep and kind in REFERENCES and key.isdigit()):
+        return reference
+    url_name, label = REFERENCES[kind]
+    text = label % {"id": key}
+    try:
+        return _format_html('<a href="{}">{}</a>', _reverse(url_name, args=[int(key)]), text)
+    except _NoReverseMatch:
+        return text
