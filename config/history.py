@@ -419,3 +419,27 @@ def reference_link(reference: str | None):
         return _format_html('<a href="{}">{}</a>', _reverse(url_name, args=[int(key)]), text)
     except _NoReverseMatch:
         return text
+
+
+_EMBEDDED = _re.compile(r"(?<![\w-])(?P<ref>(?:%s):\d+)(?![\w-])" % "|".join(_re.escape(k) for k in REFERENCES))
+
+
+def text_with_links(text: str | None):
+    """Free text (a ledger memo) with the references inside it ("refund_case:4") as links in words."""
+    if not text:
+        return EMPTY
+    parts, last = [], 0
+    for match in _EMBEDDED.finditer(text):
+        parts += [text[last:match.start()], reference_link(match["ref"])]
+        last = match.end()
+    if not parts:
+        return text
+    from django.utils.safestring import mark_safe
+
+    return mark_safe("".join(str(p) if hasattr(p, "__html__") else _escape(p) for p in [*parts, text[last:]]))
+
+
+def _escape(text):
+    from django.utils.html import escape
+
+    return escape(text)

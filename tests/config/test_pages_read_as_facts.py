@@ -35,7 +35,8 @@ NONE = re.compile(r"(?<![\w-])None(?![\w-])")
 REPR = re.compile(r"\{'[\w ]+':|\['[^']*',|\[\]|\{\}")
 SNAKE = re.compile(r"(?<![\w./:@#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./:@-])"
                    r"|(?<![\w./:@#-])[a-z][a-z0-9_]*\.[a-z][a-z0-9]*_[a-z0-9_]+(?![\w./:@-])"
-                   r"|(?<![\w./:@#-])[a-z][a-z0-9]*_[a-z0-9_]*\.[a-z][a-z0-9_]*(?![\w./:@-])")  # event types
+                   r"|(?<![\w./:@#-])[a-z][a-z0-9]*_[a-z0-9_]*\.[a-z][a-z0-9_]*(?![\w./:@-])"  # event types
+                   r"|(?<![\w./:@#-])[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*:\d+(?![\w-])")  # references (violation:4)
 FRACTION4 = re.compile(r"(?<![\d.])\d+\.\d{4}(?!\d)")
 ENGLISH_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z'-]+(?![\w@./:-])")
 # On a Chinese page: units, brands and identifiers a Chinese reader meets as they are.
