@@ -97,7 +97,14 @@ def _cron_in_words(crontab) -> str:
         text = ExpressionDescriptor(expression, options).get_description()
     except Exception:  # an expression cron_descriptor cannot read is shown as written
         text = expression
+    if options.locale_code == "zh_CN":  # its zh_CN catalogue leaves the days' names in English
+        for english, chinese in WEEKDAYS_ZH.items():
+            text = text.replace(english, chinese)
     return f"{text}（{crontab.timezone}）"
+
+
+WEEKDAYS_ZH = {"Monday": "星期一", "Tuesday": "星期二", "Wednesday": "星期三", "Thursday": "星期四",
+               "Friday": "星期五", "Saturday": "星期六", "Sunday": "星期日"}
 
 
 def _schedules_in_words():

@@ -44,7 +44,7 @@ ALLOWED_ENGLISH = {
     "ID", "IDs", "API", "CSV", "XLSX", "URL", "HTTP", "HTTPS", "HMAC", "SHA", "UTC", "KPI", "KPIs", "PV", "UV",
     "min", "h", "SF", "JD", "EMS", "YTO", "ZTO", "STO", "Yunda", "Express", "Django", "Celery", "Beat",
     "admin", "demo", "Token", "JSON", "POST", "GET", "Excel", "BOM", "AM", "PM", "OK", "No", "W", "Q",
-    "DSR", "Webhook", "Asia", "Shanghai", "SPEC", "CPC", "ping", "Control", "Command", "Mac", "AMQP", "Redis",
+    "DSR", "Webhook", "Asia", "Shanghai", "SPEC", "CPC", "ping", "Control", "Command", "Mac", "AMQP", "Redis", "IP",
 }
 # What a model field's "—" may stand for: nothing.
 EMPTY_MARKS = {"—", "-"}
@@ -138,6 +138,7 @@ def without_names(text: str) -> str:
     """The page without the names people gave things (a category "数码 Electronics", a role
     "finance (财务)", a login, a scheduled task): data, shown as entered, not the page's words."""
     if not _NAMES:
+        from axes.models import AccessLog
         from django.contrib.auth.models import Group
         from django_celery_beat.models import PeriodicTask
 
@@ -145,7 +146,8 @@ def without_names(text: str) -> str:
         from paylater.models import FeeRate
 
         for model, field in ((get_user_model(), "username"), (Group, "name"), (Category, "name"),
-                             (FeeRate, "name"), (Holiday, "name"), (PeriodicTask, "name"), (PeriodicTask, "task")):
+                             (FeeRate, "name"), (Holiday, "name"), (PeriodicTask, "name"), (PeriodicTask, "task"),
+                             (AccessLog, "user_agent")):
             _NAMES.extend(model._default_manager.values_list(field, flat=True))
         _NAMES.sort(key=len, reverse=True)
     for name in _NAMES:
