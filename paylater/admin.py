@@ -158,7 +158,7 @@ class ActivityAdmin(LargeListAdmin, HistoryAdmin):
     @admin.action(description=_("End the selected activities (and all their items)"), permissions=["change"])
     def end_activities(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_end(
-            activity_id=pk, reason=f"operator {request.user}: ended activity"), _("activities"))
+            activity_id=pk, reason=f"operator: {request.user.get_username()} — ended activity"), _("activities"))
 
 
 @admin.register(ActivityItem)
@@ -190,7 +190,7 @@ class ActivityItemAdmin(LargeListAdmin, HistoryAdmin):
     @admin.action(description=_("End the selected items"), permissions=["change"])
     def end_items(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_item_end(
-            item_id=pk, reason=f"operator {request.user}: ended item"), _("items"))
+            item_id=pk, reason=f"operator: {request.user.get_username()} — ended item"), _("items"))
 
 
 class InvoiceStateFilter(admin.SimpleListFilter):
