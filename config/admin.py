@@ -111,12 +111,12 @@ def _schedules_in_words():
     from django_celery_beat import admin as beat
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-    class TaskInline(beat.PeriodicTaskInline):
+    class PeriodicTaskInline(beat.PeriodicTaskInline):  # its name: a schedule has few tasks (test_admin_scale)
         fields = ("name", "task", "enabled")
         readonly_fields = fields
 
     class CrontabAdmin(beat.CrontabScheduleAdmin):
-        inlines = [TaskInline]
+        inlines = [PeriodicTaskInline]
         list_display = ("__str__", "in_words")
         fields = ("in_words", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
         readonly_fields = ("in_words",)
@@ -126,7 +126,7 @@ def _schedules_in_words():
             return _cron_in_words(obj)
 
     class IntervalAdmin(beat.IntervalScheduleAdmin):
-        inlines = [TaskInline]
+        inlines = [PeriodicTaskInline]
 
     class TaskAdmin(beat.PeriodicTaskAdmin):
         list_display = ("name", "enabled", "schedule_shown", "interval", "start_time", "last_run_at", "one_off")
