@@ -244,6 +244,8 @@ def shown_value(field, value):
         return str(dict(field.flatchoices).get(value, value))
     if field.name == "reference" and isinstance(value, str):
         return reference_link(value)
+    if isinstance(value, str) and value in CODE_WORDS:  # a refusal code…, registered by its app
+        return str(CODE_WORDS[value])
     if isinstance(field, _models.BooleanField):
         return _t("yes") if value else _t("no")
     if isinstance(field, _models.ForeignKey):  # an id without its row
