@@ -139,12 +139,29 @@ def _schedules_in_words():
         def schedule_shown(self, obj):
             return obj.scheduler
 
+        # help texts that name Python's None (an operator reads "empty"); set on the page, not on
+        # the model (a model change would ask for a migration of the third-party app)
+        readonly_fields = ("last_run", "crontab_translation")
+
+        def get_fieldsets(self, request, obj=None):
+            return [(name, {**options, "fields": tuple("last_run" if f == "last_run_at" else f
+                                                       for f in options["fields"])})
+                    for name, options in super().get_fieldsets(request, obj)]
+
+        @admin.display(description=_("last run at"))
+        def last_run(self, obj):
+            from config.history import shown_value
+
+            return shown_value(PeriodicTask._meta.get_field("last_run_at"), obj.last_run_at)
+
+        def get_form(self, request, obj=None, **kwargs):
+            form = super().get_form(request, obj, **kwargs)
+            if "queue" in form.base_fields:
+                form.base_fields["queue"].help_text = _("The task's queue; empty for the default queue.")
+            return form
+
     # a plain English label in django-celery-beat (not marked for translation)
     PeriodicTask._meta.get_field("task").verbose_name = _("Task Name")
-    # help texts that name Python's None (an operator reads "empty")
-    PeriodicTask._meta.get_field("queue").help_text = _("The task's queue; empty for the default queue.")
-    PeriodicTask._meta.get_field("last_run_at").help_text = _(
-        "When the schedule last started the task; emptied when the task is disabled.")
 
     for model, model_admin in ((CrontabSchedule, CrontabAdmin), (IntervalSchedule, IntervalAdmin),
                                (PeriodicTask, TaskAdmin)):
