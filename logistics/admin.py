@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from config import timeutil
 from config.api.errors import DomainError
+from config.history import shown_reason
 from merchants.admin_base import (
     AutocompleteFilter,
     BoundedInlineMixin,
@@ -268,9 +269,14 @@ class SettlementRunAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, H
                     "total_shown", "clawbacks", "has_errors"]
     total_shown = money_column("total", _("total paid"))
     list_filter = [AttentionFilter, StuckFilter, "status", "week", "started_at"]
-    readonly_fields = ["week", "status", "started_at", "finished_at", "triggered_by", "batches_total",
+    readonly_fields = ["week", "status", "started_at", "finished_at", "triggered", "batches_total",
                        "batches_done", "batches_failed", "stores", "parcels", "total", "clawbacks", "errors"]
     inlines = [SettlementBatchInline]
+    exclude = ["triggered_by"]  # shown in words (`triggered`)
+
+    @admin.display(description=_("triggered by"))
+    def triggered(self, obj):
+        return shown_reason(obj.triggered_by)  # "job: …", "admin: name", "seed_demo" in words
     actions = ["settle_again"]
     change_list_template = "admin/logistics/settlementrun/change_list.html"
 

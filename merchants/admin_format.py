@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config import timeutil
+from config.history import is_rate
 from config.money import EMPTY, yuan  # noqa: F401  (yuan: re-exported, the admin's money format)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -73,6 +74,11 @@ def is_money(field) -> bool:
 def _display_for_field(value, field, empty_value_display, *args, **kwargs):
     if is_money(field) and value is not None:
         return yuan(value)
+    if is_rate(field) and value is not None:
+        return percent(value)  # a rate reads as 20.00%, never as the stored 0.2000
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField) \
+            and field.name == "month" and value is not None:
+        return value.strftime("%Y-%m")  # a month reads as 2026-11, not as its first day
     return utils.display_for_field(value, field, empty_value_display, *args, **kwargs)
 
 

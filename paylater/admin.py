@@ -19,6 +19,7 @@ from merchants.exports import ExportAdminMixin
 from merchants.models import Category
 
 from . import selectors, services
+from .admin_facts import REFUSAL_WORDS, refusal_words
 from .exports import FEE_STATEMENTS
 from .models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Lifecycle, PaylaterPolicy
 
@@ -44,15 +45,33 @@ class FeeRateAdmin(HistoryAdmin):
         return f"{obj.rate * 100:.2f}%"
 
 
+class RefusalFilter(admin.SimpleListFilter):
+    """The refusal codes as words (`wallet_not_upgraded` → 安心钱包未升级)."""
+
+    title = _("refusal reason")
+    parameter_name = "refusal_code"
+
+    def lookups(self, request, model_admin):
+        return [(code, words) for code, words in REFUSAL_WORDS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(refusal_code=self.value()) if self.value() else queryset
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(LargeListAdmin, HistoryAdmin):
     """Enrollment is decided by the rules when the merchant asks (API); shown here with its history."""
 
-    list_display = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
-    list_filter = [("store", AutocompleteFilter), "last_attempt_at", "status", "refusal_code"]
+    list_display = ["store", "status", "refusal", "attempts", "last_attempt_at", "enrolled_at"]
+    list_filter = [("store", AutocompleteFilter), "last_attempt_at", "status", RefusalFilter]
     search_fields = ["store__name"]
     list_select_related = ["store"]
-    readonly_fields = ["store", "status", "refusal_code", "attempts", "last_attempt_at", "enrolled_at"]
+    fields = ["store", "status", "refusal", "attempts", "last_attempt_at", "enrolled_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("refusal reason"), ordering="refusal_code")
+    def refusal(self, obj):
+        return refusal_words(obj.refusal_code)
 
     def has_add_permission(self, request):
         return False
@@ -139,7 +158,7 @@ class ActivityAdmin(LargeListAdmin, HistoryAdmin):
     @admin.action(description=_("End the selected activities (and all their items)"), permissions=["change"])
     def end_activities(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_end(
-            activity_id=pk, reason=f"operator {request.user}: ended activity"), _("activities"))
+            activity_id=pk, reason=f"operator: {request.user.get_username()} — ended activity"), _("activities"))
 
 
 @admin.register(ActivityItem)
@@ -171,7 +190,7 @@ class ActivityItemAdmin(LargeListAdmin, HistoryAdmin):
     @admin.action(description=_("End the selected items"), permissions=["change"])
     def end_items(self, request, queryset):
         _end_selected(self, request, queryset, lambda pk: services.activity_item_end(
-            item_id=pk, reason=f"operator {request.user}: ended item"), _("items"))
+            item_id=pk, reason=f"operator: {request.user.get_username()} — ended item"), _("items"))
 
 
 class InvoiceStateFilter(admin.SimpleListFilter):

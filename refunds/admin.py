@@ -1,10 +1,11 @@
 """Operators' screens: refund cases (filters, negotiation clock, history, judgement), the refund
 policy, stores' automation rules, and the stores' refund KPIs. Every change goes through the
 services, so the history names the operator."""
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +154,17 @@ class RefundCaseAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # nothing on a case's page is edited here (every field is the services'): no Save button;
+        # the list's judgement actions still need the permission
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_inline_instances(self, request, obj=None):
+        # a case without a negotiation has no negotiation block (not an empty heading)
+        if obj is None or not Negotiation.objects.filter(case=obj).exists():
+            return []
+        return super().get_inline_instances(request, obj)
+
     @admin.display(description=_("clock"))
     def clock(self, obj):
         now = timezone.now()
@@ -184,7 +196,16 @@ class RefundCaseAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
         return negotiation.get_status_display()
 
     def _judge(self, request, queryset, seller_responsible: bool, title, submit_label):
-        """A confirmation page with each case's facts and a note; the message names the effect."""
+        """A confirmation page with each case's facts and a note; the message names the effect.
+        Only escalated cases are judged: the others are named and left out before the
+        confirmation (not refused on submit)."""
+        others = list(queryset.exclude(status=S.ESCALATED))
+        for case in others:
+            self.message_user(request, _("%(case)s is %(status)s: only escalated cases are judged.")
+                              % {"case": case, "status": case.get_status_display()}, messages.ERROR)
+        queryset = queryset.filter(status=S.ESCALATED)
+        if not queryset.exists():
+            return None
         return form_action(self, request, queryset.select_related("store", "order"), form_class=JudgeForm,
                            title=title, submit_label=submit_label, facts=admin_evidence.case_facts_with_evidence,
                            effect=judge_facts.judged_effect,
@@ -249,6 +270,21 @@ class StoreRefundKpiAdmin(ReturnStagesAdminMixin, LargeListAdmin, ExportAdminMix
                     "return_refund_completion_hours", "dispute_refund_rate"]
     search_fields = ["name"]
     list_filter = ["grade", "status"]
+    # The page of one store shows the KPIs its list promised (not the store's profile), one block
+    # per subject: a further read-only block is one more entry here and in `readonly_fields`.
+    fieldsets = [
+        (None, {"fields": ["name", "kpi_window_shown", "orders_paid"]}),
+        (_("refund KPIs (30 days)"), {"fields": ["product_experience_refund_rate", "refund_only_completion_hours",
+                                                  "return_refund_completion_hours", "dispute_refund_rate"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _name, options in self.get_fieldsets(request, obj) for f in options["fields"]]
+
+    @admin.display(description=_("window"))
+    def kpi_window_shown(self, obj):
+        start, end = selectors.kpi_window(timeutil.local_date(timezone.now()))
+        return f"{timeutil.local(start):%Y-%m-%d} – {timeutil.local(end - dt.timedelta(days=1)):%Y-%m-%d}"
 
     def get_queryset(self, request):
         start, end = selectors.kpi_window(timeutil.local_date(timezone.now()))

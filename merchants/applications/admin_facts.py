@@ -5,28 +5,47 @@ from django.utils.translation import gettext as _
 
 from merchants.admin_format import local_time, yuan
 from merchants.credit.admin import render_score
-from merchants.credit.selectors import latest_evaluation
+from merchants.credit.models import CreditEvaluation
+from merchants.credit.selectors import latest_evaluation, store_credit
 
 from .models import CreditApplication, CreditApplicationPolicy
 
 
+def _month(value) -> str:
+    return str(value)[:7]  # "2026-11" or "2026-11-01" → "2026-11"
+
+
 def operating_data_table(app: CreditApplication):
+    """The last 3 months at submission (sales, DSR), each month's score from its stored
+    evaluation: the one score of that month, the same the breakdown shows (issue 24)."""
+    months = [_month(r["month"]) for r in app.operating_data]
+    scores = {e.month.strftime("%Y-%m"): e.score
+              for e in CreditEvaluation.objects.filter(store_id=app.store_id).only("month", "score")
+              if e.month.strftime("%Y-%m") in months}
     return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
                        _("month"), _("sales"), _("DSR"), _("score"),
                        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                        ((r["month"], yuan(r["monthly_sales"]), r["dsr_score"] or "—",
-                                          r["score"] or "—") for r in app.operating_data)))
+                                        ((_month(r["month"]), yuan(r["monthly_sales"]), r["dsr_score"] or "—",
+                                          scores.get(_month(r["month"]), _("not evaluated")))
+                                         for r in app.operating_data)))
 
 
 def decision_facts(app: CreditApplication):
     evaluation = latest_evaluation(store=app.store)
     rows = [(_("store"), f"{app.store} · {_('grade')} {app.store.grade}"),
             (_("status"), app.get_status_display()),
-            (_("pre-assessment"), f"{app.get_recommendation_display()} {app.assessment_notes or ''}".strip()),
+            (_("pre-assessment at submission (%(at)s)") % {"at": local_time(app.submitted_at)},
+             f"{app.get_recommendation_display()} {app.assessment_notes or ''}".strip()),
             (_("requested limit"), yuan(app.requested_limit)),
             (_("suggested limit"), yuan(app.suggested_limit)),
-            (_("effective limit at submission"), yuan(app.effective_limit_at_submission)),
-            (_("review due"), local_time(app.due_at))]
+            (_("effective limit at submission"), yuan(app.effective_limit_at_submission))]
+    if app.status == CreditApplication.Status.PENDING:
+        # what approving records as the limit before (application_approve reads the same)
+        rows.append((_("effective limit now (approving raises it from this)"),
+                     yuan(store_credit(store=app.store).effective_limit)))
+    else:
+        rows.append((_("effective limit at approval"), yuan(app.effective_limit_at_approval)))
+    rows.append((_("review due"), local_time(app.due_at)))
     return format_html("<table>{}</table><h3>{}</h3>{}<h3>{}</h3>{}",
                        format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
                        _("last 3 months"), operating_data_table(app),

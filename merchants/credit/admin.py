@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from merchants.admin_base import (
     ReadOnlyAdminMixin,
     SingletonPolicyAdmin,
 )
-from merchants.admin_format import yuan
+from merchants.admin_format import percent, percent_column, yuan
 
 from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimension, EcoPackaging, StoreMetrics
 
@@ -18,8 +20,10 @@ from .models import CreditEvaluation, CreditIndicator, CreditScorePolicy, Dimens
 class StoreMetricsAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Ingested by platform services (POST …/metrics/), which also re-evaluates credit."""
 
-    list_display = ["store", "month", "monthly_sales", "dsr_score", "on_time_rate", "dispute_rate", "return_rate",
-                    "updated_at"]
+    list_display = ["store", "month", "monthly_sales", "dsr_score", "on_time", "disputes", "returns", "updated_at"]
+    on_time = percent_column("on_time_rate", _("on-time shipping rate"))
+    disputes = percent_column("dispute_rate", _("dispute rate"))
+    returns = percent_column("return_rate", _("return rate"))
     list_filter = [("store", AutocompleteFilter), "month"]
     search_fields = ["store__name"]
     autocomplete_fields = ["store"]
@@ -30,7 +34,7 @@ def render_score(ev):
     """An evaluation as a small table: dimensions, indicators (value → 0–100), missing ones."""
     rows = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((dim, indicator_label(name), d["value"] if d["value"] is not None else "—", source_label(d.get("source")),
+        ((dim, indicator_label(name), indicator_value(name, d["value"]), source_label(d.get("source")),
           d["score"])
          for name, d in sorted(ev.indicators.items(), key=lambda kv: (kv[1]["dimension"], kv[0]))
          for dim in [kv_dim(d)]))
@@ -47,9 +51,22 @@ def render_score(ev):
 
 
 def indicator_label(name: str) -> str:
-    """The indicator in words, with its code (what the API and the evaluation's JSON call it)."""
-    label = dict(CreditIndicator.Name.choices).get(name)
-    return f"{label} ({name})" if label else name
+    """The indicator in words (its code stays in the API and the evaluation's JSON)."""
+    return str(dict(CreditIndicator.Name.choices).get(name, name))
+
+
+# indicators measured as a fraction (0.85 = 85%); the others in their own unit (days, hours, DSR)
+FRACTION_INDICATORS = {"repeat_rate", "on_time_rate", "cash_flow_ratio", "dispute_rate", "return_rate",
+                       "category_rank_percentile", "top_products_share", "marketing_participation"}
+
+
+def indicator_value(name: str, value) -> str:
+    """An indicator's value as read: fractions as percentages, the rest to 2 places."""
+    if value is None or value == "":
+        return "—"
+    if name in FRACTION_INDICATORS:
+        return percent(value)
+    return f"{Decimal(value):.2f}"
 
 
 def source_label(source: str | None) -> str:
@@ -104,8 +121,8 @@ def render_advice(advice):
         return _("not evaluated yet")
     rows = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>+{}</td><td>+{}</td></tr>",
-        ((kv_dim(s.__dict__), indicator_label(s.indicator), "—" if s.value is None else s.value, s.target,
-          s.score_gain, yuan(s.limit_gain)) for s in advice.suggestions))
+        ((kv_dim(s.__dict__), indicator_label(s.indicator), indicator_value(s.indicator, s.value),
+          indicator_value(s.indicator, s.target), s.score_gain, yuan(s.limit_gain)) for s in advice.suggestions))
     return format_html(
         "<p>{} {} · {}: {} · {}: {}</p>"
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",

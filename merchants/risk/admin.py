@@ -2,6 +2,7 @@
 of the last 6 months (one query for the page, one for the trends), and the policy."""
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,16 @@ def badge(status: str):
     return format_html('<b style="color:{}">{}</b>', COLOURS.get(status, "inherit"), RiskStatus(status).label)
 
 
+def point_table(check: RiskCheck):
+    """A self-check's points: value, warning level, limit and status of each."""
+    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            ((LABELS.get(p["code"], p["code"]), shown(p["code"], p["value"]),
+                              shown(p["code"], p["warning_at"]), shown(p["code"], p["limit_at"]),
+                              badge(p["status"])) for p in check.points))
+    return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+                       _("point"), _("value"), _("warning at"), _("limit"), _("status"), rows)
+
+
 class LatestStatusFilter(admin.SimpleListFilter):
     title = _("latest status")
     parameter_name = "risk"
@@ -45,6 +56,9 @@ class StoreRiskAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "latest_month", "worst_status", "trend", "points_out_of_line"]
     list_filter = [LatestStatusFilter]
     search_fields = ["name"]
+    # the page of one store: the risk points and trend the list promised, not the store's profile
+    fields = ["name", "latest_month", "worst_status", "trend", "latest_points", "checks"]
+    readonly_fields = fields
 
     def get_ordering(self, request):
         return ["-latest_severity", "name"]
@@ -69,6 +83,17 @@ class StoreRiskAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html_join(" ", '<span title="{}" style="color:{}">●</span>',
                                 ((f"{c.month:%Y-%m} {c.get_status_display()}", COLOURS[c.status]) for c in checks))
 
+    @admin.display(description=_("risk points (latest self-check)"))
+    def latest_points(self, obj):
+        latest = obj.recent_checks[0] if obj.recent_checks else None
+        return point_table(latest) if latest else _("not checked yet")
+
+    @admin.display(description=_("monthly self-checks"))
+    def checks(self, obj):
+        return format_html_join(" · ", '<a href="{}">{} {}</a>',
+                                ((reverse("admin:merchants_riskcheck_change", args=[c.pk]), c.month.strftime("%Y-%m"),
+                                  c.get_status_display()) for c in obj.recent_checks[:TREND_MONTHS])) or "—"
+
     @admin.display(description=_("points in warning or breach"))
     def points_out_of_line(self, obj):
         latest = obj.recent_checks[0] if obj.recent_checks else None
@@ -89,12 +114,7 @@ class RiskCheckAdmin(LargeListAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("risk points"))
     def point_table(self, obj):
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                ((LABELS.get(p["code"], p["code"]), shown(p["code"], p["value"]),
-                                  shown(p["code"], p["warning_at"]), shown(p["code"], p["limit_at"]),
-                                  badge(p["status"])) for p in obj.points))
-        return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-                           _("point"), _("value"), _("warning at"), _("limit"), _("status"), rows)
+        return point_table(obj)
 
 
 @admin.register(RiskPolicy)

@@ -20,7 +20,7 @@ from merchants.violations.selectors import sanction_until_subquery, stores_under
 
 from .exports import STORES
 from .models import Category, Product, Store
-from .services import store_grade_set, store_reactivate, store_suspend
+from .services import store_grade_set, store_reactivate, store_suspend, store_wallet_set
 
 
 @admin.register(Category)
@@ -60,8 +60,30 @@ class SanctionFilter(admin.SimpleListFilter):
 
 
 class GradeForm(ReasonForm):
-    grade = forms.ChoiceField(label=_("grade"), choices=Store.Grade.choices)
+    # no grade chosen in advance: the operator picks the new one (the current one is shown above)
+    grade = forms.ChoiceField(label=_("new grade"), choices=[("", "---------"), *Store.Grade.choices])
     field_order = ["grade", "reason"]
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation with nothing to fill in."""
+
+
+def store_facts(store):
+    """What an operator needs to see before changing a store: its grade, status and wallet."""
+    rows = [(_("store"), store), (_("current grade"), store.get_grade_display()),
+            (_("status"), store.get_status_display()),
+            (_("wallet upgraded (安心钱包)"), _("yes") if store.wallet_upgraded else _("no"))]
+    return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+
+def evaluation_facts(store):
+    ev = latest_evaluation(store=store)
+    month = timeutil.previous_month()
+    rows = [(_("store"), store), (_("month to evaluate"), month.strftime("%Y-%m")),
+            (_("latest evaluation"), f"{ev.month:%Y-%m} · S = {ev.score} · {yuan(ev.base_limit)}" if ev
+             else _("not evaluated yet"))]
+    return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
 @admin.register(Store)
@@ -102,35 +124,62 @@ class StoreAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
         qs = with_wallet_balance(super().get_queryset(request))
         return qs.annotate(**{f"{kind}_until": sanction_until_subquery(kind, now) for kind in Sanction.Kind.values})
 
-    actions = ["reevaluate_credit", "suspend", "reactivate", "set_grade"]
+    actions = ["reevaluate_credit", "suspend", "reactivate", "set_grade", "upgrade_wallet", "withdraw_wallet"]
 
     def get_readonly_fields(self, request, obj=None):
-        # Grade and status change only through the actions below (a reason, a history row);
-        # a new store starts with the grade chosen here.
+        # Grade, status and the wallet flag (it gates pay-later) change only through the actions
+        # below (a reason, a history row); a new store starts with the grade chosen here.
         fields = list(super().get_readonly_fields(request, obj))
-        return fields + (["grade", "status"] if obj is not None else ["status"])
+        return fields + (["grade", "status", "wallet_upgraded"] if obj is not None else ["status"])
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "owner" and field is not None and hasattr(field.widget, "can_delete_related"):
+            # the owner is a login with the store's token: never deleted or swapped from here
+            field.widget.can_delete_related = field.widget.can_add_related = False
+            field.widget.can_change_related = False
+        return field
+
+    @admin.action(description=_("Record the wallet (安心钱包) as upgraded (reason)…"), permissions=["change"])
+    def upgrade_wallet(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Record wallet upgrade"),
+                           submit_label=_("Record as upgraded"), facts=store_facts,
+                           apply=lambda s, d: store_wallet_set(store_id=s.pk, upgraded=True, reason=d["reason"],
+                                                               user=request.user))
+
+    @admin.action(description=_("Withdraw the wallet (安心钱包) upgrade (reason)…"), permissions=["change"])
+    def withdraw_wallet(self, request, queryset):
+        return form_action(self, request, queryset, form_class=ReasonForm, title=_("Withdraw wallet upgrade"),
+                           submit_label=_("Withdraw upgrade"), facts=store_facts,
+                           apply=lambda s, d: store_wallet_set(store_id=s.pk, upgraded=False, reason=d["reason"],
+                                                               user=request.user))
 
     @admin.action(description=_("Suspend (reason)…"), permissions=["change"])
     def suspend(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Suspend stores"),
-                           submit_label=_("Suspend"),
+                           submit_label=_("Suspend"), facts=store_facts,
                            apply=lambda s, d: store_suspend(store_id=s.pk, reason=d["reason"], user=request.user))
 
     @admin.action(description=_("Reactivate (reason)…"), permissions=["change"])
     def reactivate(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Reactivate stores"),
-                           submit_label=_("Reactivate"),
+                           submit_label=_("Reactivate"), facts=store_facts,
                            apply=lambda s, d: store_reactivate(store_id=s.pk, reason=d["reason"], user=request.user))
 
     @admin.action(description=_("Set grade (reason)…"), permissions=["change"])
     def set_grade(self, request, queryset):
         return form_action(self, request, queryset, form_class=GradeForm, title=_("Set store grade"),
-                           submit_label=_("Set grade"),
+                           submit_label=_("Set grade"), facts=store_facts,
                            apply=lambda s, d: store_grade_set(store_id=s.pk, grade=d["grade"], reason=d["reason"],
                                                               user=request.user))
 
-    @admin.action(description=_("Re-evaluate credit for the last closed month"), permissions=["change"])
+    @admin.action(description=_("Re-evaluate credit for the last closed month…"), permissions=["change"])
     def reevaluate_credit(self, request, queryset):
+        """A confirmation first (it rewrites the month's evaluation and may move base limits)."""
+        if "apply" not in request.POST:
+            return form_action(self, request, queryset, form_class=ConfirmForm,
+                               title=_("Re-evaluate credit for the last closed month"),
+                               submit_label=_("Re-evaluate"), facts=evaluation_facts, apply=None)
         month = timeutil.previous_month()
         ids = list(queryset.values_list("pk", flat=True))
         reevaluate_stores(store_ids=ids, month=month)  # with the risk self-check, as the monthly job

@@ -88,6 +88,25 @@ def store_grade_set(*, store_id: int, grade: str, reason: str, user=None) -> Sto
     return store
 
 
+@transaction.atomic
+def store_wallet_set(*, store_id: int, upgraded: bool, reason: str, user=None) -> Store:
+    """An operator records that the store's wallet (安心钱包) was upgraded, or withdraws it: the
+    flag gates pay-later enrollment, so it changes only here, with a reason on a history row.
+    Setting the value it already has is refused (nothing would be recorded)."""
+    reason = _required_reason(reason, _("Changing the wallet upgrade needs a reason."))
+    store = Store.objects.select_for_update().get(pk=store_id)
+    if store.wallet_upgraded == upgraded:
+        raise DomainError("wallet_unchanged", _("The wallet is already upgraded.") if upgraded
+                          else _("The wallet is not upgraded."))
+    store.wallet_upgraded = upgraded
+    what = "wallet upgraded" if upgraded else "wallet upgrade withdrawn"
+    store._change_reason = states.fit_reason(Store, f"{_operator(user)} — {what}: {reason}")
+    if user is not None and getattr(user, "pk", None):
+        store._history_user = user
+    store.save(update_fields=["wallet_upgraded"])
+    return store
+
+
 def category_create(*, name: str, parent: Category | None = None, is_fresh: bool = False,
                     paylater_excluded: bool = False) -> Category:
     if Category.objects.filter(parent=parent, name=name).exists():

@@ -54,7 +54,9 @@ class ViolationAdmin(LargeListAdmin, ViolationImportMixin, ExportAdminMixin, His
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.pk:  # what was found is fixed once opened; decisions go through actions
-            return ["store", "kind", "occurred_at", "reference", *self.readonly_fields]
+            # the detail may be completed while the violation waits for review, not after its decision
+            decided = ["detail"] if obj.status != Violation.Status.PENDING_REVIEW else []
+            return ["store", "kind", "occurred_at", "reference", *decided, *self.readonly_fields]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
@@ -68,6 +70,12 @@ class ViolationAdmin(LargeListAdmin, ViolationImportMixin, ExportAdminMixin, His
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # a decided violation has nothing left to edit: no Save over read-only fields
+        if obj is not None and obj.status != Violation.Status.PENDING_REVIEW:
+            return False
+        return super().has_change_permission(request, obj)
 
     @admin.display(description=_("penalty applied"))
     def penalty_applied(self, obj):

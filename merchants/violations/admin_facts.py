@@ -3,10 +3,13 @@ messages say was done, in the operator's language."""
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from config.history import JSON_VALUE_WORDS
 from merchants.admin_format import local_time, percent, yuan
 
-from .models import Violation
+from .models import PenaltyRule, Violation
 from .services import penalty_preview
+
+JSON_VALUE_WORDS["grade_effect"] = dict(PenaltyRule.GradeEffect.choices)  # a penalty's JSON in its history
 
 
 def _table(rows):
@@ -26,10 +29,13 @@ def _date(iso: str | None) -> str:
 def _preview_rows(v: Violation) -> list:
     """The penalty confirming would apply now (the rule for the kind, the store's limit now)."""
     p = penalty_preview(v)
+    forfeits = PenaltyRule.for_kind(v.kind).forfeits_logistics_incentive
     return [(_("fine if confirmed now"), yuan(p["fine"])), (_("credit freeze (days)"), p["freeze_days"]),
             (_("no raise (months)"), p["raise_ban_months"]),
             (_("pay-later suspended (months)"), p["paylater_suspension_months"]),
-            (_("grade"), p["grade_effect"])]
+            (_("grade"), p["grade_effect"]),
+            # every effect that will follow: a forfeiting kind cancels that week's logistics incentive
+            (_("no logistics incentive that week"), _("yes") if forfeits else _("no"))]
 
 
 def _applied_rows(v: Violation) -> list:
@@ -80,6 +86,8 @@ def confirmed_effect(v: Violation) -> str:
             parts.append(text % {"date": p[key][:10]})
     if v.grade_after:
         parts.append(_("grade %(before)s → %(after)s") % {"before": v.grade_before, "after": v.grade_after})
+    if p.get("no_logistics_incentive_that_week"):
+        parts.append(_("no logistics incentive for that week"))
     return "; ".join(parts) or _("confirmed; the rule for this kind applies no penalty")
 
 

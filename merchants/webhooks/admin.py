@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_base import (
@@ -12,9 +13,15 @@ from merchants.admin_base import (
     run_service,
 )
 
-from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .models import EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .services import delivery_replay, endpoint_disable
 from .tasks import deliver_soon
+
+
+def endpoint_facts(endpoint):
+    rows = [(_("store"), endpoint.store), (_("URL"), endpoint.url),
+            (_("event types"), "、".join(str(dict(EventType.choices).get(e, e)) for e in endpoint.events) or "—")]
+    return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
 @admin.register(WebhookEndpoint)
@@ -38,21 +45,47 @@ class WebhookEndpointAdmin(LargeListAdmin, HistoryAdmin):
 
     @admin.display(description=_("event types"))
     def event_list(self, obj):
-        return ", ".join(obj.events)
+        labels = dict(EventType.choices)
+        return "、".join(str(labels.get(e, e)) for e in obj.events) or "—"
 
     @admin.action(description=_("Disable (reason)…"), permissions=["change"])
     def disable(self, request, queryset):
         return form_action(self, request, queryset, form_class=ReasonForm, title=_("Disable webhook endpoints"),
-                           submit_label=_("Disable"),
+                           submit_label=_("Disable"), facts=endpoint_facts,
                            apply=lambda e, d: endpoint_disable(endpoint=e, user=request.user, reason=d["reason"]))
+
+
+# What delivery writes as an attempt's error ("ConnectTimeout: …", "url not allowed: …"), in words;
+# the detail after the colon is kept as the HTTP library wrote it.
+ERRORS = {
+    "url not allowed": _("address not allowed"), "ConnectTimeout": _("connection timed out"),
+    "ReadTimeout": _("no answer in time"), "Timeout": _("timed out"), "ConnectionError": _("could not connect"),
+    "SSLError": _("TLS certificate error"), "TooManyRedirects": _("too many redirects"),
+    "InvalidURL": _("invalid address"), "ChunkedEncodingError": _("answer cut off"),
+    "ContentDecodingError": _("answer could not be decoded"), "RequestException": _("request failed"),
+}
+
+
+def attempt_error(text: str) -> str:
+    if not text:
+        return "—"
+    kind, sep, detail = text.partition(": ")
+    words = ERRORS.get(kind)
+    if words is None:
+        return text
+    return f"{words}（{detail}）" if sep and detail else str(words)
 
 
 class AttemptInline(BoundedInlineMixin, ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookAttempt
     latest_first = ("-at", "-id")
-    fields = ["at", "status_code", "latency_ms", "response_excerpt", "error"]
+    fields = ["at", "status_code", "latency_ms", "response_excerpt", "error_shown"]
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("error"))
+    def error_shown(self, obj):
+        return attempt_error(obj.error)
 
 
 @admin.register(WebhookDelivery)

@@ -86,7 +86,7 @@ class WebhookEvent(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.type} {self.event_id}"
+        return f"{self.get_type_display()} {self.event_id}"  # the type in words (admin titles)
 
     def payload(self) -> dict:
         """The JSON body of a delivery (SPEC §5: `{id, type, created_at, store, data}`)."""

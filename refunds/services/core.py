@@ -77,6 +77,18 @@ def _reason(actor: Actor, note: str = "") -> str:
     return f"{actor.label} — {note}" if note else actor.label
 
 
+# The events of RefundCase.EVENTS in words, for the refusal message ("… does not allow judging
+# buyer-responsible"), never the code.
+EVENT_WORDS = {
+    "agree_refund_only": _("agreeing to refund only"), "agree_return": _("agreeing to a return"),
+    "cancel": _("cancelling"), "close_unreturned": _("closing for a return not shipped"),
+    "escalate": _("escalating to the platform"), "judge_buyer_responsible": _("judging buyer-responsible"),
+    "judge_seller_responsible": _("judging seller-responsible"), "receive_return": _("confirming the return"),
+    "refund_return": _("refunding the return"), "refund_unconfirmed_return": _("refunding an unconfirmed return"),
+    "reject": _("rejecting"),
+}
+
+
 def _case_move(case: RefundCase, event: str, *, actor: Actor, conflict_code: str = "invalid_state",
                note: str = "", **fields) -> RefundCase:
     """The one transition function of refund cases: refuses an event RefundCase.EVENTS does not
@@ -87,7 +99,7 @@ def _case_move(case: RefundCase, event: str, *, actor: Actor, conflict_code: str
             states.transition(
                 case, target, sources=sources, reason=_reason(actor, note), user=actor.user, code=conflict_code,
                 message=lambda case, _to: _("A case that is %(status)s does not allow %(event)s.")
-                % {"status": case.get_status_display(), "event": event.replace("_", " ")},
+                % {"status": case.get_status_display(), "event": EVENT_WORDS.get(event, event)},
                 **fields)
     except IntegrityError:
         # Only the one-open-case-per-order constraint can fail here (escalating a rejected case

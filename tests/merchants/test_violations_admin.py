@@ -116,7 +116,9 @@ def test_store_page_shows_score_breakdown(admin_client, no_metric_providers):
     StoreMetricsFactory(store=store, month=dt.date(2026, 10, 1))
     evaluate_month(month=dt.date(2026, 10, 1))
     r = admin_client.get(f"/admin/merchants/store/{store.pk}/change/")
-    assert r.status_code == 200 and b"2026-10" in r.content and b"dsr_score" in r.content
+    # the indicator in words, not its code (issue 24)
+    assert r.status_code == 200 and b"2026-10" in r.content and b"DSR score" in r.content
+    assert b"dsr_score" not in r.content
     assert admin_client.get("/admin/merchants/creditevaluation/").status_code == 200
 
 
@@ -148,7 +150,11 @@ def test_store_action_reevaluates_the_last_closed_month(admin_client, no_metric_
     store = StoreFactory()
     StoreMetricsFactory(store=store, month=previous_month(), monthly_sales=Decimal("5000.00"), dsr_score=None)
     Store.objects.filter(pk=store.pk).update(base_limit=0)
-    r = admin_client.post("/admin/merchants/store/", {"action": "reevaluate_credit", "_selected_action": [store.pk]})
+    asked = admin_client.post("/admin/merchants/store/", {"action": "reevaluate_credit",
+                                                          "_selected_action": [store.pk]})
+    assert asked.status_code == 200 and Store.objects.get(pk=store.pk).base_limit == 0  # a confirmation first
+    r = admin_client.post("/admin/merchants/store/", {"action": "reevaluate_credit", "_selected_action": [store.pk],
+                                                      "apply": "1"})
     assert r.status_code == 302
     assert Store.objects.get(pk=store.pk).base_limit == Decimal("15000.00")
     from merchants.models import RiskCheck

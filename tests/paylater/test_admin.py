@@ -94,4 +94,7 @@ def test_enrollment_history_is_visible_in_admin(admin_client):
     enrollment = services.enrollment_request(store=store)
     resp = admin_client.get(f"/admin/paylater/enrollment/{enrollment.pk}/history/")
     assert resp.status_code == 200
-    assert "refused: wallet_not_upgraded" in resp.content.decode() and "enrolled" in resp.content.decode()
+    # the refusal code in words (issue 24), the reason otherwise as written
+    html = resp.content.decode()
+    assert "refused: wallet (安心钱包) not upgraded" in html and "enrolled" in html
+    assert "wallet_not_upgraded" not in html
