@@ -1,7 +1,6 @@
 """Hand-written SQL: an ORM condition rendered as a fragment, so a rule defined once as a `Q` is
 the same rule in raw SQL and cannot drift from the ORM's version; id batches as one array
-literal or one array parameter; the prepared cursor the hot statements of every request and
-order run on; JIT off for batch statements."""
+literal or one array parameter; JIT off for batch statements."""
 import itertools
 
 from django.db import connection
@@ -51,48 +50,6 @@ def of_stores(model, store_ids, column: str = "store_id"):
         return Q(**{f"{column}__in": list(store_ids)})
     return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', [[int(i) for i in store_ids]],
                   output_field=BooleanField())
-
-
-def prepared_cursor(using: str = "default"):
-    """A cursor whose statements run as server-side prepared statements on PostgreSQL: parsed and
-    planned once per connection, then only bound and executed (decision 0043). For the few
-    statements every API request or every pay-later order runs, written once with `%s`
-    parameters; psycopg binds them on the server, typed. Django's own cursors bind client-side
-    (a new statement text every time, parsed and planned every time) and are left as they are.
-    Elsewhere (SQLite), or with DB_PREPARED_STATEMENTS=0, Django's ordinary cursor. Either way
-    the cursor is Django's wrapper, so query logging and test capture see every statement."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()  # as connection.cursor() does
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        return connection.cursor()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
-
-
-_PREPARED_CLASS = []
-
-
-def _prepared_cursor_class():
-    if not _PREPARED_CLASS:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
-
-            def _maybe_prepare_gen(self, pgq, *, prepare=None, binary=None):
-                # psycopg records the statement (what Django's query log and the tests' capture
-                # read) only when it sends it unprepared: record it either way ($1… placeholders).
-                self._query = pgq
-                return super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary)
-
-        _PREPARED_CLASS.append(PreparedCursor)
-    return _PREPARED_CLASS[0]
 
 
 def no_jit(cursor) -> None:

@@ -91,14 +91,6 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqli
 DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE,
                                               conn_health_checks=True)}
-# The hot statements of every API request and every pay-later order (config.sql.prepared_cursor)
-# run as server-side prepared statements: parsed and planned once per connection. Only that cursor
-# prepares (Django's own cursors bind client-side and never do), so the threshold below is never
-# reached by anything else. Behind PgBouncer in transaction mode (docs/scaling.md) this needs
-# PgBouncer ≥ 1.21 with `max_prepared_statements` > 0, or DB_PREPARED_STATEMENTS=0 (decision 0043).
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and env_bool(
-        "DB_PREPARED_STATEMENTS", True):
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # web + worker + beat share one file: wait for locks, take the write lock up front,
     # and use WAL so readers never block the writer (STACK-NOTES).
