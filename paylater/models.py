@@ -224,6 +224,20 @@ class InvoiceRequest(models.Model):
         return f"{self.statement} · {self.get_status_display()}"
 
 
+class RefusalCode(models.TextChoices):
+    """Why intake refused a pay-later order (the 400's `code`, SPEC §2 "Orders")."""
+
+    CREDIT_LIMIT_EXCEEDED = "credit_limit_exceeded", _("credit limit exceeded")
+    BUYER_NOT_ELIGIBLE = "buyer_not_eligible", _("buyer's credit score too low")
+    PRODUCT_NOT_IN_ACTIVITY = "product_not_in_activity", _("product not in an active activity")
+    PAYLATER_NOT_ENROLLED = "paylater_not_enrolled", _("store not enrolled")
+    STORE_SUSPENDED = "store_suspended", _("store suspended")
+    PAYLATER_SUSPENDED = "paylater_suspended", _("pay-later service suspended")
+    STORE_FROZEN = "store_frozen", _("credit frozen")
+    PRODUCT_NOT_IN_STORE = "product_not_in_store", _("product of another store")
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future", _("paid_at in the future")
+
+
 class Refusal(models.Model):
     """A pay-later order intake refused (SPEC §6 "Orders lost to the limit"): written even though
     the order's transaction rolls back, so that a store sees what the limit and the other
@@ -232,7 +246,7 @@ class Refusal(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="paylater_refusals",
                               verbose_name=_("store"))
     amount = money_field(_("amount"))
-    code = models.CharField(_("refusal code"), max_length=40)
+    code = models.CharField(_("refusal code"), max_length=40, choices=RefusalCode.choices)
     available = money_field(_("available limit"), null=True, blank=True)
     buyer_id = models.CharField(_("buyer reference"), max_length=64)
     at = models.DateTimeField(_("refused at"))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from merchants.admin_format import local_time, yuan
 from merchants.credit.admin import render_score
 from merchants.credit.selectors import latest_evaluation
+from merchants.registry import paylater_refused_amount
 
 from .models import CreditApplication, CreditApplicationPolicy
 
@@ -26,6 +27,7 @@ def decision_facts(app: CreditApplication):
             (_("requested limit"), yuan(app.requested_limit)),
             (_("suggested limit"), yuan(app.suggested_limit)),
             (_("effective limit at submission"), yuan(app.effective_limit_at_submission)),
+            (_("pay-later orders refused in the last 30 days"), yuan(paylater_refused_amount(store_id=app.store_id))),
             (_("review due"), local_time(app.due_at))]
     return format_html("<table>{}</table><h3>{}</h3>{}<h3>{}</h3>{}",
                        format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
