@@ -292,7 +292,7 @@ class LatestPerStoreFilter(admin.SimpleListFilter):
     """One row per store, its latest refusal among those the other filters keep: the operators'
     first page counts stores, and its link lands here."""
 
-    title = _("rows")
+    title = _("rows shown")
     parameter_name = "per_store"
 
     def lookups(self, request, model_admin):
