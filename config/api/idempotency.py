@@ -16,7 +16,9 @@ A view that sets `idempotency_in_transaction = True` (pay-later intake) gets the
 work and the stored response in ONE transaction, one commit (decision 0033, "One commit"): a
 concurrent duplicate's claim waits on the unique index until the first commits, then replays
 it. An answer of 400 or more rolls the whole transaction back and the answer below 500 is then
-recorded on its own, so a failure never leaves a claim that blocks a retry.
+recorded on its own, so a failure never leaves a claim that blocks a retry; what the view asked to
+keep in spite of the rollback (`after_rollback`: a refused pay-later order's record) is written in
+that same second transaction.
 """
 import hashlib
 import json
@@ -115,7 +117,7 @@ def _replay(record) -> HttpResponse:
 
 def _claim(ident: dict, body_hash: str, **done) -> int | None:
     """Insert the record unless the key is already taken: the id, or None for a duplicate.
-    One statement (ON CONFLICT DO NOTHING, PostgreSQL and SQLite ≥ 3.35) instead of a
+    One statement (ON CONFLICT DO NOTHING) instead of a
     transaction or savepoint around an INSERT that may fail: the intake query budget.
     `done` (completed, status_code, response_body, content_type) records a finished answer."""
     fields = {"scope": ident["scope"], "path": ident["path"], "key": ident["key"], "body_hash": body_hash,
