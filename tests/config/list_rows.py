@@ -19,6 +19,7 @@ from tests.paylater.factories import (
     FeeStatementFactory,
     InvoiceRequestFactory,
     PaylaterOrderFactory,
+    RefusalFactory,
 )
 from tests.refunds.factories import NegotiationFactory, RefundCaseFactory
 
@@ -107,6 +108,11 @@ def paylater_orders(user, n):
     return [PaylaterOrderFactory(store=store, product=ProductFactory(store=store)) for _i in range(n)]
 
 
+def paylater_refusals(user, n):
+    store = own_store(user)
+    return RefusalFactory.create_batch(n, store=store)
+
+
 def products(user, n):
     """Products, each in a pay-later activity (so eligibility has something to find)."""
     store = own_store(user)
@@ -162,6 +168,7 @@ BUILDERS = {
     f"{M}paylater/activity-items/": activity_items,
     f"{M}paylater/fee-statements/": fee_statements,
     f"{M}paylater/orders/": paylater_orders,
+    f"{M}stores/{{id}}/paylater-refusals/list/": paylater_refusals,
     f"{M}products/": products,
     f"{M}refund-cases/": refund_cases,
     f"{M}violations/": violations,

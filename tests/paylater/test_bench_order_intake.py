@@ -24,7 +24,7 @@ def test_order_intake_benchmark_accepts_every_order_records_every_refusal_and_re
     assert LedgerEntry.objects.filter(kind="paylater_fee").count() == accepted.count()
     refusals = Refusal.objects.filter(code="credit_limit_exceeded", amount=Decimal(bench.REFUSED_AMOUNT))
     assert refusals.count() == 8 * (1 + 1 + 1)  # n = 3 of each run of 4 or 5: every refusal on record
-    assert time.monotonic() - started < 60, lines
+    assert time.monotonic() - started < 120, lines
 
 
 def test_the_floor_ladder_measures_every_rung_against_the_bare_insert():
