@@ -2,6 +2,7 @@
 the same rule in raw SQL and cannot drift from the ORM's version; id batches as one array
 literal or one array parameter; JIT off for batch statements."""
 import itertools
+import re
 
 from django.db import connection
 from django.db.models import BooleanField, Q
@@ -58,3 +59,33 @@ def no_jit(cursor) -> None:
     expressions took 100–150 ms of a ~25 ms risk batch when it did (EXPLAIN ANALYZE's JIT line), and
     the bare aggregates the benchmarks compare with run without JIT too (decision 0038)."""
     cursor.execute("SET LOCAL jit = off")
+
+
+def q_as_literal_sql(model, q: Q, *, aliases: dict[str, str]) -> str:
+    """`q` as a SQL condition with its constants written in as literals (psycopg's documented
+    `sql.Literal`), for a statement run prepared: a constant sent as a parameter would leave
+    PostgreSQL's generic plan unable to match a partial index whose condition names it. Only for
+    rules whose values are all constants (a status, a kind); '%' is doubled for a statement that
+    also takes parameters."""
+    from psycopg import sql as pg_sql
+
+    condition, params = q_as_sql(model, q, aliases=aliases, param_prefix="c")
+    connection.ensure_connection()
+    literals = {name: pg_sql.Literal(value).as_string(connection.connection).replace("%", "%%")
+                for name, value in params.items()}
+    return re.sub(r"%\((c\d+)\)s", lambda m: literals[m[1]], condition)
+
+
+def prepared_rows(statement: str, params: dict) -> tuple[list[str], list[tuple]]:
+    """Run `statement` as a server-side prepared statement on Django's connection (in its current
+    transaction): psycopg's documented `Cursor(connection)` and `execute(..., prepare=True)`. The
+    first execution on a connection prepares it; later ones skip parsing, and planning too once
+    PostgreSQL settles on a generic plan. Django's own cursors bind on the client and prepare
+    nothing; only the statements passed here are prepared. Behind PgBouncer in transaction mode
+    this needs PgBouncer 1.21 or later (docs/operations.md). Returns (column names, rows)."""
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(statement, params, prepare=True)
+        return [column.name for column in cursor.description], cursor.fetchall()

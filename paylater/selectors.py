@@ -11,6 +11,7 @@ from merchants.models import Product
 from merchants.stores.selectors import inherited_q
 
 from .models import Activity, ActivityItem, Enrollment, FeeRate, Lifecycle, PaylaterPolicy
+from .sql import intake_exposure_row
 
 
 # --- derived status (SPEC §2: "status is derived", never a flag a job flips) ----------------
@@ -160,28 +161,10 @@ def platform_product(*, product_id: int, at=None) -> Product | None:
     return products_with_paylater_active(Product.objects.filter(pk=product_id), at=at or timezone.now()).first()
 
 
-def _intake_exposure_queryset(*, store_id, now):
-    from django.db.models import Subquery, Sum
-    from django.db.models.functions import Coalesce
-
-    from config.money import ZERO
-    from merchants.applications.models import CreditApplication
-    from merchants.models import Order, Store
-    from merchants.orders.selectors import exposure_q
-
-    approved = CreditApplication.objects.filter(store_id=OuterRef("pk"), status=CreditApplication.Status.APPROVED)
-    exposure = (Order.objects.filter(exposure_q(), store_id=OuterRef("pk")).order_by().values("store_id")
-                .annotate(total=Sum("amount")).values("total"))
-    return Store.objects.filter(pk=store_id).annotate(
-        exposure=Coalesce(Subquery(exposure), ZERO),
-        has_approved=Exists(approved.filter(decided_at__lte=now)),
-        activating=Exists(approved.filter(step2_at__isnull=True)),
-    ).values("exposure", "has_approved", "activating")
-
-
 def intake_exposure(*, store_id: int, now) -> dict:
     """Read under the store lock, in one statement: exposure (the index-only sum, see
     merchants.orders.models), has_approved (an approved limit increase: only then are raised
-    limits read) and activating (one still short of step 2: only then is it refreshed)."""
-    facts = _intake_exposure_queryset(store_id=store_id, now=now).get()
+    limits read) and activating (one still short of step 2: only then is it refreshed). A prepared
+    statement (paylater.sql, decision 0048): its planning cost more than its execution."""
+    facts = intake_exposure_row(store_id=store_id, now=now)
     return {**facts, "exposure": money(facts["exposure"])}

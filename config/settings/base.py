@@ -100,6 +100,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+else:
+    # Django binds on the client and prepares nothing; this psycopg setting (Django turns it off by
+    # default) lets the few statements run through config.sql.prepared_rows be prepared. Behind
+    # PgBouncer in transaction mode it needs PgBouncer 1.21+ (docs/operations.md, decision 0048).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve PostgreSQL; on SQLite they are plain indexes, as intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -1,5 +1,5 @@
 """Pay-later intake's rows (decision 0047): the order, its history row as simple_history writes it,
-its fee entry through the ledger; no prepared statement left behind; the exposure on its index."""
+its fee entry through the ledger; the exposure read prepared, on its partial index (decision 0048)."""
 import datetime as dt
 from decimal import Decimal
 
@@ -10,7 +10,9 @@ from django.utils import timezone
 from config.language import platform_text
 from config.models import ApiToken
 from merchants.models import LedgerEntry, Order
+from merchants.orders.selectors import store_exposure
 from paylater import selectors
+from paylater.sql import intake_exposure_statement
 
 from .factories import FeeRateFactory, paylater_product, paylater_store
 
@@ -60,25 +62,51 @@ def _prepared(fragment: str) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
-@pytest.mark.django_db
-def test_intake_leaves_no_prepared_statement_on_the_connection(platform_api):
-    """Documented driver behaviour only (decision 0047): Django binds on the client and nothing is
-    prepared behind its back, so a pooler in transaction mode needs no setting for intake."""
-    product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
-    for n in range(3):
-        resp = platform_api.post(URL, order_body(product, buyer_id=f"b{n}"), format="json",
-                                 HTTP_IDEMPOTENCY_KEY=f"plain-{n}")
+def _orders(platform_api, product, n: int, *, first: int = 0) -> None:
+    for i in range(first, first + n):
+        resp = platform_api.post(URL, order_body(product, buyer_id=f"b{i}"), format="json",
+                                 HTTP_IDEMPOTENCY_KEY=f"prepared-{i}")
         assert resp.status_code == 201, resp.json()
-    assert _prepared("") == []
+
+
+@pytest.mark.django_db
+def test_intake_runs_its_exposure_read_prepared_and_nothing_else(platform_api):
+    """Decision 0048: the read under the lock is one prepared statement on Django's connection, reused
+    by every order; Django's own statements still bind on the client and prepare nothing."""
+    product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
+    _orders(platform_api, product, 2)
+    [(name, statement)] = _prepared("")
+    assert statement == intake_exposure_statement().replace("%(store_id)s", "$1").replace("%(now)s", "$2")
+    _orders(platform_api, product, 1, first=2)
+    assert _prepared("") == [(name, statement)]  # the same statement, not one per order
     assert Order.objects.count() == 3 and LedgerEntry.objects.count() == 3
 
 
 @pytest.mark.django_db
-def test_the_exposure_still_reads_its_partial_index(platform_api):
-    """The rule's constants reach PostgreSQL as literals (client-side binding), so the planner
-    matches `order_store_exposure`'s condition."""
+def test_the_prepared_exposure_reads_its_partial_index_in_the_generic_plan(platform_api):
+    """The rule's statuses are literals in the statement's text, so even the plan PostgreSQL keeps for
+    every store and time (the generic plan) matches `order_store_exposure`'s condition; with the
+    statuses as parameters it could not."""
     product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
-    queryset = selectors._intake_exposure_queryset(store_id=product.store_id, now=timezone.now())
+    _orders(platform_api, product, 2)
+    [(name, _)] = _prepared("")
     with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask whether the index matches at all
-    assert "order_store_exposure" in queryset.explain(), queryset.explain()
+        cursor.execute(f"EXPLAIN EXECUTE {name}(%s, %s)", [product.store_id, timezone.now()])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_store_exposure" in plan, plan
+
+
+@pytest.mark.django_db
+def test_the_prepared_exposure_is_the_exposure_rule(platform_api):
+    """The statement sums exactly the orders `exposure_q` names (its one definition, merchants.orders)."""
+    product = paylater_product(paylater_store(base_limit=Decimal("100000.00")))
+    _orders(platform_api, product, 4)
+    orders = list(Order.objects.order_by("pk"))
+    Order.objects.filter(pk=orders[0].pk).update(status=Order.Status.PAID)
+    Order.objects.filter(pk=orders[1].pk).update(status=Order.Status.ADVANCED)
+    Order.objects.filter(pk=orders[2].pk).update(status=Order.Status.ADVANCED, advance_recovered_at=timezone.now())
+    facts = selectors.intake_exposure(store_id=product.store_id, now=timezone.now())
+    assert facts["exposure"] == store_exposure(store_id=product.store_id) == Decimal("160.00")
+    assert (facts["has_approved"], facts["activating"]) == (False, False)
