@@ -43,7 +43,7 @@ def floor(request):
     from config.api.throttling import _count_and_read
     from merchants.ledger.services import ledger_post_many
     from merchants.models import Order
-    from paylater import selectors
+    from paylater import sql as intake_sql
 
     raw = request.body
     body = json.loads(raw)
@@ -58,8 +58,8 @@ def floor(request):
         record_id = idempotency._claim({"scope": hashlib.sha256(authorization.encode()).hexdigest(),
                                         "path": request.path, "key": request.headers["Idempotency-Key"]},
                                        hashlib.sha256(raw).hexdigest())
-        selectors.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
-        selectors.intake_exposure(store_id=store_id, now=now)
+        intake_sql.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
+        intake_sql.intake_exposure(store_id=store_id, now=now)
         amount = Decimal(body["amount"])
         fee = (amount * Decimal("0.01")).quantize(Decimal("0.01"))
         order = Order(store_id=store_id, product_id=product_id, buyer_id=body["buyer_id"], amount=amount,

@@ -5,7 +5,7 @@ import itertools
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Expression, Q
 from django.db.models.expressions import RawSQL
 
 
@@ -61,12 +61,25 @@ def no_jit(cursor) -> None:
     cursor.execute("SET LOCAL jit = off")
 
 
+class Placeholder(Expression):
+    """A named parameter of a hand-written statement (`%(name)s`), given to a rule where it takes a
+    value (a time), so that `q_as_literal_sql` leaves it a parameter (Django's documented custom
+    expression API: `as_sql`)."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return f"%({self.name})s", []
+
+
 def q_as_literal_sql(model, q: Q, *, aliases: dict[str, str]) -> str:
     """`q` as a SQL condition with its constants written in as literals (psycopg's documented
     `sql.Literal`), for a statement run prepared: a constant sent as a parameter would leave
-    PostgreSQL's generic plan unable to match a partial index whose condition names it. Only for
-    rules whose values are all constants (a status, a kind); '%' is doubled for a statement that
-    also takes parameters."""
+    PostgreSQL's generic plan unable to match a partial index whose condition names it. The values
+    the statement takes per call are `Placeholder`s in `q` and stay parameters; '%' in a literal is
+    doubled for a statement that also takes parameters."""
     from psycopg import sql as pg_sql
 
     condition, params = q_as_sql(model, q, aliases=aliases, param_prefix="c")

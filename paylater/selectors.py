@@ -6,12 +6,10 @@ from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 
 from config import timeutil
-from config.money import money
 from merchants.models import Product
 from merchants.stores.selectors import inherited_q
 
 from .models import Activity, ActivityItem, Enrollment, FeeRate, Lifecycle, PaylaterPolicy
-from .sql import intake_exposure_row
 
 
 # --- derived status (SPEC §2: "status is derived", never a flag a job flips) ----------------
@@ -100,12 +98,15 @@ def is_enrolled(*, store_id: int) -> bool:
     return Enrollment.objects.filter(store_id=store_id, status=Enrollment.Status.ACTIVE).exists()
 
 
+def fee_rate_covers_q(day) -> Q:
+    """Dated fee rates covering the local date `day` (open-ended at either side)."""
+    return (Q(starts_on__isnull=True) | Q(starts_on__lte=day)) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
 def fee_rate_for(paid_at: dt.datetime) -> Decimal:
     """The dated rate covering the local date of `paid_at` (the latest start wins when rows
     overlap); the policy's standard rate when no row covers it."""
-    day = timeutil.local_date(paid_at)
-    row = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
-                                  Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+    row = (FeeRate.objects.filter(fee_rate_covers_q(timeutil.local_date(paid_at)))
            .order_by(F("starts_on").desc(nulls_last=True), "-id").first())
     return row.rate if row is not None else PaylaterPolicy.current().standard_fee_rate
 
@@ -118,53 +119,7 @@ def products_with_paylater_active(queryset: QuerySet | None = None, *, at=None) 
         ActivityItem.objects.filter(item_active_q(at), product_id=OuterRef("pk"))))
 
 
-# --- order intake ------------------------------------------------------------------------------
-# Acceptance reads everything it checks in TWO statements (issue 16, the intake query budget,
-# docs/paylater.md): the store row lock with the facts no lock protects, then, once the lock is
-# held, the facts the lock serialises. A new statement takes a new snapshot, so the second one
-# sees every order the previous lock holder committed; a subquery of the locking SELECT would
-# read the older snapshot, taken before it waited, and over-commit the limit.
-def _intake_lock_queryset(*, store_id, product_id, paid_at, day, now):
-    from django.db.models import Subquery
-
-    from merchants.models import Sanction, Store
-    from merchants.violations.selectors import sanction_until_subquery
-
-    rate = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
-                                   Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-            .order_by(F("starts_on").desc(nulls_last=True), "-id").values("rate")[:1])
-    policy = PaylaterPolicy.objects.filter(pk=PaylaterPolicy.PK)
-    return Store.objects.select_for_update(of=("self",)).annotate(
-        product_store_id=Subquery(Product.objects.filter(pk=product_id).values("store_id")),
-        enrolled=Exists(Enrollment.objects.filter(store_id=OuterRef("pk"), status=Enrollment.Status.ACTIVE)),
-        suspended_until=sanction_until_subquery(Sanction.Kind.PAYLATER_SUSPENSION, now),
-        frozen_until=sanction_until_subquery(Sanction.Kind.CREDIT_FREEZE, now),
-        product_active=Exists(ActivityItem.objects.filter(item_active_q(paid_at), product_id=product_id)),
-        fee_rate=Subquery(rate),
-        min_score=Subquery(policy.values("min_buyer_credit_score")),
-        standard_rate=Subquery(policy.values("standard_fee_rate")),
-    ).filter(pk=store_id)
-
-
-def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
-    """The store, locked FOR UPDATE, annotated with: product_store_id (None: no such product),
-    enrolled, suspended_until, frozen_until, product_active, fee_rate (None when no dated rate
-    covers paid_at), min_score / standard_rate (None without a saved policy row). Raises
-    Store.DoesNotExist. One statement: the queryset above, as the ORM runs it."""
-    return _intake_lock_queryset(store_id=store_id, product_id=product_id, paid_at=paid_at,
-                                 day=timeutil.local_date(paid_at), now=now).get()
-
-
 def platform_product(*, product_id: int, at=None) -> Product | None:
     """The product with `paylater_active` at `at` (now): `products_with_paylater_active` for one
     id (the platform's product GET). None when no such product."""
     return products_with_paylater_active(Product.objects.filter(pk=product_id), at=at or timezone.now()).first()
-
-
-def intake_exposure(*, store_id: int, now) -> dict:
-    """Read under the store lock, in one statement: exposure (the index-only sum, see
-    merchants.orders.models), has_approved (an approved limit increase: only then are raised
-    limits read) and activating (one still short of step 2: only then is it refreshed). A prepared
-    statement (paylater.sql, decision 0048): its planning cost more than its execution."""
-    facts = intake_exposure_row(store_id=store_id, now=now)
-    return {**facts, "exposure": money(facts["exposure"])}

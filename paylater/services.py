@@ -24,6 +24,7 @@ from merchants.violations.selectors import sanction_until
 from merchants.violations.services import violation_open
 
 from . import refusals, selectors
+from . import sql as intake_sql
 from .models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, PaylaterPolicy
 from .proceeds import proceeds_settle, proceeds_settle_if_due  # noqa: F401 (proceeds_settle re-exported)
 
@@ -128,11 +129,11 @@ def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amou
 
 def _intake(*, store_id, product_id, buyer_id, amount, paid_at, channel, buyer_credit_score) -> Order:
     now = timezone.now()
-    store = selectors.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
+    store = intake_sql.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
     if store.product_store_id is None:
         raise Product.DoesNotExist(f"product {product_id}")
     # Under the lock, in a statement of its own (a fresh snapshot): the exact exposure.
-    facts = selectors.intake_exposure(store_id=store.pk, now=now)
+    facts = intake_sql.intake_exposure(store_id=store.pk, now=now)
     raised = raised_limits(stores=[store], at=now).get(store.pk) if facts["has_approved"] else None
     limit = max(store.base_limit, raised) if raised is not None else store.base_limit
     available = max(ZERO, limit - facts["exposure"])

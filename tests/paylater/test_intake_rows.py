@@ -11,8 +11,7 @@ from config.language import platform_text
 from config.models import ApiToken
 from merchants.models import LedgerEntry, Order
 from merchants.orders.selectors import store_exposure
-from paylater import selectors
-from paylater.sql import intake_exposure_statement
+from paylater.sql import intake_exposure, intake_exposure_statement, intake_lock_statement
 
 from .factories import FeeRateFactory, paylater_product, paylater_store
 
@@ -69,16 +68,26 @@ def _orders(platform_api, product, n: int, *, first: int = 0) -> None:
         assert resp.status_code == 201, resp.json()
 
 
+def _as_prepared(statement: str, *names: str) -> str:
+    for n, name in enumerate(names, start=1):
+        statement = statement.replace(f"%({name})s", f"${n}")
+    return statement
+
+
 @pytest.mark.django_db
-def test_intake_runs_its_exposure_read_prepared_and_nothing_else(platform_api):
-    """Decision 0048: the read under the lock is one prepared statement on Django's connection, reused
-    by every order; Django's own statements still bind on the client and prepare nothing."""
+def test_intake_runs_its_two_reads_prepared_and_nothing_else(platform_api):
+    """Decision 0048: the store lock and the read under it are two prepared statements on Django's
+    connection, reused by every order; Django's own statements still bind on the client and
+    prepare nothing."""
     product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
     _orders(platform_api, product, 2)
-    [(name, statement)] = _prepared("")
-    assert statement == intake_exposure_statement().replace("%(store_id)s", "$1").replace("%(now)s", "$2")
+    prepared = sorted(statement for _, statement in _prepared(""))
+    assert prepared == sorted([
+        _as_prepared(intake_lock_statement(), "product_id", "now", "paid_at", "day", "store_id"),
+        _as_prepared(intake_exposure_statement(), "store_id", "now")])
+    before = _prepared("")
     _orders(platform_api, product, 1, first=2)
-    assert _prepared("") == [(name, statement)]  # the same statement, not one per order
+    assert _prepared("") == before  # the same statements, not new ones per order
     assert Order.objects.count() == 3 and LedgerEntry.objects.count() == 3
 
 
@@ -89,7 +98,7 @@ def test_the_prepared_exposure_reads_its_partial_index_in_the_generic_plan(platf
     statuses as parameters it could not."""
     product = paylater_product(paylater_store(base_limit=Decimal("1000.00")))
     _orders(platform_api, product, 2)
-    [(name, _)] = _prepared("")
+    [(name, _)] = _prepared("merchants_creditapplication")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: ask whether the index matches at all
@@ -107,6 +116,6 @@ def test_the_prepared_exposure_is_the_exposure_rule(platform_api):
     Order.objects.filter(pk=orders[0].pk).update(status=Order.Status.PAID)
     Order.objects.filter(pk=orders[1].pk).update(status=Order.Status.ADVANCED)
     Order.objects.filter(pk=orders[2].pk).update(status=Order.Status.ADVANCED, advance_recovered_at=timezone.now())
-    facts = selectors.intake_exposure(store_id=product.store_id, now=timezone.now())
+    facts = intake_exposure(store_id=product.store_id, now=timezone.now())
     assert facts["exposure"] == store_exposure(store_id=product.store_id) == Decimal("160.00")
     assert (facts["has_approved"], facts["activating"]) == (False, False)
