@@ -107,7 +107,7 @@ def fee_rate_for(paid_at: dt.datetime) -> Decimal:
     """The dated rate covering the local date of `paid_at` (the latest start wins when rows
     overlap); the policy's standard rate when no row covers it."""
     row = (FeeRate.objects.filter(fee_rate_covers_q(timeutil.local_date(paid_at)))
-           .order_by(F("starts_on").desc(nulls_last=True), "-id").first())
+           .order_by(F("starts_on").desc(nulls_last=True), "-id").first())  # as paylater/sql.py's lock
     return row.rate if row is not None else PaylaterPolicy.current().standard_fee_rate
 
 
