@@ -1,11 +1,12 @@
 """Hand-written SQL: an ORM condition rendered as a fragment, so a rule defined once as a `Q` is
 the same rule in raw SQL and cannot drift from the ORM's version; the one way to bind a batch
-of ids (`ids_param`, `of_ids`); the prepared cursor the hot statements of every request and
-order run on; JIT off for batch statements."""
+of ids (`ids_param`, `of_ids`, `ids_q`); the few hot statements run prepared (`prepared_rows`); JIT
+off for batch statements."""
 import itertools
+import re
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Expression, Q
 from django.db.models.expressions import RawSQL
 
 
@@ -66,51 +67,52 @@ def ids_q(field: str, ids) -> Q:
     return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids_param(ids)])})
 
 
-def prepared_cursor(using: str = "default"):
-    """A cursor whose statements run as server-side prepared statements on PostgreSQL: parsed and
-    planned once per connection, then only bound and executed (decision 0043). For the few
-    statements every API request or every pay-later order runs, written once with `%s`
-    parameters; psycopg binds them on the server, typed. Django's own cursors bind client-side
-    (a new statement text every time, parsed and planned every time) and are left as they are.
-    Elsewhere (SQLite), or with DB_PREPARED_STATEMENTS=0, Django's ordinary cursor. Either way
-    the cursor is Django's wrapper, so query logging and test capture see every statement."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()  # as connection.cursor() does
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        return connection.cursor()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
-
-
-_PREPARED_CLASS = []
-
-
-def _prepared_cursor_class():
-    if not _PREPARED_CLASS:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
-
-            def _maybe_prepare_gen(self, pgq, *, prepare=None, binary=None):
-                # psycopg records the statement (what Django's query log and the tests' capture
-                # read) only when it sends it unprepared: record it either way ($1… placeholders).
-                self._query = pgq
-                return super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary)
-
-        _PREPARED_CLASS.append(PreparedCursor)
-    return _PREPARED_CLASS[0]
-
-
 def no_jit(cursor) -> None:
     """Turn PostgreSQL's JIT off for the rest of the transaction, before a batch statement whose
     estimated cost (a big CTE, rows it misestimates) crosses `jit_above_cost`: compiling its
     expressions took 100–150 ms of a ~25 ms risk batch when it did (EXPLAIN ANALYZE's JIT line), and
     the bare aggregates the benchmarks compare with run without JIT too (decision 0038)."""
     cursor.execute("SET LOCAL jit = off")
+
+
+class Placeholder(Expression):
+    """A named parameter of a hand-written statement (`%(name)s`), given to a rule where it takes a
+    value (a time), so that `q_as_literal_sql` leaves it a parameter (Django's documented custom
+    expression API: `as_sql`)."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return f"%({self.name})s", []
+
+
+def q_as_literal_sql(model, q: Q, *, aliases: dict[str, str]) -> str:
+    """`q` as a SQL condition with its constants written in as literals (psycopg's documented
+    `sql.Literal`), for a statement run prepared: a constant sent as a parameter would leave
+    PostgreSQL's generic plan unable to match a partial index whose condition names it. The values
+    the statement takes per call are `Placeholder`s in `q` and stay parameters; '%' in a literal is
+    doubled for a statement that also takes parameters."""
+    from psycopg import sql as pg_sql
+
+    condition, params = q_as_sql(model, q, aliases=aliases, param_prefix="c")
+    connection.ensure_connection()
+    literals = {name: pg_sql.Literal(value).as_string(connection.connection).replace("%", "%%")
+                for name, value in params.items()}
+    return re.sub(r"%\((c\d+)\)s", lambda m: literals[m[1]], condition)
+
+
+def prepared_rows(statement: str, params: dict) -> tuple[list[str], list[tuple]]:
+    """Run `statement` as a server-side prepared statement on Django's connection (in its current
+    transaction): psycopg's documented `Cursor(connection)` and `execute(..., prepare=True)`. The
+    first execution on a connection prepares it; later ones skip parsing, and planning too once
+    PostgreSQL settles on a generic plan. Django's own cursors bind on the client and prepare
+    nothing; only the statements passed here are prepared. Behind PgBouncer in transaction mode
+    this needs PgBouncer 1.21 or later (docs/operations.md). Returns (column names, rows)."""
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(statement, params, prepare=True)
+        return [column.name for column in cursor.description], cursor.fetchall()

@@ -11,6 +11,8 @@ at start-up, so the edge is an import a reader and a tool can follow:
   statements the evaluation joins into its own;
 - `order_shipped_at`: `logistics.selectors.order_shipped_at`, so refunds know "a shipment on
   record wins over the flag the platform sends";
+- `paylater_refused`: `paylater.refusals.refused_amounts`, the amount of refused pay-later orders
+  over the last N local days, shown by the credit advisor and the limit-increase pre-assessment;
 - `demo_seeders`: each app's `demo.seed`, for `manage.py seed_demo`;
 - `cockpit_worklists` / `cockpit_charts`: each app's items and charts on the operators' first
   page (`merchants.cockpit`).
@@ -25,6 +27,7 @@ class Hooks:
     paylater_orders: Callable | None = None
     credit_metrics: list[tuple[Callable, tuple[str, ...]]] = field(default_factory=list)
     order_shipped_at: Callable | None = None
+    paylater_refused: Callable | None = None
     demo_seeders: list[Callable] = field(default_factory=list)
     cockpit_worklists: list[Callable] = field(default_factory=list)
     cockpit_charts: list[tuple[str, Callable]] = field(default_factory=list)
@@ -53,6 +56,21 @@ def provide_credit_metrics(sql: Callable, *, names: tuple[str, ...]) -> None:
 def provide_order_shipped_at(fn: Callable) -> None:
     """fn(order_id) → aware datetime the order shipped, or None."""
     _hooks.order_shipped_at = fn
+
+
+def provide_paylater_refused(fn: Callable) -> None:
+    """fn(*, store_ids, days, now=None) → {store_id: refused amount}; a store without any is absent."""
+    _hooks.paylater_refused = fn
+
+
+def paylater_refused_amount(*, store_id: int, days: int = 30, now=None):
+    """The amount of the store's refused pay-later orders over the last `days` local days (SPEC §6);
+    0 without refusals or without the pay-later app."""
+    from config.money import ZERO
+
+    if _hooks.paylater_refused is None:
+        return ZERO
+    return _hooks.paylater_refused(store_ids=[store_id], days=days, now=now).get(store_id, ZERO)
 
 
 def provide_demo(fn: Callable) -> None:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -14,14 +16,24 @@ from merchants.admin_base import (
     ReadOnlyAdminMixin,
     SingletonPolicyAdmin,
 )
-from merchants.admin_format import yuan
+from merchants.admin_format import local_time, yuan
 from merchants.exports import ExportAdminMixin
 from merchants.models import Category
 
 from . import selectors, services
 from .admin_facts import REFUSAL_WORDS, refusal_words
-from .exports import FEE_STATEMENTS
-from .models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Lifecycle, PaylaterPolicy
+from .exports import FEE_STATEMENTS, REFUSALS
+from .models import (
+    Activity,
+    ActivityItem,
+    Enrollment,
+    FeeRate,
+    FeeStatement,
+    InvoiceRequest,
+    Lifecycle,
+    PaylaterPolicy,
+    Refusal,
+)
 
 
 @admin.register(PaylaterPolicy)
@@ -278,3 +290,64 @@ class InvoiceRequestAdmin(LargeListAdmin, HistoryAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "rows": forms_,
             "title": _("Mark invoices issued"), "action": "mark_issued",
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
+
+
+# --- orders lost to the limit (SPEC §6) ----------------------------------------------------------
+class RefusalPeriodFilter(admin.SimpleListFilter):
+    title = _("period")
+    parameter_name = "period"
+    PERIODS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
+
+    def lookups(self, request, model_admin):
+        return [("24h", _("last 24 hours")), ("7d", _("last 7 days")), ("30d", _("last 30 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.PERIODS:
+            return queryset.filter(at__gte=timezone.now() - self.PERIODS[self.value()])
+        return queryset
+
+
+class LatestPerStoreFilter(admin.SimpleListFilter):
+    """One row per store, its latest refusal among those the other filters keep: the operators'
+    first page counts stores, and its link lands here."""
+
+    title = _("rows shown")
+    parameter_name = "per_store"
+
+    def lookups(self, request, model_admin):
+        return [("latest", _("one per store (the latest)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "latest":
+            latest = queryset.order_by("store_id", "-at", "-id").distinct("store_id").values("pk")
+            return queryset.filter(pk__in=latest)
+        return queryset
+
+
+@admin.register(Refusal)
+class RefusalAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by order intake for every refused pay-later order; read and exported here."""
+
+    export = REFUSALS
+    list_display = ["at_local", "store", "code", "amount_yuan", "available_yuan", "shortfall_yuan", "buyer_id"]
+    list_filter = [("store", AutocompleteFilter), "code", RefusalPeriodFilter, LatestPerStoreFilter]
+    search_fields = ["store__name", "buyer_id"]
+    list_select_related = ["store"]
+    readonly_fields = ["store", "code", "amount", "available", "buyer_id", "at"]
+    ordering = ["-at", "-id"]
+
+    @admin.display(description=_("refused at"), ordering="at")
+    def at_local(self, obj):
+        return local_time(obj.at)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_yuan(self, obj):
+        return yuan(obj.amount)
+
+    @admin.display(description=_("available limit"), ordering="available")
+    def available_yuan(self, obj):
+        return yuan(obj.available) if obj.available is not None else "—"
+
+    @admin.display(description=_("shortfall"))
+    def shortfall_yuan(self, obj):
+        return yuan(obj.shortfall) if obj.shortfall is not None else "—"

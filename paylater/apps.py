@@ -14,6 +14,9 @@ class PaylaterConfig(AppConfig):
         from paylater.services import paylater_order_intake
 
         registry.provide_paylater_orders(paylater_order_intake)
+        from paylater.refusals import refused_amounts
+
+        registry.provide_paylater_refused(refused_amounts)
         registry.provide_demo(seed)
         from paylater import cockpit
 

@@ -23,3 +23,16 @@ FEE_STATEMENTS = Export("fee-statements", (
     text(_("invoice status"), lambda statement: _invoice(statement, "status")),
     text(_("invoice number"), lambda statement: _invoice(statement, "number")),
 ), select_related=("store", "invoice"))
+
+
+REFUSALS = Export("paylater-refusals", (
+    number(_("number"), "id"),
+    number(_("store ID"), "store_id"),
+    text(_("store name"), "store.name"),
+    time_col(_("refused at"), "at"),
+    text(_("refusal code"), "code"),
+    text(_("reason"), lambda refusal: refusal.get_code_display()),
+    money_col(_("amount"), "amount"),
+    money_col(_("available limit"), "available"),
+    text(_("buyer reference"), "buyer_id"),
+), select_related=("store",))

@@ -222,3 +222,63 @@ class InvoiceRequest(models.Model):
 
     def __str__(self):
         return f"{self.statement} · {self.get_status_display()}"
+
+
+class RefusalCode(models.TextChoices):
+    """Why intake refused a pay-later order (the 400's `code`, SPEC §2 "Orders")."""
+
+    CREDIT_LIMIT_EXCEEDED = "credit_limit_exceeded", _("credit limit exceeded")
+    BUYER_NOT_ELIGIBLE = "buyer_not_eligible", _("buyer's credit score too low")
+    PRODUCT_NOT_IN_ACTIVITY = "product_not_in_activity", _("product not in an active activity")
+    PAYLATER_NOT_ENROLLED = "paylater_not_enrolled", _("store not enrolled")
+    STORE_SUSPENDED = "store_suspended", _("store suspended")
+    PAYLATER_SUSPENDED = "paylater_suspended", _("pay-later service suspended")
+    STORE_FROZEN = "store_frozen", _("credit frozen")
+    PRODUCT_NOT_IN_STORE = "product_not_in_store", _("product of another store")
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future", _("paid_at in the future")
+
+
+class Refusal(models.Model):
+    """A pay-later order intake refused (SPEC §6 "Orders lost to the limit"): written even though
+    the order's transaction rolls back, so that a store sees what the limit and the other
+    refusals cost it. No buyer data beyond the buyer reference."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="paylater_refusals",
+                              verbose_name=_("store"))
+    amount = money_field(_("amount"))
+    code = models.CharField(_("refusal code"), max_length=40, choices=RefusalCode.choices)
+    available = money_field(_("available limit"), null=True, blank=True)
+    buyer_id = models.CharField(_("buyer reference"), max_length=64)
+    at = models.DateTimeField(_("refused at"))
+
+    class Meta:
+        verbose_name = _("refused pay-later order")
+        verbose_name_plural = _("refused pay-later orders")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["store", "at"], name="paylater_refusal_store_at"),
+                   models.Index(fields=["at"], name="paylater_refusal_at")]
+
+    def __str__(self):
+        return f"{self.store_id} {self.code} {self.amount}"
+
+    @property
+    def shortfall(self):
+        """How much the order was above the available limit (credit_limit_exceeded only)."""
+        if self.code != "credit_limit_exceeded" or self.available is None:
+            return None
+        return self.amount - self.available
+
+
+class LimitLowNotice(models.Model):
+    """`credit_limit.low` was decided for this store on this local day: the unique pair makes it
+    at most once per store per local day, also when two intakes decide it at the same moment."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", verbose_name=_("store"))
+    day = models.DateField(_("local day"))
+    trigger = models.CharField(_("trigger"), max_length=20)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("low-limit notice")
+        verbose_name_plural = _("low-limit notices")
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="paylater_limit_low_once_a_day")]

@@ -1,15 +1,11 @@
 """Reads for pay-later: derived activity/item status in SQL, product eligibility, fee rates."""
 import datetime as dt
-import re
 from decimal import Decimal
 
-from django.db import connections
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from config import timeutil
-from config.money import money
-from config.sql import prepared_cursor
 from merchants.models import Product
 from merchants.stores.selectors import inherited_q
 
@@ -102,13 +98,16 @@ def is_enrolled(*, store_id: int) -> bool:
     return Enrollment.objects.filter(store_id=store_id, status=Enrollment.Status.ACTIVE).exists()
 
 
+def fee_rate_covers_q(day) -> Q:
+    """Dated fee rates covering the local date `day` (open-ended at either side)."""
+    return (Q(starts_on__isnull=True) | Q(starts_on__lte=day)) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
 def fee_rate_for(paid_at: dt.datetime) -> Decimal:
     """The dated rate covering the local date of `paid_at` (the latest start wins when rows
     overlap); the policy's standard rate when no row covers it."""
-    day = timeutil.local_date(paid_at)
-    row = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
-                                  Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-           .order_by(F("starts_on").desc(nulls_last=True), "-id").first())
+    row = (FeeRate.objects.filter(fee_rate_covers_q(timeutil.local_date(paid_at)))
+           .order_by(F("starts_on").desc(nulls_last=True), "-id").first())  # as paylater/sql.py's lock
     return row.rate if row is not None else PaylaterPolicy.current().standard_fee_rate
 
 
@@ -120,215 +119,7 @@ def products_with_paylater_active(queryset: QuerySet | None = None, *, at=None) 
         ActivityItem.objects.filter(item_active_q(at), product_id=OuterRef("pk"))))
 
 
-# --- order intake ------------------------------------------------------------------------------
-# Acceptance reads everything it checks in TWO statements (issue 16, the intake query budget,
-# docs/paylater.md): the store row lock with the facts no lock protects, then, once the lock is
-# held, the facts the lock serialises. A new statement takes a new snapshot, so the second one
-# sees every order the previous lock holder committed; a subquery of the locking SELECT would
-# read the older snapshot, taken before it waited, and over-commit the limit.
-class CompiledOnce:
-    """A queryset's SQL compiled once per database, the arguments then substituted into its
-    parameter list: the intake's two statements skip the ORM's compilation on every order (about
-    a fifth of its Python time) while the rules stay written once, as querysets.
-
-    `build(**args)` is compiled twice with two sets of marker values; a parameter that differs
-    between the two is an argument's slot, every other one a constant of the rule. A parameter
-    derived from an argument (not the argument itself) would differ without matching a marker:
-    that raises instead of freezing the first call's value into the SQL."""
-
-    def __init__(self, build, markers: list[dict]):
-        self.build, self.markers, self.cache = build, markers, {}
-
-    def compile(self, using: str) -> tuple:
-        entry = self.cache.get(using)
-        if entry is None:
-            compiled = []
-            for markers in self.markers:
-                queryset = self.build(**markers)
-                compiled.append((queryset, *queryset.query.get_compiler(using).as_sql()))
-            (queryset, sql, first), (_, sql2, second) = compiled
-            if sql != sql2 or len(first) != len(second):
-                raise ValueError("the statement's SQL depends on the argument values")
-            ops = connections[using].ops
-            slots = []
-            for a, b in zip(first, second, strict=True):
-                if a == b:
-                    slots.append((None, a, None))  # a constant of the rule
-                    continue
-                slot = next(((name, None, adapt) for name, v in self.markers[0].items() for adapt in _adapters(ops, v)
-                             if adapt(v) == a and adapt(self.markers[1][name]) == b), None)
-                if slot is None:
-                    raise ValueError(f"a parameter derived from an argument: {a!r}")
-                slots.append(slot)
-            sql, slots = _constants_inlined(connections[using], sql, slots)
-            entry = self.cache[using] = (queryset, sql, slots)
-        return entry
-
-    def params(self, slots, values: dict) -> list:
-        return [constant if name is None else adapt(values[name]) for name, constant, adapt in slots]
-
-
-def _constants_inlined(connection, sql: str, slots: list) -> tuple[str, list]:
-    """The rule's constants written into the SQL as literals (as client-side binding sends them),
-    only the arguments left as parameters. These statements run prepared (config.sql.
-    prepared_cursor): with a constant as a parameter, PostgreSQL's generic plan could not match a
-    partial index to it (the exposure's `order_store_exposure` names `payment_method = 'paylater'`)."""
-    out, kept, slot = [], [], iter(slots)
-    for piece in re.split(r"(%%|%s)", sql):
-        if piece != "%s":
-            out.append(piece)
-            continue
-        name, constant, adapt = next(slot)
-        if name is None:
-            out.append(connection.ops.compose_sql("%s", [constant]).replace("%", "%%"))
-        else:
-            out.append(piece)
-            kept.append((name, constant, adapt))
-    if next(slot, None) is not None:
-        raise ValueError("more parameters than placeholders")
-    return "".join(out), kept
-
-
-def _adapters(ops, value) -> list:
-    """How the ORM may have passed an argument on: as it is, or adapted by the backend
-    (SQLite sends dates and datetimes as text)."""
-    if isinstance(value, dt.datetime):
-        return [_same, ops.adapt_datetimefield_value]
-    if isinstance(value, dt.date):
-        return [_same, ops.adapt_datefield_value]
-    return [_same]
-
-
-def _same(value):
-    return value
-
-
-_MARKER_TIMES = [dt.datetime(1901, 2, 3, 4, 5, 6, 7 + i, tzinfo=dt.UTC) for i in range(4)]
-
-
-def _intake_lock_queryset(*, store_id, product_id, paid_at, day, now):
-    from django.db.models import Subquery
-
-    from merchants.models import Sanction, Store
-    from merchants.violations.selectors import sanction_until_subquery
-
-    rate = (FeeRate.objects.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day),
-                                   Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-            .order_by(F("starts_on").desc(nulls_last=True), "-id").values("rate")[:1])
-    policy = PaylaterPolicy.objects.filter(pk=PaylaterPolicy.PK)
-    return Store.objects.select_for_update(of=("self",)).annotate(
-        product_store_id=Subquery(Product.objects.filter(pk=product_id).values("store_id")),
-        enrolled=Exists(Enrollment.objects.filter(store_id=OuterRef("pk"), status=Enrollment.Status.ACTIVE)),
-        suspended_until=sanction_until_subquery(Sanction.Kind.PAYLATER_SUSPENSION, now),
-        frozen_until=sanction_until_subquery(Sanction.Kind.CREDIT_FREEZE, now),
-        product_active=Exists(ActivityItem.objects.filter(item_active_q(paid_at), product_id=product_id)),
-        fee_rate=Subquery(rate),
-        min_score=Subquery(policy.values("min_buyer_credit_score")),
-        standard_rate=Subquery(policy.values("standard_fee_rate")),
-    ).filter(pk=store_id)
-
-
-_INTAKE_LOCK = CompiledOnce(_intake_lock_queryset, [
-    {"store_id": -7_000_001 - i, "product_id": -7_100_001 - i, "paid_at": _MARKER_TIMES[i],
-     "day": dt.date(1901, 3, 1 + i), "now": _MARKER_TIMES[2 + i]} for i in range(2)])
-
-
-def intake_lock_store(*, store_id: int, product_id: int, paid_at, now):
-    """The store, locked FOR UPDATE, annotated with: product_store_id (None: no such product),
-    enrolled, suspended_until, frozen_until, product_active, fee_rate (None when no dated rate
-    covers paid_at), min_score / standard_rate (None without a saved policy row). Raises
-    Store.DoesNotExist. One statement, compiled once (CompiledOnce)."""
-    from merchants.models import Store
-
-    using = queryset_db(Store)
-    queryset, sql, slots = _INTAKE_LOCK.compile(using)
-    params = _INTAKE_LOCK.params(slots, {"store_id": store_id, "product_id": product_id, "paid_at": paid_at,
-                                         "day": timeutil.local_date(paid_at), "now": now})
-    # A prepared statement (config.sql.prepared_cursor), its row made a Store as raw() would:
-    # the columns are the store's own (no converters on PostgreSQL) and then the facts.
-    with prepared_cursor(using) as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        names = [column.name for column in cursor.description]
-    if row is None:
-        raise Store.DoesNotExist(f"store {store_id}")
-    attnames = _store_attnames(Store)
-    fields = len(attnames)
-    if names[:fields] != [Store._meta.get_field(a).column for a in attnames]:
-        raise ValueError("the lock statement no longer starts with the store's columns")
-    store = Store.from_db(using, attnames, row[:fields])
-    for name, value in zip(names[fields:], row[fields:], strict=True):
-        setattr(store, name, value)
-    return store
-
-
-_PLATFORM_PRODUCT = CompiledOnce(
-    lambda *, product_id, at: products_with_paylater_active(Product.objects.filter(pk=product_id), at=at),
-    [{"product_id": -7_200_001 - i, "at": _MARKER_TIMES[i]} for i in range(2)])
-
-
 def platform_product(*, product_id: int, at=None) -> Product | None:
     """The product with `paylater_active` at `at` (now): `products_with_paylater_active` for one
-    id, compiled once (CompiledOnce: the platform's product GET, the cheapest platform request,
-    spent more Python compiling this statement than on anything else). None when no such product."""
-    from django.db import router
-
-    queryset, sql, slots = _PLATFORM_PRODUCT.compile(router.db_for_read(Product))
-    params = _PLATFORM_PRODUCT.params(slots, {"product_id": product_id, "at": at or timezone.now()})
-    product = next(iter(Product.objects.db_manager(queryset.db).raw(sql, params)), None)
-    if product is not None:
-        product.paylater_active = bool(product.paylater_active)  # SQLite answers 0/1
-    return product
-
-
-def _store_attnames(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
-
-
-def queryset_db(model) -> str:
-    from django.db import router
-
-    return router.db_for_write(model)
-
-
-def _intake_exposure_queryset(*, store_id, now):
-    from django.db.models import Subquery, Sum
-    from django.db.models.functions import Coalesce
-
-    from config.money import ZERO
-    from merchants.applications.models import CreditApplication
-    from merchants.models import Order, Store
-    from merchants.orders.selectors import exposure_q
-
-    approved = CreditApplication.objects.filter(store_id=OuterRef("pk"), status=CreditApplication.Status.APPROVED)
-    exposure = (Order.objects.filter(exposure_q(), store_id=OuterRef("pk")).order_by().values("store_id")
-                .annotate(total=Sum("amount")).values("total"))
-    return Store.objects.filter(pk=store_id).annotate(
-        exposure=Coalesce(Subquery(exposure), ZERO),
-        has_approved=Exists(approved.filter(decided_at__lte=now)),
-        activating=Exists(approved.filter(step2_at__isnull=True)),
-    ).values("exposure", "has_approved", "activating")
-
-
-_INTAKE_EXPOSURE = CompiledOnce(_intake_exposure_queryset, [
-    {"store_id": -7_000_001 - i, "now": _MARKER_TIMES[i]} for i in range(2)])
-
-
-def intake_exposure(*, store_id: int, now) -> dict:
-    """Read under the store lock, in one statement: exposure (the index-only sum, see
-    merchants.orders.models), has_approved (an approved limit increase: only then are raised
-    limits read) and activating (one still short of step 2: only then is it refreshed)."""
-    from merchants.models import Store
-
-    using = queryset_db(Store)
-    _, sql, slots = _INTAKE_EXPOSURE.compile(using)
-    with prepared_cursor(using) as cursor:
-        cursor.execute(sql, _INTAKE_EXPOSURE.params(slots, {"store_id": store_id, "now": now}))
-        row = cursor.fetchone()
-        names = [col[0] for col in cursor.description]
-    if row is None:
-        raise Store.DoesNotExist(f"store {store_id}")
-    facts = dict(zip(names, row, strict=True))
-    # SQLite answers booleans as 0/1 and sums as floats or strings: as the ORM would convert them.
-    return {"exposure": money(facts["exposure"]), "has_approved": bool(facts["has_approved"]),
-            "activating": bool(facts["activating"])}
+    id (the platform's product GET). None when no such product."""
+    return products_with_paylater_active(Product.objects.filter(pk=product_id), at=at or timezone.now()).first()

@@ -17,13 +17,14 @@ from config.language import platform_text
 from config.money import ZERO, money
 from merchants.applications.services import activation_record
 from merchants.credit.selectors import effective_limit, raised_limits
-from merchants.ledger.services import ledger_entry_new
+from merchants.ledger.services import ledger_post_many
 from merchants.models import LedgerEntry, Order, Product, Sanction, Store, Violation
 from merchants.orders.services import check_event_time
 from merchants.violations.selectors import sanction_until
 from merchants.violations.services import violation_open
 
-from . import selectors
+from . import refusals, selectors
+from . import sql as intake_sql
 from .models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, PaylaterPolicy
 from .proceeds import proceeds_settle, proceeds_settle_if_due  # noqa: F401 (proceeds_settle re-exported)
 
@@ -107,154 +108,91 @@ def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amou
     amount within the available limit. The credit check, the order and the fee debit happen in
     one transaction holding the store row lock, so concurrent orders never over-commit.
 
+    A refusal is recorded (SPEC §6, `paylater.refusals`) once the order's work has rolled back,
+    so the 400 never takes the record with it. An accepted order that leaves less than 10% of
+    the limit available may send `credit_limit.low`.
+
     Query budget (docs/paylater.md): the lock with every unlocked fact, the exposure under the
     lock, the order, its history row, the fee entry. Raises Store.DoesNotExist /
     Product.DoesNotExist for ids that name nothing (the API answers them as OrderIn does)."""
     amount = money(amount)
-    # Inside the idempotency middleware's transaction for the API (claim, order and stored
-    # response commit once, decision 0033); a transaction of its own otherwise.
-    with atomic_unless_in_request_transaction():
-        now = timezone.now()
-        store = selectors.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
-        if store.product_store_id is None:
-            raise Product.DoesNotExist(f"product {product_id}")
-        if store.product_store_id != store.pk:
-            raise DomainError("product_not_in_store", _("The product does not belong to this store."),
-                              fields={"product": [str(_("Not a product of this store."))]})
-        check_event_time(paid_at)
-        if not store.enrolled:
-            raise DomainError("paylater_not_enrolled", _("The store is not enrolled in pay-later."))
-        if store.status == Store.Status.SUSPENDED:
-            raise DomainError("store_suspended", _("The store is suspended."))
-        if store.suspended_until:
-            raise DomainError("paylater_suspended", _("The store's pay-later service is suspended."))
-        if store.frozen_until:
-            raise DomainError("store_frozen", _("The store's credit is frozen."))
-        if not store.product_active:
-            raise DomainError("product_not_in_activity",
-                              _("The product is not in an active pay-later activity at paid_at."))
-        defaults = PaylaterPolicy(pk=PaylaterPolicy.PK)  # the policy's defaults when no row is saved
-        min_score = store.min_score if store.min_score is not None else defaults.min_buyer_credit_score
-        if buyer_credit_score is None or buyer_credit_score < min_score:
-            raise DomainError("buyer_not_eligible", _("The buyer's credit score is too low for pay-later."),
-                              fields={"buyer_credit_score": [str(_("At least %(min)s is required.")
-                                                                 % {"min": min_score})]})
-        # Under the lock, in a statement of its own (a fresh snapshot): the exact exposure.
-        facts = selectors.intake_exposure(store_id=store.pk, now=now)
-        raised = raised_limits(stores=[store], at=now).get(store.pk) if facts["has_approved"] else None
-        limit = max(store.base_limit, raised) if raised is not None else store.base_limit
-        available = max(ZERO, limit - facts["exposure"])  # never frozen here: refused above
-        if amount > available:
-            raise DomainError("credit_limit_exceeded",
-                              _("The order exceeds the available pay-later limit (%(available)s).")
-                              % {"available": f"{available:.2f}"})
-        rate = store.fee_rate
-        if rate is None:  # fee_for's rule: the dated rate, else the policy's standard rate
-            rate = store.standard_rate if store.standard_rate is not None else defaults.standard_fee_rate
-        order = Order(store=store, product_id=product_id, buyer_id=buyer_id, amount=amount, paid_at=paid_at,
-                      channel=channel, payment_method=Order.PaymentMethod.PAYLATER, status=Order.Status.PLACED,
-                      buyer_credit_score=buyer_credit_score, fee=money(amount * rate), created_at=now)
-        if _ORDER_INSERT.available():
-            # The order, its history row and its fee entry in one prepared statement (decision 0043).
-            _ORDER_INSERT.run(order, reason="paylater: accepted", memo=platform_text(_("pay-later fee")), at=now)
-            if facts["activating"]:
-                activation_record(store_id=store.pk)
-            return order
-        order._change_reason = "paylater: accepted"
-        order.save()
-        if facts["activating"]:
-            activation_record(store_id=store.pk)
-        if order.fee > 0:
-            # Dated at paid_at so that the month's fee entries are the month's orders (statements).
-            # The key names the order created just now: no entry can hold it yet, so it is one
-            # INSERT without ledger_post's look-up and savepoint.
-            ledger_entry_new(store_id=store.pk, kind=LedgerEntry.Kind.PAYLATER_FEE, amount=-order.fee,
-                             at=paid_at, idempotency_key=f"order:{order.pk}:fee", reference=f"order:{order.pk}",
-                             memo=platform_text(_("pay-later fee")))
+    try:
+        # Inside the idempotency middleware's transaction for the API (claim, order and stored
+        # response commit once, decision 0033); a transaction of its own otherwise.
+        with atomic_unless_in_request_transaction():
+            return _intake(store_id=store_id, product_id=product_id, buyer_id=buyer_id, amount=amount,
+                           paid_at=paid_at, channel=channel, buyer_credit_score=buyer_credit_score)
+    except refusals.Refused as refused:
+        refusals.refusal_keep(refused)
+        raise refused.error from None
+
+
+def _intake(*, store_id, product_id, buyer_id, amount, paid_at, channel, buyer_credit_score) -> Order:
+    now = timezone.now()
+    store = intake_sql.intake_lock_store(store_id=store_id, product_id=product_id, paid_at=paid_at, now=now)
+    if store.product_store_id is None:
+        raise Product.DoesNotExist(f"product {product_id}")
+    # Under the lock, in a statement of its own (a fresh snapshot): the exact exposure.
+    facts = intake_sql.intake_exposure(store_id=store.pk, now=now)
+    raised = raised_limits(stores=[store], at=now).get(store.pk) if facts["has_approved"] else None
+    limit = max(store.base_limit, raised) if raised is not None else store.base_limit
+    available = max(ZERO, limit - facts["exposure"])
+    defaults = PaylaterPolicy(pk=PaylaterPolicy.PK)  # the policy's defaults when no row is saved
+    error = _intake_refusal(store=store, paid_at=paid_at, buyer_credit_score=buyer_credit_score, amount=amount,
+                            available=available, defaults=defaults)
+    if error is not None:
+        raise refusals.Refused(error, store_id=store.pk, amount=amount, buyer_id=buyer_id, at=now, limit=limit,
+                               available=ZERO if store.frozen_until else available)
+    rate = store.fee_rate
+    if rate is None:  # fee_for's rule: the dated rate, else the policy's standard rate
+        rate = store.standard_rate if store.standard_rate is not None else defaults.standard_fee_rate
+    order = Order(store=store, product_id=product_id, buyer_id=buyer_id, amount=amount, paid_at=paid_at,
+                  channel=channel, payment_method=Order.PaymentMethod.PAYLATER, status=Order.Status.PLACED,
+                  buyer_credit_score=buyer_credit_score, fee=money(amount * rate), created_at=now)
+    order._change_reason = "paylater: accepted"
+    order.save()  # with its history row (simple_history's post_save)
+    if facts["activating"]:
+        activation_record(store_id=store.pk)
+    if order.fee > 0:
+        # Dated at paid_at so that the month's fee entries are the month's orders (statements).
+        ledger_post_many(entries=[{
+            "store_id": store.pk, "kind": LedgerEntry.Kind.PAYLATER_FEE, "amount": -order.fee, "at": paid_at,
+            "idempotency_key": f"order:{order.pk}:fee", "reference": f"order:{order.pk}",
+            "memo": platform_text(_("pay-later fee"))}])
+    refusals.limit_low_after_order(store_id=store.pk, limit=limit, available=available - amount, at=now)
     return order
 
 
-class _OrderInsert:
-    """A pay-later order, its history row and its fee entry as ONE statement on PostgreSQL:
-    `INSERT` of the order, then in the same statement (data-modifying CTEs) the history row
-    copied from the inserted row, as simple_history's post_save writes it (type '+', the reason,
-    the request's user), and, when the fee is above zero, the fee entry `ledger_entry_new` would
-    write (kind paylater_fee, −fee, dated at paid_at, reference `order:<id>`, key
-    `order:<id>:fee`). The SQL is built once from the models' fields and runs prepared
-    (config.sql.prepared_cursor): the ORM's three saves were about a third of intake's Python and
-    three round trips. Other databases, or a history model with columns this does not know, keep
-    the ORM's saves."""
-
-    HISTORY_OWN = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
-
-    def __init__(self):
-        self.built = {}
-
-    def available(self) -> bool:
-        from django.db import router
-
-        using = router.db_for_write(Order)
-        if using not in self.built:
-            self.built[using] = self._build(using)
-        return self.built[using] is not None
-
-    def _build(self, using):
-        from django.db import connections
-
-        connection = connections[using]
-        if connection.vendor != "postgresql":
-            return None
-        from config.history import copied_columns
-
-        history = Order.history.model
-        copied = copied_columns(Order)
-        own = {f.column for f in history._meta.concrete_fields} - set(copied)
-        if own != self.HISTORY_OWN:
-            return None
-        quote = connection.ops.quote_name
-        fields = [f for f in Order._meta.concrete_fields if not f.primary_key]
-        if any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in fields):
-            return None  # their value comes from pre_save, which this statement does not call: keep the saves
-        ledger = LedgerEntry._meta
-        ledger_columns = [ledger.get_field(n).column for n in
-                          ("store", "kind", "amount", "reference", "memo", "idempotency_key", "created_at",
-                           "created_by")]
-        pk = quote(Order._meta.pk.column)
-        sql = (
-            f"WITH o AS (INSERT INTO {quote(Order._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING *), "
-            f"h AS (INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in copied)}, "
-            f"history_date, history_change_reason, history_type, history_user_id) "
-            f"SELECT {', '.join('o.' + quote(c) for c in copied)}, %s, %s, '+', %s FROM o), "
-            f"f AS (INSERT INTO {quote(ledger.db_table)} ({', '.join(quote(c) for c in ledger_columns)}) "
-            f"SELECT o.{quote(Order._meta.get_field('store').column)}, %s, -o.fee, 'order:' || o.{pk}, %s, "
-            f"'order:' || o.{pk} || ':fee', o.{quote(Order._meta.get_field('paid_at').column)}, NULL "
-            f"FROM o WHERE o.fee > 0) "
-            f"SELECT {pk} FROM o")
-        return sql, fields
-
-    def run(self, order, *, reason: str, memo: str, at) -> None:
-        from django.db import connections, router
-        from simple_history.models import HistoricalRecords
-
-        from config.history import fit_reason
-        from config.sql import prepared_cursor
-
-        using = router.db_for_write(Order)
-        sql, fields = self.built[using]
-        connection = connections[using]
-        request = getattr(HistoricalRecords.context, "request", None)
-        user = getattr(request, "user", None)
-        user_id = user.pk if user is not None and user.is_authenticated else None
-        params = [f.get_db_prep_save(getattr(order, f.attname), connection) for f in fields]
-        params += [at, fit_reason(Order, reason), user_id, LedgerEntry.Kind.PAYLATER_FEE.value, memo]
-        with prepared_cursor(using) as cursor:
-            cursor.execute(sql, params)
-            order.pk = cursor.fetchone()[0]
-        order._state.adding, order._state.db = False, using
-
-
-_ORDER_INSERT = _OrderInsert()
+def _intake_refusal(*, store, paid_at, buyer_credit_score, amount, available, defaults) -> DomainError | None:
+    """The first reason intake refuses the order (SPEC §2 "Orders"), as the error it answers."""
+    if store.product_store_id != store.pk:
+        return DomainError("product_not_in_store", _("The product does not belong to this store."),
+                           fields={"product": [str(_("Not a product of this store."))]})
+    try:
+        check_event_time(paid_at)
+    except DomainError as error:
+        return error
+    if not store.enrolled:
+        return DomainError("paylater_not_enrolled", _("The store is not enrolled in pay-later."))
+    if store.status == Store.Status.SUSPENDED:
+        return DomainError("store_suspended", _("The store is suspended."))
+    if store.suspended_until:
+        return DomainError("paylater_suspended", _("The store's pay-later service is suspended."))
+    if store.frozen_until:
+        return DomainError("store_frozen", _("The store's credit is frozen."))
+    if not store.product_active:
+        return DomainError("product_not_in_activity",
+                           _("The product is not in an active pay-later activity at paid_at."))
+    min_score = store.min_score if store.min_score is not None else defaults.min_buyer_credit_score
+    if buyer_credit_score is None or buyer_credit_score < min_score:
+        return DomainError("buyer_not_eligible", _("The buyer's credit score is too low for pay-later."),
+                           fields={"buyer_credit_score": [str(_("At least %(min)s is required.")
+                                                              % {"min": min_score})]})
+    if amount > available:
+        return DomainError("credit_limit_exceeded",
+                           _("The order exceeds the available pay-later limit (%(available)s).")
+                           % {"available": f"{available:.2f}"})
+    return None
 
 
 # --- order lifecycle ------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from config.models import ApiToken, hash_token
-from config.sql import prepared_cursor
 
 from .throttling import spend
 
@@ -76,7 +75,7 @@ def active_token(key_hash: str) -> ApiToken | None:
         entry = _LOOKUPS[using] = (sql, list(params), converters, parts)
     sql, params, converters, parts = entry
     connection = connections[using]
-    with prepared_cursor(using) as cursor:  # parsed and planned once per connection (decision 0043)
+    with connection.cursor() as cursor:
         cursor.execute(sql, [key_hash if value == _MARKER else value for value in params])
         row = cursor.fetchone()
     if row is None:

@@ -16,7 +16,9 @@ A view that sets `idempotency_in_transaction = True` (pay-later intake) gets the
 work and the stored response in ONE transaction, one commit (decision 0033, "One commit"): a
 concurrent duplicate's claim waits on the unique index until the first commits, then replays
 it. An answer of 400 or more rolls the whole transaction back and the answer below 500 is then
-recorded on its own, so a failure never leaves a claim that blocks a retry.
+recorded on its own, so a failure never leaves a claim that blocks a retry; what the view asked to
+keep in spite of the rollback (`after_rollback`: a refused pay-later order's record) is written in
+that same second transaction.
 """
 import hashlib
 import json
@@ -39,7 +41,6 @@ from rest_framework.request import Request
 
 from config.crypto import decrypt_bytes, encrypt_bytes
 from config.models import IdempotencyRecord, hash_token
-from config.sql import prepared_cursor
 
 from .auth import ApiTokenAuthentication
 from .errors import OUTAGES, error_body, outage_response
@@ -57,6 +58,19 @@ def atomic_unless_in_request_transaction():
     request's transaction: the service's work then joins it without a savepoint (two more
     statements). Safe because that transaction is rolled back whole on any answer ≥ 400."""
     return nullcontext() if getattr(_state, "in_transaction", False) else transaction.atomic()
+
+
+def after_rollback(write) -> bool:
+    """Within the request transaction of a view with `idempotency_in_transaction`: call `write()`
+    once the middleware has rolled that transaction back for its answer ≥ 400, in the transaction
+    that records the answer (both commit together). For a record that must outlive the refusal
+    it reports (pay-later refusals, SPEC §6). False outside that transaction: the caller's own
+    transaction has already rolled back, and the caller writes it itself."""
+    pending = getattr(_state, "after_rollback", None) if getattr(_state, "in_transaction", False) else None
+    if pending is None:
+        return False
+    pending.append(write)
+    return True
 
 
 def _view_would_serve(request):
@@ -140,7 +154,7 @@ def _replay(record) -> HttpResponse:
 
 def _claim(ident: dict, body_hash: str, **done) -> int | None:
     """Insert the record unless the key is already taken: the id, or None for a duplicate.
-    One statement (ON CONFLICT DO NOTHING, PostgreSQL and SQLite ≥ 3.35) instead of a
+    One statement (ON CONFLICT DO NOTHING) instead of a
     transaction or savepoint around an INSERT that may fail: the intake query budget.
     `done` (completed, status_code, response_body, content_type) records a finished answer."""
     fields = {"scope": ident["scope"], "path": ident["path"], "key": ident["key"], "body_hash": body_hash,
@@ -153,7 +167,7 @@ def _claim(ident: dict, body_hash: str, **done) -> int | None:
            f"VALUES ({', '.join(['%s'] * len(fields))}) "
            f"ON CONFLICT ({', '.join(quote(name) for name in ('scope', 'path', 'key'))}) DO NOTHING RETURNING "
            f"{quote(opts.pk.column)}")
-    with prepared_cursor(connection.alias) as cursor:  # planned once per connection (decision 0043)
+    with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     return row[0] if row else None
@@ -168,7 +182,7 @@ def _store_answer(record_pk: int, **fields) -> None:
     values = [opts.get_field(name).get_db_prep_save(value, connection) for name, value in fields.items()]
     sql = (f"UPDATE {quote(opts.db_table)} SET {', '.join(f'{quote(name)} = %s' for name in fields)} "
            f"WHERE {quote(opts.pk.column)} = %s")
-    with prepared_cursor(connection.alias) as cursor:  # planned once per connection (decision 0043)
+    with connection.cursor() as cursor:
         cursor.execute(sql, [*values, record_pk])
 
 
@@ -220,15 +234,15 @@ class IdempotencyMiddleware:
         A concurrent duplicate's claim waits on the unique index for this commit (then replays
         it) or this rollback (then it runs, as the first)."""
         using = router.db_for_write(IdempotencyRecord)
-        response = None
+        response, pending = None, []
         with transaction.atomic(using=using):
             record_pk = _claim(ident, body_hash)
             if record_pk is not None:
-                _state.in_transaction = True
+                _state.in_transaction, _state.after_rollback = True, pending
                 try:
                     response = self.get_response(request)  # exceptions arrive as 500 responses
                 finally:
-                    _state.in_transaction = False
+                    _state.in_transaction, _state.after_rollback = False, None
                 streaming = getattr(response, "streaming", False)
                 if response.status_code >= 400:
                     transaction.set_rollback(True, using=using)  # the claim goes too: a retry may act
@@ -238,12 +252,19 @@ class IdempotencyMiddleware:
                     self._complete(record_pk, response)
         if record_pk is None:
             return self._duplicate(ident, body_hash)
-        if 400 <= response.status_code < 500 and response.status_code != 401 and not streaming:
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            _claim(ident, body_hash, completed=True, status_code=response.status_code,
-                   response_body=encrypt_bytes(response.content, purpose=PURPOSE),
-                   content_type=response.get("Content-Type", "application/json"))  # replayed like the others
+        keep = 400 <= response.status_code < 500 and response.status_code != 401 and not streaming
+        if not keep and not pending:
+            return response
+        # What must outlive the rollback, and the answer, in one commit.
+        with transaction.atomic(using=using) if pending else nullcontext():
+            for write in pending:
+                write()
+            if keep:
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                _claim(ident, body_hash, completed=True, status_code=response.status_code,
+                       response_body=encrypt_bytes(response.content, purpose=PURPOSE),
+                       content_type=response.get("Content-Type", "application/json"))  # replayed like the others
         return response
 
     @staticmethod

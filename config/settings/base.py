@@ -108,14 +108,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # so code that hands the database to a child process reads it in one place.
 if DATABASES["default"].get("OPTIONS", {}).get("host"):
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
-# The hot statements of every API request and every pay-later order (config.sql.prepared_cursor)
-# run as server-side prepared statements: parsed and planned once per connection. Only that cursor
-# prepares (Django's own cursors bind client-side and never do), so the threshold below is never
-# reached by anything else. Behind PgBouncer in transaction mode (docs/scaling.md) this needs
-# PgBouncer ≥ 1.21 with `max_prepared_statements` > 0, or DB_PREPARED_STATEMENTS=0 (decision 0043).
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and env_bool(
-        "DB_PREPARED_STATEMENTS", True):
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+# Django binds on the client and prepares nothing; this psycopg setting (Django turns it off by
+# default) lets the few statements run through config.sql.prepared_rows be prepared. Behind
+# PgBouncer in transaction mode it needs PgBouncer 1.21+ (docs/operations.md, decision 0048).
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Admin login lockout (django-axes): after AXES_FAILURE_LIMIT failed logins for one username

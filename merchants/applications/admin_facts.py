@@ -7,6 +7,7 @@ from merchants.admin_format import local_time, yuan
 from merchants.credit.admin import render_score
 from merchants.credit.models import CreditEvaluation
 from merchants.credit.selectors import latest_evaluation, store_credit
+from merchants.registry import paylater_refused_amount
 
 from .models import CreditApplication, CreditApplicationPolicy
 
@@ -45,6 +46,8 @@ def decision_facts(app: CreditApplication):
                      yuan(store_credit(store=app.store).effective_limit)))
     else:
         rows.append((_("effective limit at approval"), yuan(app.effective_limit_at_approval)))
+    rows.append((_("pay-later orders refused in the last 30 days"),
+                 yuan(paylater_refused_amount(store_id=app.store_id))))
     rows.append((_("review due"), local_time(app.due_at)))
     return format_html("<table>{}</table><h3>{}</h3>{}<h3>{}</h3>{}",
                        format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),

@@ -21,6 +21,7 @@ from merchants import events
 from merchants.credit.models import CreditEvaluation, StoreMetrics
 from merchants.credit.selectors import store_credit
 from merchants.credit.services import base_limit_for, floor_to_100, order_sales
+from merchants.registry import paylater_refused_amount
 from merchants.stores.models import Store
 from merchants.violations.models import Sanction
 from merchants.violations.selectors import sanction_until
@@ -91,7 +92,9 @@ def pre_assess(*, store: Store, requested: Decimal, effective: Decimal, rows: li
              if latest else platform_text(_("S=0 (never evaluated)")),
              platform_text(_("average monthly sales %(amount)s"), amount=yuan(average)),
              platform_text(_("ceiling %(amount)s"), amount=yuan(ceiling)),
-             platform_text(_("current effective limit %(amount)s"), amount=yuan(effective))]
+             platform_text(_("current effective limit %(amount)s"), amount=yuan(effective)),
+             platform_text(_("pay-later orders refused in the last 30 days %(amount)s"),
+                           amount=yuan(paylater_refused_amount(store_id=store.pk, days=30)))]
     reasons = []
     if score < policy.pre_assessment_min_score:
         reasons.append(platform_text(_("score below %(score)s"), score=policy.pre_assessment_min_score))

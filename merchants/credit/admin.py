@@ -124,11 +124,12 @@ def render_advice(advice):
         ((kv_dim(s.__dict__), indicator_label(s.indicator), indicator_value(s.indicator, s.value),
           indicator_value(s.indicator, s.target), s.score_gain, yuan(s.limit_gain)) for s in advice.suggestions))
     return format_html(
-        "<p>{} {} · {}: {} · {}: {}</p>"
+        "<p>{} {} · {}: {} · {}: {} · {}: {}</p>"
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
         _("next evaluation with the same values"), yuan(advice.next_base_limit),
         _("eco-packaging verified"), _("yes") if advice.eco_verified else _("no"),
         _("missing"), ", ".join(indicator_label(m) for m in advice.missing) or "—",
+        _("pay-later orders refused in the last 30 days"), yuan(advice.refused_30d),
         _("dimension"), _("indicator"), _("value"), _("scores 100 at"), _("score gain"), _("limit gain"), rows)
 
 

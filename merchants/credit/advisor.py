@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from config.money import ZERO, money
+from merchants.registry import paylater_refused_amount
 
 from .models import CreditEvaluation, CreditScorePolicy, EcoPackaging
 from .selectors import latest_evaluation
@@ -34,6 +35,7 @@ class Advice:
     eco_verified: bool
     bonus_rate: Decimal
     next_base_limit: Decimal
+    refused_30d: Decimal = ZERO  # pay-later orders refused in the last 30 local days (SPEC §6)
     missing: list = field(default_factory=list)
     suggestions: list = field(default_factory=list)
 
@@ -69,4 +71,5 @@ def credit_advice(*, store, evaluation: CreditEvaluation | None = None) -> Advic
     suggestions.sort(key=lambda s: (-s.limit_gain, -s.score_gain, s.indicator))
     return Advice(evaluation=evaluation, month=evaluation.month, score=evaluation.score,
                   base_limit=evaluation.base_limit, eco_verified=verified, bonus_rate=policy.eco_packaging_bonus_rate,
-                  next_base_limit=now.base_limit, missing=list(evaluation.missing), suggestions=suggestions)
+                  next_base_limit=now.base_limit, missing=list(evaluation.missing), suggestions=suggestions,
+                  refused_30d=paylater_refused_amount(store_id=evaluation.store_id, days=30))

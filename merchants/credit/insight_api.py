@@ -46,6 +46,8 @@ class CreditAdviceOut(serializers.Serializer):
     eco_packaging = EcoPackagingOut()
     missing = serializers.ListField(child=serializers.CharField())
     suggestions = SuggestionOut(many=True)
+    refused_amount_30d = MoneyField(positive=False, help_text=_(
+        "Pay-later orders refused in the last 30 local days (any code): what a higher limit could have taken."))
 
 
 def advice_data(advice) -> dict:
@@ -55,7 +57,8 @@ def advice_data(advice) -> dict:
         "missing": advice.missing,
         "suggestions": [{"indicator": s.indicator, "dimension": s.dimension, "value": plain(s.value),
                          "target": plain(s.target), "score_gain": s.score_gain, "limit_gain": s.limit_gain}
-                        for s in advice.suggestions]}).data
+                        for s in advice.suggestions],
+        "refused_amount_30d": advice.refused_30d}).data
 
 
 class MerchantCreditAdvice(MerchantGenericView):

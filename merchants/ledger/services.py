@@ -1,7 +1,6 @@
 """Writes for the wallet ledger: every change of money goes through here (SPEC ground rules)."""
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,39 +28,19 @@ def ledger_post(*, store: Store, kind: str, amount: Decimal, idempotency_key: st
                 memo: str = "", at=None, user=None) -> LedgerEntry:
     """Append one entry; posting the same idempotency key again returns the first entry.
 
-    Every change of money goes through here (SPEC ground rules). A wallet may go negative."""
-    entry = _ledger_entry(store_id=store.pk, kind=kind, amount=amount, idempotency_key=idempotency_key,
-                          reference=reference, memo=memo, at=at, user=user)
-    existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if existing:
-        return existing
-    try:
-        with transaction.atomic():
-            entry.save(force_insert=True)
-            return entry
-    except IntegrityError:
-        entry = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if entry is None:
-            raise
-        return entry
-
-
-def ledger_entry_new(*, store_id: int, kind: str, amount: Decimal, idempotency_key: str, reference: str = "",
-                     memo: str = "", at=None, user=None) -> LedgerEntry:
-    """Append one entry whose key cannot have been posted before (it names a row created in the
-    same transaction, e.g. `order:<new id>:fee`): the same rules as `ledger_post` in one INSERT,
-    without its look-up and savepoint (the pay-later intake query budget). A duplicate key
-    would still be refused by the unique index."""
-    entry = _ledger_entry(store_id=store_id, kind=kind, amount=amount, idempotency_key=idempotency_key,
-                          reference=reference, memo=memo, at=at, user=user)
-    entry.save(force_insert=True)
-    return entry
+    Every change of money goes through here (SPEC ground rules). A wallet may go negative.
+    The one-entry form of `ledger_post_many`: the insert skips a key already posted (also one
+    posted concurrently), then the entry holding the key is read back."""
+    ledger_post_many(entries=[{"store_id": store.pk, "kind": kind, "amount": amount, "idempotency_key": idempotency_key,
+                               "reference": reference, "memo": memo, "at": at, "user": user}])
+    return LedgerEntry.objects.get(idempotency_key=idempotency_key)
 
 
 def ledger_post_many(*, entries: list[dict]) -> None:
-    """Append many entries in one statement, for set-based jobs: the same rules as
-    `ledger_post`, and a key already posted is skipped (safe to run twice or concurrently).
-    Each entry is a dict of `ledger_post`'s arguments with `store_id` instead of `store`."""
+    """Append many entries in one statement: the ledger's rules (`_ledger_entry`) for each, and a
+    key already posted is skipped (safe to run twice or concurrently). Set-based jobs and order
+    intake (the pay-later fee of the order it just wrote) call it; so does `ledger_post`. Each
+    entry is a dict of `ledger_post`'s arguments with `store_id` instead of `store`."""
     LedgerEntry.objects.bulk_create([_ledger_entry(**entry) for entry in entries], ignore_conflicts=True)
 
 

@@ -125,12 +125,9 @@ def _save_refunded(orders: list[Order]) -> None:
     """The refunded amounts and times of `orders` and their history rows, in one statement each."""
     if not orders:
         return
-    if connection.vendor != "postgresql":
-        Order.objects.bulk_update(orders, ["refunded_amount", "refunded_at"])
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE merchants_order AS o SET refunded_amount = v.amount, refunded_at = v.at "
-                "FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[]) AS v(id, amount, at) WHERE o.id = v.id",
-                [[o.pk for o in orders], [o.refunded_amount for o in orders], [o.refunded_at for o in orders]])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE merchants_order AS o SET refunded_amount = v.amount, refunded_at = v.at "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[]) AS v(id, amount, at) WHERE o.id = v.id",
+            [[o.pk for o in orders], [o.refunded_amount for o in orders], [o.refunded_at for o in orders]])
     history_insert_select(Order, [o.pk for o in orders], reasons=[o._change_reason for o in orders])

@@ -25,6 +25,7 @@ class EventType(models.TextChoices):
     VIOLATION_CONFIRMED = "violation.confirmed", _("violation confirmed")
     VIOLATION_REVOKED = "violation.revoked", _("violation revoked")
     CREDIT_LIMIT_CHANGED = "credit_limit.changed", _("credit limit changed")
+    CREDIT_LIMIT_LOW = "credit_limit.low", _("pay-later limit running low")
     CREDIT_APPLICATION_DECIDED = "credit_application.decided", _("limit-increase application decided")
     LOGISTICS_WEEK_SETTLED = "logistics.week_settled", _("logistics week settled")
     RISK_CHECK_WARNING = "risk_check.warning", _("risk self-check warning")

@@ -15,5 +15,8 @@ router.register("paylater/fee-statements", views.FeeStatementViewSet, basename="
 
 urlpatterns = [
     path("paylater/enrollment/", views.EnrollmentView.as_view(), name="paylater-enrollment"),
+    path("stores/<int:pk>/paylater-refusals/", views.MerchantRefusalSummary.as_view(), name="store-paylater-refusals"),
+    path("stores/<int:pk>/paylater-refusals/list/", views.MerchantRefusalList.as_view(),
+         name="store-paylater-refusal-list"),
     *router.urls,
 ]

@@ -2,12 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import AwareDateTimeField, MoneyField, MonthField, QuerySerializer
+from config.api.fields import AwareDateTimeField, MoneyField, MonthField, QuerySerializer, RateField
 from merchants.models import Order, Product
 from merchants.stores.api import ProductOut
 from merchants.stores.tenancy import OwnStoreField
 
-from ..models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, Lifecycle
+from ..models import Activity, ActivityItem, Enrollment, FeeStatement, InvoiceRequest, Lifecycle, Refusal
 
 
 # --- platform: lifecycle events ---------------------------------------------------------------
@@ -179,3 +179,37 @@ class PlatformProductOut(ProductOut):
 
     class Meta(ProductOut.Meta):
         fields = [*ProductOut.Meta.fields, "paylater_active"]
+
+
+# --- merchant: orders lost to the limit (SPEC §6) ------------------------------------------------
+class RefusalQuery(serializers.Serializer):
+    days = serializers.IntegerField(required=False, default=30, min_value=1, max_value=90,
+                                    help_text=_("The last N local days, today included (1–90)."))
+
+
+class RefusalCodeOut(serializers.Serializer):
+    code = serializers.CharField()
+    count = serializers.IntegerField()
+    amount = MoneyField(positive=False)
+
+
+class RefusalSummaryOut(serializers.Serializer):
+    days = serializers.IntegerField()
+    since = AwareDateTimeField(help_text=_("Local midnight starting the first of the days."))
+    attempts = serializers.IntegerField(help_text=_("Accepted pay-later orders plus refused ones."))
+    refused = serializers.IntegerField()
+    refused_amount = MoneyField(positive=False)
+    refused_rate = RateField(allow_null=True, help_text=_("refused ÷ attempts; null with no attempts."))
+    by_code = RefusalCodeOut(many=True)
+    largest_shortfall = MoneyField(allow_null=True, help_text=_(
+        "The largest order amount − available limit of a credit_limit_exceeded refusal; null without one."))
+
+
+class RefusalOut(serializers.ModelSerializer):
+    amount = MoneyField()
+    available = MoneyField(allow_null=True)
+    at = AwareDateTimeField()
+
+    class Meta:
+        model = Refusal
+        fields = ["id", "amount", "code", "available", "at", "buyer_id"]

@@ -15,8 +15,8 @@ from merchants.models import Order, Product
 from merchants.stores.api import MerchantProductViewSet
 from merchants.stores.tenancy import MerchantGenericView, MerchantReadOnlyViewSet
 
-from .. import selectors, services
-from ..models import ActivityItem, Enrollment, FeeStatement, Lifecycle
+from .. import refusals, selectors, services
+from ..models import ActivityItem, Enrollment, FeeStatement, Lifecycle, Refusal
 from . import serializers as s
 
 
@@ -73,7 +73,7 @@ class PlatformProductDetail(PlatformGenericView):
     @extend_schema(responses={200: s.PlatformProductOut, **errors(401, 403, 404)},
                    summary="A product with `paylater_active` (the 先用后付 badge the buyer app shows)")
     def get(self, request, pk):
-        product = selectors.platform_product(product_id=pk)  # get_queryset's row, compiled once
+        product = selectors.platform_product(product_id=pk)  # get_queryset's row, one statement
         if product is None:
             raise NotFound()
         self.check_object_permissions(request, product)
@@ -227,3 +227,41 @@ class FeeStatementViewSet(MerchantReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         invoice = services.invoice_request(statement=statement, **data.validated_data)
         return Response(s.InvoiceOut(invoice).data, status=status.HTTP_201_CREATED)
+
+
+# --- merchant: orders lost to the limit (SPEC §6) ------------------------------------------------
+DAYS = OpenApiParameter("days", int, description="The last N local days, today included (1–90, default 30)")
+
+
+class _RefusalView(MerchantGenericView):
+    queryset = Refusal.objects.none()
+
+    def window(self, pk):
+        store = self.get_own_store(pk)  # another store's: 404, as every merchant store endpoint
+        query = s.RefusalQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return store, query.validated_data["days"]
+
+
+class MerchantRefusalSummary(_RefusalView):
+    serializer_class = s.RefusalSummaryOut
+
+    @extend_schema(parameters=[DAYS], responses={200: s.RefusalSummaryOut, **errors(
+        401, 403, 404, _400="invalid: days outside 1–90")},
+                   summary="Pay-later orders lost to the limit and other refusals over the last N local days")
+    def get(self, request, pk):
+        store, days = self.window(pk)
+        return Response(s.RefusalSummaryOut(refusals.refusal_summary(store_id=store.pk, days=days)).data)
+
+
+class MerchantRefusalList(_RefusalView):
+    serializer_class = s.RefusalOut
+
+    @extend_schema(parameters=[DAYS], responses={200: s.RefusalOut(many=True), **errors(
+        401, 403, 404, _400="invalid: days outside 1–90")},
+                   summary="The refused pay-later orders of the last N local days, newest first")
+    def get(self, request, pk):
+        store, days = self.window(pk)
+        rows = refusals.refusals_of(store_id=store.pk, since=refusals.window_start(days=days)).order_by("-at", "-id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

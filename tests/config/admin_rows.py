@@ -258,6 +258,7 @@ BUILDERS = {
     paylater.ActivityItem: lambda n: pf.ActivityItemFactory.create_batch(n),
     paylater.FeeStatement: lambda n: [pf.InvoiceRequestFactory().statement for _i in range(n)],
     paylater.InvoiceRequest: lambda n: pf.InvoiceRequestFactory.create_batch(n),
+    paylater.Refusal: lambda n: pf.RefusalFactory.create_batch(n),
     # refunds
     refunds.RefundCase: lambda n: [NegotiationFactory().case for _i in range(n)],
     refunds.RefundRules: lambda n: _each(n, lambda _i: rules_for(StoreFactory(), return_address="武汉市")),

@@ -20,6 +20,7 @@ from tests.paylater.factories import (
     FeeStatementFactory,
     InvoiceRequestFactory,
     PaylaterOrderFactory,
+    RefusalFactory,
 )
 from tests.refunds.factories import NegotiationFactory, RefundCaseFactory
 
@@ -108,6 +109,11 @@ def paylater_orders(user, n):
     return [PaylaterOrderFactory(store=store, product=ProductFactory(store=store)) for _i in range(n)]
 
 
+def paylater_refusals(user, n):
+    store = own_store(user)
+    return RefusalFactory.create_batch(n, store=store)
+
+
 def products(user, n):
     """Products, each in a pay-later activity (so eligibility has something to find)."""
     store = own_store(user)
@@ -135,9 +141,13 @@ def case_evidence(user, n):
     return made
 
 
-def list_path(path, built):
-    """A nested list's path with its parent filled from the rows built."""
-    return path.replace("{id}", str(built[0].case_id)) if "{id}" in path else path
+def list_path(path, built, user):
+    """A nested list's path with its parent filled in: the refund case of the rows built, or else
+    one of the caller's stores."""
+    if "{id}" not in path:
+        return path
+    parent = built[0].case_id if built and hasattr(built[0], "case_id") else own_store(user).pk
+    return path.replace("{id}", str(parent))
 
 
 def violations(user, n):
@@ -183,6 +193,7 @@ BUILDERS = {
     f"{M}paylater/activity-items/": activity_items,
     f"{M}paylater/fee-statements/": fee_statements,
     f"{M}paylater/orders/": paylater_orders,
+    f"{M}stores/{{id}}/paylater-refusals/list/": paylater_refusals,
     f"{M}products/": products,
     f"{M}refund-cases/": refund_cases,
     f"{M}refund-cases/{{id}}/evidence/": case_evidence,

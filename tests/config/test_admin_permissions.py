@@ -52,6 +52,7 @@ ALLOWED = {
     "merchants.WebhookDelivery": (False, False, False), "merchants.RiskCheck": (False, False, False),
     "merchants.StoreRisk": (False, False, False),
     "merchants.EcoPackaging": (False, False, False), "paylater.FeeStatement": (False, False, False),
+    "paylater.Refusal": (False, False, False),
     "refunds.StoreRefundKpi": (False, False, False), "refunds.Evidence": (False, False, False),
     "refunds.Contest": (False, False, False), "logistics.AdCreditGrant": (False, False, False),
     "logistics.Enrollment": (False, False, False), "logistics.SettlementRun": (False, False, False),

@@ -13,7 +13,7 @@ from config import timeutil
 from logistics.models import SettlementBatch, SettlementRun
 from merchants import cockpit
 from merchants.models import Appeal, CreditApplication, RiskCheck, Violation
-from paylater.models import FeeStatement, InvoiceRequest
+from paylater.models import FeeStatement, InvoiceRequest, Refusal
 from refunds.models import RefundCase
 from tests.factories import OrderFactory, StoreFactory, ViolationFactory
 from tests.logistics.factories import ShipmentFactory
@@ -72,6 +72,12 @@ def make_work(store):
         waiting = open_case(store, opened_at=NOW - 50 * H, paid_at=NOW - 60 * H)
         RefundCase.objects.filter(pk=waiting.pk).update(status=RefundCase.Status.AWAITING_RETURN,
                                                         decided_at=NOW - 14 * H, return_address=address)
+    lost = StoreFactory()  # two limit refusals today: one store; another code, or 25 h ago: near misses
+    for at, code, where in ((NOW - H, "credit_limit_exceeded", lost), (NOW - 2 * H, "credit_limit_exceeded", lost),
+                            (NOW - H, "buyer_not_eligible", StoreFactory()),
+                            (NOW - 25 * H, "credit_limit_exceeded", StoreFactory())):
+        Refusal.objects.create(store=where, amount=Decimal("500.00"), code=code, available=Decimal("100.00"),
+                               buyer_id="b1", at=at)
     busy = SettlementRun.objects.create(week=dt.date(2026, 10, 19), started_at=NOW - 2 * H, batches_total=2)
     SettlementBatch.objects.create(run=busy, number=1, store_ids=[], status=SettlementBatch.Status.DONE,
                                    finished_at=NOW - 5 * dt.timedelta(minutes=1))

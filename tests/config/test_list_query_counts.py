@@ -47,7 +47,7 @@ def test_merchant_list_costs_the_same_queries_for_one_row_or_a_hundred(path):
     client = Api().with_token(merchant_token(user))
 
     built = build(user, 1)
-    path = list_path(path, built)
+    path = list_path(path, built, user)
     client.get(path, {"page_size": MANY})  # warm-up: token stamp, policy rows made on first read
     one, body = page(client, path)
     assert body["count"] == 1 and [r["id"] for r in body["results"]] == [built[0].pk]

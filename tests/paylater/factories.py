@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from merchants.models import Order
-from paylater.models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest
+from paylater.models import Activity, ActivityItem, Enrollment, FeeRate, FeeStatement, InvoiceRequest, Refusal
 from tests.factories import OrderFactory, ProductFactory, StoreFactory
 
 
@@ -94,3 +94,17 @@ def paylater_product(store, *, price=Decimal("99.00"), **kwargs):
     item = ActivityItemFactory(activity=ActivityFactory(store=store),
                                product=ProductFactory(store=store, price=price, **kwargs))
     return item.product
+
+
+class RefusalFactory(factory.django.DjangoModelFactory):
+    """A refused pay-later order (SPEC §6), over the limit by default."""
+
+    class Meta:
+        model = Refusal
+
+    store = factory.SubFactory(StoreFactory)
+    amount = Decimal("300.00")
+    code = "credit_limit_exceeded"
+    available = Decimal("120.00")
+    buyer_id = factory.Sequence(lambda n: f"buyer-{n}")
+    at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))

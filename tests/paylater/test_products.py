@@ -55,9 +55,8 @@ def test_platform_product_shows_paylater_active_badge(platform_api, store):
     assert platform_api.get("/api/v1/platform/products/999999/").status_code == 404
 
 
-def test_the_platform_product_statement_compiled_once_answers_as_the_queryset(platform_api, store,
-                                                                              django_assert_num_queries):
-    """The platform product GET runs products_with_paylater_active for one id, compiled once: the
+def test_the_platform_product_statement_answers_as_the_queryset(platform_api, store, django_assert_num_queries):
+    """The platform product GET runs products_with_paylater_active for one id in one statement: the
     same row and badge as the queryset before, during and after an activity, and the same body."""
     from paylater.api.serializers import PlatformProductOut
     from paylater.selectors import platform_product, products_with_paylater_active

@@ -1,0 +1,141 @@
+"""Pay-later orders lost to the limit (SPEC §6): every refused intake is recorded, the merchant
+reads a summary and the list, and `credit_limit.low` warns a store before (or while) it loses
+orders.
+
+A refusal is a 400 of order intake, so the order's transaction rolls back. The record is written
+after that rollback: by the idempotency middleware in the transaction that stores the 400 answer
+(`config.api.idempotency.after_rollback`, one commit for both), or by intake itself once its own
+transaction has rolled back. Either way the refusal survives the 400 and the accepted path pays
+nothing for it (decision 0047)."""
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from config import timeutil
+from config.api.idempotency import after_rollback
+from config.money import ZERO
+from merchants.models import Order, Store
+from merchants.webhooks.models import EventType
+from merchants.webhooks.services import event_emit
+
+from .models import LimitLowNotice, Refusal
+
+LIMIT_CODE = "credit_limit_exceeded"
+# credit_limit.low (SPEC §6, policy): an accepted order leaves less than this share of the
+# effective limit available, or the Nth limit refusal within the window.
+LOW_SHARE = Decimal("0.10")
+REFUSALS_FOR_NOTICE = 3
+REFUSAL_WINDOW = dt.timedelta(minutes=60)
+SUMMARY_DAYS_DEFAULT, SUMMARY_DAYS_MAX = 30, 90
+
+
+class Refused(Exception):
+    """Intake refused an order: the error it answers, and what the refusal record keeps."""
+
+    def __init__(self, error, *, store_id: int, amount: Decimal, buyer_id: str, at, limit: Decimal,
+                 available: Decimal):
+        super().__init__(error.code)
+        self.error = error
+        self.facts = {"store_id": store_id, "amount": amount, "code": error.code, "available": available,
+                      "buyer_id": buyer_id, "at": at, "limit": limit}
+
+
+def refusal_keep(refused: Refused) -> None:
+    """Record the refusal once the order's work has rolled back (see the module docstring)."""
+    def write():
+        refusal_record(**refused.facts)
+
+    if not after_rollback(write):
+        with transaction.atomic():
+            write()
+
+
+def refusal_record(*, store_id: int, amount: Decimal, code: str, available: Decimal | None, buyer_id: str, at,
+                   limit: Decimal = ZERO) -> Refusal:
+    """One refusal row (run in a transaction). A limit refusal takes the store lock first, so
+    the count of the last 60 minutes is exact under concurrent refusals, then may send
+    `credit_limit.low` (the 3rd limit refusal within 60 minutes, the first inclusive)."""
+    if code == LIMIT_CODE:
+        list(Store.objects.select_for_update().filter(pk=store_id).values_list("pk"))
+    refusal = Refusal.objects.create(store_id=store_id, amount=amount, code=code, available=available,
+                                     buyer_id=buyer_id[:64], at=at)
+    if code == LIMIT_CODE:
+        recent = Refusal.objects.filter(store_id=store_id, code=LIMIT_CODE, at__gte=at - REFUSAL_WINDOW,
+                                        at__lte=at).count()
+        if recent >= REFUSALS_FOR_NOTICE:
+            limit_low_notify(store_id=store_id, limit=limit, available=available or ZERO, trigger="refusals", at=at)
+    return refusal
+
+
+def limit_low_after_order(*, store_id: int, limit: Decimal, available: Decimal, at) -> bool:
+    """After an accepted order (under the store lock): less than 10% of the effective limit left
+    available sends `credit_limit.low` (once per local day). Costs nothing above that line."""
+    if limit <= 0 or available >= limit * LOW_SHARE:
+        return False
+    return limit_low_notify(store_id=store_id, limit=limit, available=available, trigger="low_available", at=at)
+
+
+def limit_low_notify(*, store_id: int, limit: Decimal, available: Decimal, trigger: str, at) -> bool:
+    """`credit_limit.low` through the outbox, at most once per store per local day (platform
+    time zone): the notice row's unique (store, day) decides, also between concurrent intakes.
+    True when this call sent it."""
+    table = LimitLowNotice._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (store_id, day, trigger, at) VALUES (%s, %s, %s, %s) "
+                       "ON CONFLICT (store_id, day) DO NOTHING RETURNING id",
+                       [store_id, timeutil.local_date(at), trigger, at])
+        if cursor.fetchone() is None:
+            return False
+    event_emit(store_id=store_id, type=EventType.CREDIT_LIMIT_LOW, at=at, data={
+        "store": store_id, "effective_limit": f"{limit:.2f}", "available": f"{max(ZERO, available):.2f}",
+        "trigger": trigger})
+    return True
+
+
+# --- reads ---------------------------------------------------------------------------------------
+def window_start(*, days: int, now=None) -> dt.datetime:
+    """The start of the last `days` local days, today included (platform time zone)."""
+    today = timeutil.local_date(now or timezone.now())
+    return timeutil.local_midnight(today - dt.timedelta(days=days - 1))
+
+
+def refusals_of(*, store_id: int, since) -> QuerySet:
+    return Refusal.objects.filter(store_id=store_id, at__gte=since)
+
+
+def refusal_summary(*, store_id: int, days: int = SUMMARY_DAYS_DEFAULT, now=None) -> dict:
+    """The merchant's summary over the last `days` local days (API.md): attempts (accepted
+    pay-later orders + refusals), refused, refused amount and share, per code, and the largest
+    shortfall of a limit refusal (order amount − available)."""
+    since = window_start(days=days, now=now)
+    refused = refusals_of(store_id=store_id, since=since)
+    by_code = list(refused.order_by().values("code").annotate(count=Count("id"), amount=Sum("amount"))
+                   .order_by("-count", "code"))
+    shortfall = refused.filter(code=LIMIT_CODE, available__isnull=False).order_by().aggregate(
+        largest=Max(F("amount") - F("available")))["largest"]
+    accepted = Order.objects.filter(store_id=store_id, payment_method=Order.PaymentMethod.PAYLATER,
+                                    created_at__gte=since).count()
+    count = sum(row["count"] for row in by_code)
+    amount = sum((row["amount"] for row in by_code), ZERO)
+    attempts = accepted + count
+    return {"days": days, "since": since, "attempts": attempts, "refused": count, "refused_amount": amount,
+            "refused_rate": (Decimal(count) / attempts).quantize(Decimal("0.0001")) if attempts else None,
+            "by_code": by_code, "largest_shortfall": shortfall}
+
+
+def refused_amounts(*, store_ids, days: int = SUMMARY_DAYS_DEFAULT, now=None) -> dict[int, Decimal]:
+    """{store id: refused amount over the last `days` local days}, for a batch of stores (the
+    credit advisor, the limit-increase pre-assessment); a store with none is absent."""
+    since = window_start(days=days, now=now)
+    rows = (Refusal.objects.filter(store_id__in=list(store_ids), at__gte=since).order_by().values("store_id")
+            .annotate(amount=Sum("amount")).values_list("store_id", "amount"))
+    return dict(rows)
+
+
+def stores_losing_orders(*, hours: int = 24, now=None) -> int:
+    """How many stores had a limit refusal in the last `hours` (the operators' first page)."""
+    since = (now or timezone.now()) - dt.timedelta(hours=hours)
+    return Refusal.objects.filter(Q(code=LIMIT_CODE), at__gte=since).values("store_id").distinct().count()
