@@ -110,8 +110,8 @@ def test_logistics_week_settled_per_store_from_the_bulk_settlement(listening):
 
 def test_every_event_type_of_spec_is_covered_here():
     """risk_check.warning is emitted by the monthly risk self-check (tests/merchants/test_risk*);
-    refund_case.contested and refund_case.contest_decided by contests (tests/refunds/test_contest.py), credit_limit.low by pay-later intake
-    (tests/paylater/test_refusals.py)."""
+    refund_case.contested and refund_case.contest_decided by contests (tests/refunds/test_contest.py),
+    credit_limit.low by pay-later intake (tests/paylater/test_refusals.py)."""
     covered = {EventType.REFUND_CASE_OPENED, EventType.REFUND_CASE_AGREED, EventType.REFUND_CASE_REFUNDED,
                EventType.NEGOTIATION_ANSWERED, EventType.VIOLATION_OPENED, EventType.VIOLATION_CONFIRMED,
                EventType.VIOLATION_REVOKED, EventType.CREDIT_LIMIT_CHANGED, EventType.CREDIT_APPLICATION_DECIDED,
