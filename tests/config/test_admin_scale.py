@@ -115,7 +115,6 @@ def test_a_small_list_shows_the_exact_count(superuser_client):
     assert "about" not in response.content.decode().split('class="paginator"')[1][:200]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_big_unfiltered_list_takes_the_planners_estimate_and_still_pages(superuser_client, monkeypatch):
     OrderFactory.create_batch(5)
@@ -132,7 +131,6 @@ def test_a_big_unfiltered_list_takes_the_planners_estimate_and_still_pages(super
     assert last.status_code == 200 and len(last.context["cl"].result_list) == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_an_estimate_beyond_the_real_rows_gives_an_empty_page_not_an_error(superuser_client, monkeypatch):
     OrderFactory.create_batch(2)
@@ -142,7 +140,6 @@ def test_an_estimate_beyond_the_real_rows_gives_an_empty_page_not_an_error(super
     assert response.status_code == 200 and list(response.context["cl"].result_list) == []
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_filtered_list_is_estimated_by_the_plan_without_counting(monkeypatch):
     OrderFactory.create_batch(3)
@@ -211,7 +208,6 @@ def test_a_cleared_store_filter_shows_every_row(superuser_client):
     assert response.status_code == 200 and len(response.context["cl"].result_list) == 2
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_count_slower_than_its_budget_gives_way_to_the_estimate():
     OrderFactory.create_batch(2)

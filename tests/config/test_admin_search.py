@@ -228,7 +228,6 @@ SEARCHES = [  # (model, its table, a term as an operator types it, what the plan
 ]
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("model,table,q,expected", SEARCHES, ids=[f"{s[1]} {s[2]}" for s in SEARCHES])
 def test_each_admin_search_reads_an_index_not_the_whole_table(model, table, q, expected, superuser,
                                                              planner_prefers_indexes):

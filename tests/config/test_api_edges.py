@@ -89,7 +89,6 @@ def test_a_full_width_id_is_a_json_404(merchant_api, platform_api, store, method
 
 
 @pytest.mark.slow
-@pytest.mark.postgres
 def test_under_gunicorn_a_10_kb_authorization_header_is_answered_by_django_in_json():
     """The web process as `make run` and production start it (config/gunicorn.py): gunicorn's
     own limit (8 KB a header) answered this with an HTML 431 page."""

@@ -6,7 +6,7 @@ import pytest
 from bench import admin_pages
 from bench.common import Measurement
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_ledger_pages_are_measured_against_their_own_sql():

@@ -4,7 +4,7 @@ import pytest
 
 from bench import cockpit
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_first_page_costs_the_same_queries_on_demo_and_generated_data():

@@ -5,7 +5,7 @@ from bench import load_lists
 from config.models import ApiToken
 from tests.config.test_processes import db_url_of_test_database
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_list_requests_in_parallel_give_no_errors_and_stay_within_the_connection_bound():

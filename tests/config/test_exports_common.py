@@ -174,7 +174,6 @@ def rss(field: str) -> int:
     raise LookupError(field)
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_100k_row_export_streams_in_bounded_memory(admin_client, fmt):
     """The peak growth of the process's resident memory while a 100,000-row export is built and

@@ -83,7 +83,6 @@ def test_the_scope_is_the_token_not_the_spelling_of_its_header(store):
     assert Product.objects.filter(store=store).count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_20_concurrent_duplicates_in_mixed_spellings_act_once(threads):
     from merchants.models import Product
@@ -103,7 +102,6 @@ def test_keys_are_purged_after_24_hours(platform_api, store):
     assert not IdempotencyRecord.objects.exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_never_act_twice(threads):
     from tests.conftest import Api

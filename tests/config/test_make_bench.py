@@ -8,7 +8,7 @@ import pytest
 from bench import run as runner
 from bench.common import Measurement
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LINE = re.compile(r"^(?P<name>.+?): (?P<value>\d+\.\d\d×|\d+%) \(goal (?P<goal>.+)\)(  MISSED)?$")
 

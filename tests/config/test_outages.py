@@ -86,7 +86,6 @@ def in_a_thread_whose_database_is_away(fn):
     return result["value"]
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("method, path", [("get", "/api/v1/merchant/stores/"),
                                           ("post", "/api/v1/platform/categories/"),
                                           ("get", "/api/v1/merchant/stores/1/")])
@@ -105,7 +104,6 @@ def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(store, meth
     assert int(r["Retry-After"]) >= 1
 
 
-@pytest.mark.postgres
 def test_with_the_database_away_and_debug_on_it_is_still_the_503_json(store, settings):
     settings.DEBUG = True
     key = merchant_token(store.owner)

@@ -26,7 +26,7 @@ SEED = 42
 EXAMPLES = 10  # per operation and phase: about 4,600 cases per token
 CHECKS = "all"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -160,7 +160,6 @@ def test_bulk_form_with_nothing_to_move_changes_nothing():
     assert violation.status == S.REVOKED
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_bulk_sweeps_move_each_row_once_with_one_history_row(threads):
     ids = [v.pk for v in ViolationFactory.create_batch(30)]

@@ -10,7 +10,7 @@ from merchants.violations.appeals import appeal_overturn, appeal_submit, appeal_
 from merchants.violations.services import violation_confirm
 from tests.factories import StoreFactory, ViolationFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

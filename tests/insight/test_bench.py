@@ -4,7 +4,7 @@ import pytest
 from bench import risk_check as bench
 from merchants.models import RiskCheck
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_risk_benchmark_runs_end_to_end_at_tiny_size():

@@ -136,7 +136,6 @@ def test_enrollment_list_is_filtered_by_store(merchant_api, store):
     assert [r["status"] for r in response.json()["results"]] == ["active"]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_joins_make_one_enrollment(threads):
     from logistics.services import enrollment_create

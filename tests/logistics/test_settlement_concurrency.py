@@ -10,7 +10,7 @@ from tests.factories import ViolationFactory
 from tests.logistics.factories import AFTER_WEEK, WEEK, EnrollmentFactory, make_orders
 from tests.logistics.test_settlement import SUNDAY, day
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def paid_stores(n):

@@ -21,7 +21,7 @@ from tests.logistics.factories import AFTER_WEEK, WEEK, make_orders
 from tests.logistics.test_settlement import SUNDAY, day, enrolled
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow,
+pytestmark = [pytest.mark.redis, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
               pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from merchants.models import CreditApplication, Store
 from tests.factories import StoreFactory
 from tests.merchants.factories import CreditApplicationFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 SENSITIVE = {"business_license_no": "91420100MA4KXYZ12Q", "legal_rep_id_no": "42010219900101123X",
              "bank_account": "6222020200112233445"}
 

@@ -5,7 +5,7 @@ import pytest
 
 from bench import merchant_lists as bench
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_merchant_lists_benchmark_serves_every_list_and_reports_a_ratio_each():

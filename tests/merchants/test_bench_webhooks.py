@@ -3,7 +3,7 @@ import pytest
 
 from bench import webhooks as bench
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_webhooks_benchmark_runs_end_to_end_at_tiny_size():

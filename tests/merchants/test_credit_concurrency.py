@@ -8,7 +8,7 @@ from merchants.credit.services import evaluate_month
 from merchants.models import CreditEvaluation, Store
 from tests.factories import StoreFactory, StoreMetricsFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 OCT = dt.date(2026, 10, 1)
 
 

@@ -52,7 +52,6 @@ def test_the_database_refuses_updates_of_entries(store):
     assert LedgerEntry.objects.get().amount == Decimal("10.00")
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_database_refuses_deleting_entries():
     store = StoreFactory()
@@ -63,7 +62,6 @@ def test_the_database_refuses_deleting_entries():
     assert LedgerEntry.objects.count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_balance_equals_the_sum_after_a_burst_of_concurrent_topups(threads):
     from tests.conftest import Api

@@ -313,7 +313,6 @@ def test_the_preview_runs_the_same_number_of_queries_for_5_rows_or_500():
     assert queries[0] == queries[1] <= 3
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_operators_confirming_the_same_file_at_once_open_each_violation_once(threads):
     stores = StoreFactory.create_batch(3)

@@ -200,7 +200,6 @@ def test_activity_list_has_a_fixed_number_of_queries(merchant_api, enrolled, dja
         assert len(merchant_api.get(URL).json()["results"]) == 12
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_activities_never_put_one_product_in_two_open_items(threads):
     store = EnrollmentFactory().store

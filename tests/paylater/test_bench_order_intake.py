@@ -8,7 +8,7 @@ from bench import order_intake as bench
 from merchants.models import LedgerEntry, Order
 from paylater.models import Refusal
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_order_intake_benchmark_accepts_every_order_records_every_refusal_and_reports_two_ratios():

@@ -12,7 +12,6 @@ from paylater import services
 from .factories import paylater_product, paylater_store
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_50_concurrent_orders_never_push_exposure_above_the_limit(threads):
     store = paylater_store(base_limit=Decimal("1000.00"))
@@ -34,7 +33,6 @@ def test_50_concurrent_orders_never_push_exposure_above_the_limit(threads):
     assert LedgerEntry.objects.filter(store=store, kind="paylater_fee").count() == 14
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_invoice_requests_create_one_invoice(threads):
     from paylater.models import FeeStatement, InvoiceRequest
@@ -51,7 +49,6 @@ def test_concurrent_invoice_requests_create_one_invoice(threads):
     assert InvoiceRequest.objects.count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_detector_runs_open_one_violation(threads):
     from config import timeutil

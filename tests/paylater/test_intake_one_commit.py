@@ -70,7 +70,6 @@ def test_a_failed_order_leaves_no_claim_so_a_retry_acts(platform_api):
     assert retried.status_code == 201 and Order.objects.count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_of_one_order_wait_for_it_and_replay_it(threads):
     from tests.conftest import Api
@@ -88,7 +87,6 @@ def test_concurrent_duplicates_of_one_order_wait_for_it_and_replay_it(threads):
     assert set(results) == {(201, Order.objects.get().pk)}  # each waited on the claim, then replayed
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_orders_through_the_api_never_push_exposure_above_the_limit(threads):
     from tests.conftest import Api

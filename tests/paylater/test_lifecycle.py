@@ -137,7 +137,6 @@ def test_merchant_lists_paylater_orders_with_full_price(api, order):
     assert [(r["id"], r["amount"], r["fee"], r["status"]) for r in rows] == [(order.pk, "200.00", "2.00", "placed")]
 
 
-@pytest.mark.postgres
 def test_the_merchant_paylater_order_list_counts_and_pages_from_its_own_index(api, order):
     """A busy store's page: its `count` and its rows come from the pay-later list index alone,
     not from one heap page per order of the store (bench/merchant_lists.py)."""

@@ -105,7 +105,6 @@ def test_management_command_and_task_run_the_sweep_for_a_chosen_moment():
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ORDER_PROCEEDS).count() == 2
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_credit_each_order_once(threads):
     cycle(1)

@@ -93,7 +93,6 @@ def test_a_low_buyer_score_is_recorded_and_an_accepted_order_is_not(platform_api
     assert list(Refusal.objects.values_list("code", flat=True)) == ["buyer_not_eligible"]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_no_refusal_is_lost_under_concurrent_intake(threads):
     """20 orders of 70 at once against a limit of 1000 through the API with their own keys: 14 fit,

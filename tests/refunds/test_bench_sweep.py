@@ -6,7 +6,7 @@ from bench.common import Measurement
 from merchants.models import Violation
 from refunds.models import RefundCase
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_refund_sweep_benchmark_runs_end_to_end_at_tiny_size():

@@ -13,7 +13,7 @@ from tests.conftest import Api
 from tests.factories import merchant_token
 from tests.refunds.factories import T0, open_case
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 S = RefundCase.Status
 
 

@@ -189,7 +189,6 @@ def test_the_beat_task_queues_sweep_tasks_that_expire_and_moves_nothing_itself(c
     assert RefundCase.objects.get(pk=case.pk).status == S.PENDING
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweepers_at_once_move_each_case_once_with_one_refund_one_ledger_entry_one_violation(clock, store,
                                                                                                   threads):
@@ -204,7 +203,6 @@ def test_two_sweepers_at_once_move_each_case_once_with_one_refund_one_ledger_ent
     assert Violation.objects.count() == 30 and LedgerEntry.objects.filter(kind="refund").count() == 30
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_every_clock_claims_its_due_cases_through_an_index():
     from bench.refund_sweep import NOW, generate
