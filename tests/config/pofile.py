@@ -1,5 +1,5 @@
 """A small reader of gettext .po files (no third-party dependency): entries with their flags,
-msgid, msgid_plural and msgstr forms; obsolete (`#~`) entries and the header are skipped."""
+msgctxt, msgid, msgid_plural and msgstr forms; obsolete (`#~`) entries and the header are skipped."""
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,6 +8,7 @@ from pathlib import Path
 @dataclass
 class Entry:
     msgid: str = ""
+    msgctxt: str | None = None  # a context ("order status") tells apart two meanings of one msgid
     msgid_plural: str | None = None
     msgstr: dict = field(default_factory=dict)  # plural index -> text (0 for a singular entry)
     flags: set = field(default_factory=set)
@@ -39,12 +40,16 @@ def read(path: Path) -> list[Entry]:
                 entry.msgstr[key] += text
             elif key == "msgid":
                 entry.msgid += text
+            elif key == "msgctxt":
+                entry.msgctxt += text
             else:
                 entry.msgid_plural += text
         else:
             keyword, value = line.split(" ", 1)
             text = ast.literal_eval(value)
-            if keyword == "msgid":
+            if keyword == "msgctxt":
+                key, entry.msgctxt = "msgctxt", text
+            elif keyword == "msgid":
                 key, entry.msgid = "msgid", text
             elif keyword == "msgid_plural":
                 key, entry.msgid_plural = "msgid_plural", text

@@ -74,7 +74,7 @@ def test_a_server_killed_without_a_clean_stop_does_not_block_the_next_start(var_
 
 
 def run_wrapper(var_dir, *args, env_extra=None):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(VAR_DIR=str(var_dir), **(env_extra or {}))
     return subprocess.run([sys.executable, "config/embedded_db.py", "run", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)

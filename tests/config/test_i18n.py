@@ -66,7 +66,9 @@ def test_the_committed_mo_is_the_compiled_po(language):
         compiled = gettext.GNUTranslations(mo)
     entries = [e for e in read(folder / "django.po") if e.translated and "fuzzy" not in e.flags]
     for e in entries:
-        if e.msgid_plural is None:
+        if e.msgctxt is not None:
+            assert compiled.pgettext(e.msgctxt, e.msgid) == e.msgstr[0], (e.msgctxt, e.msgid)
+        elif e.msgid_plural is None:
             assert compiled.gettext(e.msgid) == e.msgstr[0], e.msgid
         else:
             assert compiled.ngettext(e.msgid, e.msgid_plural, 1) == e.msgstr[0], e.msgid
