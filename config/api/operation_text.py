@@ -44,6 +44,18 @@ _RESOURCES = {
     "p_refunds": _("Platform services: the buyer's side of refund cases and negotiations."),
     "p_logistics": _("Platform services: carriers' pickup scans (揽收)."),
     "p_stores": _("Platform services: stores, their wallet, metrics and set-up."),
+    "evidence": _(
+        "Evidence in a dispute: statements and JPEG, PNG, WebP or PDF files (by their bytes), at most 9 files "
+        "per side and 10 MB each; never changed or deleted, and served only to the case's store and the platform."),
+    "contest": _(
+        "A merchant may contest a received return within 48 hours of confirming receipt, with a reason, a "
+        "statement and at least one evidence file; the refund clock stops until an operator decides."),
+    "refusals": _(
+        "Pay-later orders the platform refused for one of the caller's stores (orders lost to the limit), "
+        "over the last N local days (1–90, default 30)."),
+    "p_evidence": _(
+        "Platform services: the buyer's evidence in a dispute (statements and files), and both sides' "
+        "evidence for the buyer app."),
 }
 
 OPERATIONS: dict[str, tuple] = {
@@ -169,6 +181,20 @@ OPERATIONS: dict[str, tuple] = {
         _("Record a store's official logistics and deposit paid"), _RESOURCES["p_stores"]),
     "v1_platform_stores_metrics_create": (_("Upsert a store's metrics for one month"), _RESOURCES["p_stores"]),
     "v1_platform_stores_wallet_topups_create": (_("Top up a store's wallet"), _RESOURCES["p_stores"]),
+    "v1_merchant_refund_cases_contest_create": (
+        _("Contest a received return (within 48 hours of receipt)"), _RESOURCES["contest"]),
+    "v1_merchant_refund_cases_evidence_list": (_("Both sides' evidence on a case"), _RESOURCES["evidence"]),
+    "v1_merchant_refund_cases_evidence_create": (_("Add the merchant's evidence to a case"), _RESOURCES["evidence"]),
+    "v1_merchant_refund_cases_evidence_files_retrieve": (_("Download one evidence file"), _RESOURCES["evidence"]),
+    "v1_merchant_stores_paylater_refusals_retrieve": (
+        _("Summary of refused pay-later orders"), _RESOURCES["refusals"]),
+    "v1_merchant_stores_paylater_refusals_list_list": (
+        _("List refused pay-later orders, newest first"), _RESOURCES["refusals"]),
+    "v1_platform_refund_cases_evidence_list": (_("Both sides' evidence on a case"), _RESOURCES["p_evidence"]),
+    "v1_platform_refund_cases_evidence_create": (_("Add the buyer's evidence to a case"), _RESOURCES["p_evidence"]),
+    "v1_platform_refund_cases_evidence_files_retrieve": (_("Download one evidence file"), _RESOURCES["p_evidence"]),
+    "v1_platform_refund_cases_return_delivered_create": (
+        _("The return parcel reached the merchant (from logistics tracking)"), _RESOURCES["p_refunds"]),
 }
 
 
