@@ -282,3 +282,6 @@ class LimitLowNotice(models.Model):
         verbose_name = _("low-limit notice")
         verbose_name_plural = _("low-limit notices")
         constraints = [models.UniqueConstraint(fields=["store", "day"], name="paylater_limit_low_once_a_day")]
+
+    def __str__(self):
+        return f"{self.store_id} · {self.day:%Y-%m-%d} · {self.trigger}"

@@ -160,10 +160,12 @@ class RefundCaseAdmin(LargeListAdmin, ExportAdminMixin, HistoryAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def get_inline_instances(self, request, obj=None):
-        # a case without a negotiation has no negotiation block (not an empty heading)
+        # a case without a negotiation has no negotiation block (not an empty heading); its evidence
+        # and contest blocks stay
+        inlines = super().get_inline_instances(request, obj)
         if obj is None or not Negotiation.objects.filter(case=obj).exists():
-            return []
-        return super().get_inline_instances(request, obj)
+            inlines = [inline for inline in inlines if not isinstance(inline, NegotiationInline)]
+        return inlines
 
     @admin.display(description=_("clock"))
     def clock(self, obj):

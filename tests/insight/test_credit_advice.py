@@ -130,6 +130,6 @@ def test_store_admin_page_shows_the_advisor(evaluated, client):
     client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "pw"))
     page = client.get(f"/admin/merchants/store/{evaluated.pk}/change/")
     assert page.status_code == 200
-    assert b"on_time_rate" in page.content and "<td>+¥2,700.00</td>".encode() in page.content
+    assert b"on-time shipping rate" in page.content and "<td>+¥2,700.00</td>".encode() in page.content
     assert "next evaluation with the same values ¥32,600.00".encode() in page.content
 

@@ -57,7 +57,7 @@ def test_demo_shows_a_return_waiting_for_its_address():
 def test_demo_shows_a_contested_return_and_an_escalation_with_both_sides_evidence():
     now = timezone.now()
     store = StoreFactory()
-    for days in range(5, 14):
+    for days in range(5, 5 + len(demo.PLAN)):
         order_for(store, paid_at=now - dt.timedelta(days=days))
     demo.seed(stores=[store], now=now)
     contested = RefundCase.objects.get(status="return_disputed")
