@@ -135,6 +135,7 @@ from django.utils.html import format_html as _format_html  # noqa: E402
 from django.utils.html import format_html_join as _format_html_join  # noqa: E402
 from django.utils.translation import gettext as _t  # noqa: E402
 from django.utils.translation import gettext_lazy as _lazy  # noqa: E402
+from django.utils.translation import ngettext as _nt  # noqa: E402
 
 EMPTY = "—"
 RATE_PLACES = 4  # every rate is DecimalField(…, 4): a fraction 0–1 (config.money.rate)
@@ -296,6 +297,10 @@ PHRASES = {
     "reinstate incentive after the violation was revoked": _lazy("reinstate incentive after the violation was revoked"),
     "run_refund_timeouts": _lazy("refund deadlines"), "seed_demo": _lazy("demo data"),
     "settle_logistics_incentives": _lazy("settle logistics incentives"),
+    "contested": _lazy("contested"), "return contested": _lazy("return contested"), "file added": _lazy("file added"),
+    "decided": _lazy("decided"),
+    "payout method switched for the settlement": _lazy("payout method switched for the settlement"),
+    "payout method restored after the settlement": _lazy("payout method restored after the settlement"),
 }
 
 
@@ -344,6 +349,16 @@ REASON_PATTERNS = [
 ]
 
 
+# Events with numbers or codes inside ("evidence added: 2 file(s)"), after the actor's " — ".
+EVENT_PATTERNS = [
+    _pattern(r"^evidence added: (?P<n>\d+) file\(s\)$",
+             lambda m: _nt("evidence added: %(n)s file", "evidence added: %(n)s files", int(m["n"])) % {"n": m["n"]}),
+    _pattern(r"^contest decided: (?P<decision>\w+) (?P<amount>\d+(?:\.\d+)?): (?P<note>.*)$",
+             lambda m: _t("contest decided: %(decision)s, refunded %(amount)s: %(note)s")
+             % {"decision": _phrase(m["decision"]), "amount": _yuan(m["amount"]), "note": m["note"]}),
+]
+
+
 def _who(text: str) -> str:
     """"operator: admin" → "运营: admin"; "job: seed_demo" → "任务: 演示数据"."""
     kind, sep, name = text.partition(":")
@@ -355,9 +370,13 @@ def _who(text: str) -> str:
 def _event(text: str) -> str:
     """"return shipped (SF0001)" → "退货寄出 (SF0001)"; "refused: code" → "拒绝: 原因"."""
     text = text.strip()
+    for regex, render in EVENT_PATTERNS:
+        match = regex.match(text)
+        if match:
+            return render(match)
     match = _re.match(r"^(?P<what>[^(]+?) \((?P<ref>[^)]*)\)$", text)
-    if match and match["what"] in PHRASES:
-        return f"{_phrase(match['what'])} ({match['ref']})"
+    if match and match["what"] in PHRASES:  # the part in brackets: a code in words, a tracking number as written
+        return f"{_phrase(match['what'])} ({_phrase(match['ref'])})"
     if text in PHRASES:
         return _phrase(text)
     if "; " in text:

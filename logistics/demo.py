@@ -95,14 +95,16 @@ def _settle(week, now, method):
     before = policy.payout_method
     if method != before:
         policy.payout_method = method
-        policy._change_reason = f"seed_demo: {timeutil.week_name(week)} paid in {method}"
+        policy._change_reason = ("job: seed_demo — payout method switched for the settlement "
+                                 f"({timeutil.week_name(week)})")
         policy.save()
     try:
         settlement_start(week=week, now=now, triggered_by="seed_demo", inline=True)
     finally:
         if method != before:
             policy.payout_method = before
-            policy._change_reason = "seed_demo: payout method restored"
+            policy._change_reason = ("job: seed_demo — payout method restored after the settlement "
+                                      f"({timeutil.week_name(week)})")
             policy.save()
 
 

@@ -72,7 +72,7 @@ def seed(*, stores, now):
                                               duration=Activity.Duration.SHORT_TERM, starts_at=now - 44 * D,
                                               ends_at=now - 30 * D, at=now - 44 * D)
             services.activity_end(activity_id=autumn.pk, at=now - 37 * D,
-                                  reason="merchant: ended activity (sold out)")
+                                  reason="merchant: ended activity (已售罄)")  # the merchant's note, as it wrote it
             start = timeutil.local_midnight(timeutil.local_date(now) + 7 * D)
             services.activity_create(store=store, name="双12 先用后付", duration=Activity.Duration.SHORT_TERM,
                                      products=later, starts_at=start, ends_at=start + 7 * D, at=now)

@@ -18,15 +18,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
+from config.history import CODE_WORDS
 from merchants.admin_base import BoundedInlineMixin, HistoryAdmin, LargeListAdmin
 from merchants.admin_format import local_time, yuan
 from merchants.models import LedgerEntry
 from merchants.orders.services import proceeds_key
 
 from . import admin_facts, evidence
-from .models import Contest, ContestDecision, Evidence, EvidenceFile, RefundCase
+from .models import Contest, ContestDecision, ContestReason, Evidence, EvidenceFile, RefundCase
 from .services import Actor, refund_case_contest_decide
 from .services.contest import contest_refund_amount
+
+# A contest's codes in the history ("return contested (missing_items)", "decided: full_refund"), as words
+CODE_WORDS.update(ContestReason.choices)
+CODE_WORDS.update(ContestDecision.choices)
 
 S = RefundCase.Status
 
