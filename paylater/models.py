@@ -235,7 +235,7 @@ class RefusalCode(models.TextChoices):
     PAYLATER_SUSPENDED = "paylater_suspended", _("pay-later service suspended")
     STORE_FROZEN = "store_frozen", _("credit frozen")
     PRODUCT_NOT_IN_STORE = "product_not_in_store", _("product of another store")
-    TIMESTAMP_IN_FUTURE = "timestamp_in_future", _("paid_at in the future")
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future", _("payment time in the future")
 
 
 class Refusal(models.Model):
