@@ -42,7 +42,8 @@ ENGLISH_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z'-]+(?![\w@./:-])")
 # On a Chinese page: units, brands and identifiers a Chinese reader meets as they are.
 ALLOWED_ENGLISH = {
     "ID", "IDs", "API", "CSV", "XLSX", "URL", "HTTP", "HTTPS", "HMAC", "SHA", "UTC", "KPI", "KPIs", "PV", "UV",
-    "min", "h", "SF", "JD", "EMS", "YTO", "ZTO", "STO", "Yunda", "Express", "Django", "Celery", "Beat",
+    "min", "h", "ms", "MB", "SF", "JD", "EMS", "YTO", "ZTO", "STO", "Yunda", "Express", "Django", "Celery", "Beat",
+    "PDF",
     "admin", "demo", "Token", "JSON", "POST", "GET", "Excel", "BOM", "AM", "PM", "OK", "No", "W", "Q",
     "DSR", "Webhook", "Asia", "Shanghai", "SPEC", "CPC", "ping", "Control", "Command", "Mac", "AMQP", "Redis", "IP",
 }
@@ -89,7 +90,9 @@ class VisibleText(HTMLParser):
         if tag == "div" and self._in_readonly:
             self._in_readonly -= 1
             if not self._in_readonly and self._field:
-                self.readonly[self._field] = "".join(self._buffer).strip()
+                # the object's own fields come first; an inline's field of the same name (a contest's
+                # `decided_at` below its case's) is another record's
+                self.readonly.setdefault(self._field, "".join(self._buffer).strip())
 
     def handle_data(self, data):
         if self._in_readonly:
