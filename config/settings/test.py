@@ -7,7 +7,7 @@ from pathlib import Path
 from config.storage import private_storage
 
 from .base import *  # noqa: F401,F403
-from .base import SECRET_KEY, STORAGES
+from .base import DATABASES, SECRET_KEY, STORAGES
 
 SECRET_KEY = SECRET_KEY or "test-only-not-secret"
 DEBUG = False
@@ -29,3 +29,7 @@ SETTLEMENT_BATCH_TEST_PAUSE = float(os.environ.get("SETTLEMENT_BATCH_TEST_PAUSE"
 # Evidence files that tests (and the demo data some tests seed) write go to a folder of this
 # process's own, never under the repository's var/ (tests that look at the files use their own).
 STORAGES = {**STORAGES, "evidence": private_storage("", Path(tempfile.mkdtemp(prefix="evidence-tests-")))}
+# Tests commit thousands of small transactions (and flush after each transactional test): they
+# need not wait for the WAL to reach the disk. libpq's documented `options` sets it for the test
+# connections only; a crash loses nothing a test run needs.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
