@@ -11,6 +11,8 @@ from config import timeutil
 from merchants.crypto import EncryptedCharField
 from merchants.stores.models import Store
 
+from .attempt_words import attempt_error
+
 
 class EventType(models.TextChoices):
     """The event catalogue (SPEC §5); `ping` is only sent by the endpoint test."""
@@ -153,4 +155,4 @@ class WebhookAttempt(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.status_code or self.error or '—'} · {self.latency_ms} ms"
+        return f"{self.status_code or attempt_error(self.error)} · {self.latency_ms} ms"
