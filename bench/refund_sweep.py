@@ -4,7 +4,8 @@ Generates refund cases in PostgreSQL with set-based inserts (generate_series): a
 1,000,000 cases of which 100,000 are received returns past their 48-hour refund deadline (the
 clock with the most to do: the case is refunded, its order's refunded amount and history move,
 the settled proceeds are debited in the ledger, an after-sales-delay violation is opened), the
-rest spread over refunded, pending, awaiting-return and received-not-yet-due cases. Then it
+rest spread over refunded, pending, awaiting-return and received-not-yet-due cases, and contested
+returns past their refund deadline, which no clock may claim (the counts must equal the due cases). Then it
 measures in one run:
   * the bare baseline: one `UPDATE` of the same rows (status, refunded_at) and one history
     `INSERT … SELECT` of them, in a transaction rolled back (so the sweep gets the same data);
@@ -67,7 +68,8 @@ def generate(*, total: int, due_every: int = DUE_EVERY, kind: str = "return", no
              now()
            FROM (SELECT g, 1 + g %% %(stores)s AS s FROM generate_series(1, %(n)s) g) x""",
         # kind of case by id: due (every k-th: an unshipped return past its 7-day window, or a received
-        # return past its 48-hour refund deadline), else refunded / pending / awaiting return / received
+        # return past its 48-hour refund deadline), else refunded / pending / awaiting return / received,
+        # and one in eight a contested return (SPEC §6) past its refund deadline: no clock may claim it
         """INSERT INTO refunds_refundcase (store_id, order_id, buyer_id, type, reason, amount, requested_type,
              requested_amount, shipped, shipped_flag, first_on_order, status, opened_at, merchant_deadline,
              decided_at, return_address, return_address_set_at, return_ship_deadline, tracking_no, return_shipped_at,
@@ -80,19 +82,20 @@ def generate(*, total: int, due_every: int = DUE_EVERY, kind: str = "return", no
                   THEN %(now)s::timestamptz - interval '1 hour' - random() * interval '48 hours'
                   ELSE opened + interval '169 hours' END,
              CASE WHEN st = 'awaiting_return' THEN '' ELSE 'YT' || o.id END,
-             CASE WHEN st IN ('return_received', 'refunded') THEN opened + interval '2 hours' END,
-             CASE WHEN st IN ('return_received', 'refunded') THEN opened + interval '242 hours' END,
-             CASE WHEN st IN ('return_received', 'refunded') THEN received END,
-             CASE WHEN st IN ('return_received', 'refunded') THEN received + interval '48 hours' END,
+             CASE WHEN st IN ('return_received', 'refunded', 'return_disputed') THEN opened + interval '2 hours' END,
+             CASE WHEN st IN ('return_received', 'refunded', 'return_disputed') THEN opened + interval '242 hours' END,
+             CASE WHEN st IN ('return_received', 'refunded', 'return_disputed') THEN received END,
+             CASE WHEN st IN ('return_received', 'refunded', 'return_disputed') THEN received + interval '48 hours' END,
              CASE WHEN st = 'refunded' THEN received + interval '3 hours' END, '', '', now()
            FROM (SELECT o.*, o.id %% %(k)s = 0 AS due,
                    CASE WHEN o.id %% %(k)s = 0 AND %(kind)s = 'return' THEN 'awaiting_return'
                         WHEN o.id %% %(k)s = 0 THEN 'return_received'
+                        WHEN o.id %% 8 = 3 THEN 'return_disputed'
                         WHEN o.id %% 4 = 0 THEN 'refunded'
                         WHEN o.id %% 4 = 1 THEN 'pending'
                         WHEN o.id %% 4 = 2 THEN 'awaiting_return'
                         ELSE 'return_received' END AS st,
-                   CASE WHEN o.id %% %(k)s = 0
+                   CASE WHEN o.id %% %(k)s = 0 OR o.id %% 8 = 3  -- due, or contested past its deadline
                         THEN %(now)s::timestamptz - interval '50 hours' - random() * interval '48 hours'
                         ELSE %(now)s::timestamptz + random() * interval '46 hours' END AS received,
                    %(now)s::timestamptz - random() * interval '30 hours' AS opened
@@ -218,6 +221,15 @@ def sweep(*, workers: int = 1, batch_size: int = BATCH_SIZE, now: dt.datetime = 
     return time.perf_counter() - started, counts
 
 
+def _disputed() -> int:
+    """Contested returns (SPEC §6): generated past their refund deadline, never claimed by a clock."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM refunds_refundcase WHERE status = 'return_disputed'")
+        return cursor.fetchone()[0]
+
+
 def _one(total: int, *, workers: int, batch_size: int, out, kind: str = "return", with_bare: bool = False) -> dict:
     started = time.perf_counter()
     due = generate(total=total, kind=kind)
@@ -227,8 +239,10 @@ def _one(total: int, *, workers: int, batch_size: int, out, kind: str = "return"
         bare(kind=kind), bare(kind=kind)  # warm the buffers, so bare and sweep read the same pages
         figures["bare"], rows = bare(kind=kind)
         assert rows == due, (rows, due)
+    disputed = _disputed()
     took, counts = sweep(workers=workers, batch_size=batch_size)
     assert counts[COUNTER[kind]] == due and counts["errors"] == 0, counts
+    assert disputed > 0 and _disputed() == disputed, "a clock claimed a contested return"
     figures["sweep"] = took
     figures["per_batch_ms"] = took / max(1, -(-due // batch_size)) * 1000
     out(f"  {total:>10,} cases, {due:>9,} due {WHAT[kind]} (generated in {generated:6.1f} s): "
