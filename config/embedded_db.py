@@ -151,6 +151,18 @@ def stop(timeout: float = 30) -> bool:
     return True
 
 
+def _others_connected() -> bool:
+    """Another command still has sessions open (a second `make test` started meanwhile, a shell):
+    a server it is using is left running for it."""
+    socket_dir = _socket_dir()
+    if socket_dir is None:
+        return False
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres") as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                           "AND pid <> pg_backend_pid()").fetchone()
+    return row[0] > 0
+
+
 def _run(command: list[str], always_stop: bool) -> int:
     if os.environ.get("DATABASE_URL"):  # an external server: nothing to start or stop
         return subprocess.call(command)
@@ -171,7 +183,7 @@ def _run(command: list[str], always_stop: bool) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if always_stop or not was_running:
+        if always_stop or (not was_running and not _others_connected()):
             stop()
 
 

@@ -95,6 +95,28 @@ def test_run_leaves_a_server_it_did_not_start_running_unless_told_to_stop(var_di
     assert not embedded_db.is_running()
 
 
+def test_run_leaves_the_server_it_started_to_a_command_still_using_it(var_dir):
+    url = embedded_db.ensure_running()
+    embedded_db.stop()
+    # the wrapper starts the server; meanwhile another client connects and stays
+    script = ("import os, psycopg, time; c = psycopg.connect(os.environ['DATABASE_URL']); "
+              "open(os.environ['READY'], 'w').close(); time.sleep(3)")
+    ready = var_dir / "ready"
+    other = None
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(VAR_DIR=str(var_dir))
+    wrapper = subprocess.Popen([sys.executable, "config/embedded_db.py", "run", "--", sys.executable, "-c",
+                                "import time; time.sleep(2)"], cwd=ROOT, env=env)
+    for _ in range(100):
+        if embedded_db.is_running():
+            break
+        time.sleep(0.1)
+    other = subprocess.Popen([sys.executable, "-c", script], env=dict(env, DATABASE_URL=url, READY=str(ready)))
+    assert wrapper.wait(timeout=60) == 0
+    assert embedded_db.is_running()  # the other client still had its session
+    other.wait(timeout=30)
+
+
 def test_run_hands_the_command_no_settings_module_of_its_own(var_dir):
     """pytest must read its own settings (config.settings.test), not the local ones that importing
     the `config` package would have put in the environment."""
