@@ -41,12 +41,29 @@ def zh(fn, *args):
     ("refused: wallet_not_upgraded", "被拒: 未升级安心钱包"),
     ("revoked: 申诉成功：垫付超额系平台计算错误", "已撤销: 申诉成功：垫付超额系平台计算错误"),
     ("operator: op — grade A → C: 虚假交易", "运营: op — 等级 A → C：虚假交易"),
+    ("merchant: demo01 — return contested (missing_items)", "商家: demo01 — 退货异议 (退回包裹缺件)"),
+    ("merchant: demo01 — evidence added: 2 file(s)", "商家: demo01 — 添加证据：2 个文件"),
+    ("operator: admin — contest decided: partial_refund 30.00: 缺件",
+     "运营: admin — 异议裁决：部分退款，退款 ¥30.00：缺件"),
     ("something nobody translated", "something nobody translated"),  # kept as written, never lost
 ])
 def test_a_history_reason_reads_in_the_operators_language_and_keeps_names_and_notes(stored, shown):
     import paylater.admin_facts  # noqa: F401  (registers the refusal codes' words, as the admin does)
+    import refunds.admin_evidence  # noqa: F401  (the contest codes' words)
 
     assert zh(shown_reason, stored) == shown
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("connection: ConnectionRefusedError: [Errno 111] Connection refused", "无法连接（对方拒绝连接）"),
+    ("timeout: no complete reply within 10 s", "未按时响应（10 秒内未收到完整响应）"),
+    ("timeout: timed out", "未按时响应"),
+    ("dns: [Errno -2] Name or service not known", "域名无法解析（[Errno -2] Name or service not known）"),
+])
+def test_a_webhook_attempts_transport_error_reads_as_words_and_keeps_an_unknown_detail(stored, shown):
+    from merchants.webhooks.attempt_words import attempt_error
+
+    assert zh(attempt_error, stored) == shown
 
 
 def test_a_history_value_reads_by_its_field_type():
