@@ -30,19 +30,15 @@ WEEK = dt.date(2026, 11, 9)  # 2026-W46
 
 
 def spec_tiers() -> None:
-    """Exactly SPEC §4's tiers (the ones `BARE_SQL` writes by hand), as migration
-    logistics/0002_default_tiers creates them. A database the test suite flushed has none (the
+    """Exactly SPEC §4's tiers (the ones `BARE_SQL` writes by hand), as logistics/defaults.py
+    creates them. A database the test suite flushed has none (the
     migration's rows are gone), and the settlement then pays no tier: the benchmark disagreed with
     its baseline whenever a store of the random data reached one."""
-    import importlib
-
+    from logistics.defaults import create_tiers
     from logistics.models import IncentiveTier
 
-    migration = importlib.import_module("logistics.migrations.0002_default_tiers")
     IncentiveTier.objects.all().delete()
-    IncentiveTier.objects.bulk_create([
-        IncentiveTier(valid_from=dt.date(2021, 6, 28), min_daily_average=y, min_on_time_rate=rate, per_parcel=amount)
-        for y, rate, amount in migration.TIERS])
+    create_tiers(IncentiveTier)
 
 
 def generate(*, stores: int, shipments: int, week: dt.date = WEEK) -> None:

@@ -8,6 +8,11 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from logistics import defaults
+
+        post_migrate.connect(defaults.create_default_rows, sender=self, dispatch_uid="logistics.create_default_rows")
         """Hand merchants what only logistics knows (see `merchants.registry`); report stuck runs in /healthz."""
         from config import health
         from logistics import cockpit

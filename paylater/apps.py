@@ -8,6 +8,11 @@ class PaylaterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from paylater import defaults
+
+        post_migrate.connect(defaults.create_default_rows, sender=self, dispatch_uid="paylater.create_default_rows")
         """Hand merchants what only pay-later knows (see `merchants.registry`)."""
         from merchants import registry
         from paylater.demo import seed

@@ -1,16 +1,6 @@
 from django.db import migrations
 
-# SPEC §1: categories excluded from pay-later by default; fresh food is also "fresh".
-DEFAULT_CATEGORIES = [
-    # (name, is_fresh, paylater_excluded)
-    ("虚拟服务 Virtual services", False, True),
-    ("生鲜 Fresh food", True, True),
-    ("鲜花绿植 Flowers & plants", False, True),
-    ("医疗 Medical", False, True),
-    ("房产 Real estate", False, True),
-    ("汽车 Cars", False, True),
-    ("内衣 Underwear & intimates", False, True),
-]
+from merchants.defaults import DEFAULT_CATEGORIES  # SPEC §1; also restored after a test flush
 
 POSTGRES_GUARD = """
 CREATE OR REPLACE FUNCTION merchants_ledger_append_only() RETURNS trigger AS $$

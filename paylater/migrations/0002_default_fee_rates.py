@@ -1,7 +1,6 @@
-import datetime as dt
-from decimal import Decimal
-
 from django.db import migrations
+
+from paylater.defaults import PROMOTION
 
 
 def add_rates(apps, schema_editor):
@@ -10,8 +9,7 @@ def add_rates(apps, schema_editor):
     FeeRate = apps.get_model("paylater", "FeeRate")
     if FeeRate.objects.exists():
         return
-    FeeRate.objects.create(name="promotion 0.1% (2022.1.6-4.6)", rate=Decimal("0.0010"),
-                           starts_on=dt.date(2022, 1, 6), ends_on=dt.date(2022, 4, 6))
+    FeeRate.objects.create(**PROMOTION)
 
 
 class Migration(migrations.Migration):
