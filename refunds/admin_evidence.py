@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.api.errors import DomainError
 from config.history import CODE_WORDS
-from merchants.admin_base import BoundedInlineMixin, HistoryAdmin, LargeListAdmin
+from merchants.admin_base import BoundedInlineMixin, HistoryAdmin, LargeListAdmin, ReadOnlyAdminMixin
 from merchants.admin_format import local_time, yuan
 from merchants.models import LedgerEntry
 from merchants.orders.services import proceeds_key
@@ -60,16 +60,10 @@ def decide_link(case_id: int) -> str:
                        reverse("admin:refunds_contest_decide", args=[case_id]), _("Decide…"))
 
 
-class _ReadOnlyInline:
+class _ReadOnlyInline(ReadOnlyAdminMixin):
     extra = 0
     max_num = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EvidenceInline(BoundedInlineMixin, _ReadOnlyInline, admin.StackedInline):
@@ -98,19 +92,10 @@ class ContestInline(_ReadOnlyInline, admin.StackedInline):
     verbose_name_plural = _("contest of the returned parcel")
 
 
-class EvidenceFileInline(admin.TabularInline):
+class EvidenceFileInline(_ReadOnlyInline, admin.TabularInline):
     model = EvidenceFile
     fields = ["link", "content_type", "size", "sha256"]
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("file"))
     def link(self, obj):
@@ -118,7 +103,7 @@ class EvidenceFileInline(admin.TabularInline):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(LargeListAdmin, HistoryAdmin):
+class EvidenceAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     """Read-only: evidence is never changed or deleted (SPEC §6); the history names who added it."""
 
     list_display = ["id", "case", "side", "statement_excerpt", "file_count", "added_by_label", "added"]
@@ -129,15 +114,6 @@ class EvidenceAdmin(LargeListAdmin, HistoryAdmin):
     fields = ["case", "side", "statement", "added_by_label", "added_by", "added_at"]
     readonly_fields = fields
     inlines = [EvidenceFileInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("statement"))
     def statement_excerpt(self, obj):
