@@ -16,7 +16,7 @@ from merchants.admin_base import (
     ReadOnlyAdminMixin,
     SingletonPolicyAdmin,
 )
-from merchants.admin_format import local_time, yuan
+from merchants.admin_format import money_column, time_column, yuan
 from merchants.exports import ExportAdminMixin
 from merchants.models import Category
 
@@ -336,18 +336,10 @@ class RefusalAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, admin.M
     readonly_fields = ["store", "code", "amount", "available", "buyer_id", "at"]
     ordering = ["-at", "-id"]
 
-    @admin.display(description=_("refused at"), ordering="at")
-    def at_local(self, obj):
-        return local_time(obj.at)
-
-    @admin.display(description=_("amount"), ordering="amount")
-    def amount_yuan(self, obj):
-        return yuan(obj.amount)
-
-    @admin.display(description=_("available limit"), ordering="available")
-    def available_yuan(self, obj):
-        return yuan(obj.available) if obj.available is not None else "—"
+    at_local = time_column("at", _("refused at"))
+    amount_yuan = money_column("amount", _("amount"))
+    available_yuan = money_column("available", _("available limit"))
 
     @admin.display(description=_("shortfall"))
     def shortfall_yuan(self, obj):
-        return yuan(obj.shortfall) if obj.shortfall is not None else "—"
+        return yuan(obj.shortfall)
