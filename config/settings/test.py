@@ -7,7 +7,7 @@ from pathlib import Path
 from config.storage import private_storage
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, SECRET_KEY, STORAGES
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, DATABASES, SECRET_KEY, STORAGES
 
 SECRET_KEY = SECRET_KEY or "test-only-not-secret"
 DEBUG = False
@@ -24,6 +24,12 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = True
 # (tests/config/test_throttling.py lowers them).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 API_THROTTLE_RATES = {"merchant": "100000/min", "platform": "100000/min", "anon": "100000/min"}
+# The pytest-xdist processes share one Redis database: without a key prefix of each process's own,
+# a Celery worker one test process started took the tasks another sent (and ran them on the wrong
+# test database). The workers a test starts inherit PYTEST_XDIST_WORKER, so they use the same prefix.
+if CELERY_BROKER_URL.startswith("redis") and os.environ.get("PYTEST_XDIST_WORKER"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS,
+                                       "global_keyprefix": f"tests-{os.environ['PYTEST_XDIST_WORKER']}:"}
 # The worker-kill test starts a worker with this set to slow its batches down.
 SETTLEMENT_BATCH_TEST_PAUSE = float(os.environ.get("SETTLEMENT_BATCH_TEST_PAUSE", "0"))
 # Evidence files that tests (and the demo data some tests seed) write go to a folder of this
