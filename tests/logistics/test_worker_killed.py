@@ -2,8 +2,10 @@
 exactly one payout per store and week, within minutes, with no manual step (PostgreSQL + Redis)."""
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,8 +33,17 @@ def start(*args, **env):
     env = {**os.environ, "DATABASE_URL": db_url_of_test_database(), "DJANGO_SETTINGS_MODULE": "config.settings.test",
            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "CELERY_TASK_ALWAYS_EAGER": "0",
            "SETTLEMENT_STUCK_MINUTES": "0.1", **env}
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.NamedTemporaryFile(prefix="celery-", suffix=".log", delete=False)  # noqa: SIM115 (read on failure)
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
+    return proc
+
+
+def logs(*procs) -> str:
+    """The last lines each process logged: what a failed wait shows."""
+    return "\n".join(f"--- {' '.join(proc.args[3:6])}\n" + "".join(
+        Path(proc.log_path).read_text().splitlines(True)[-40:]) for proc in procs)
 
 
 def worker(name, **env):
@@ -50,14 +61,20 @@ def locked_batch(run):
     return None
 
 
-def wait_for(condition, seconds, what):
+def running_child(proc):
+    """The pid of the pool process the worker's parent says runs a task, or None."""
+    active = app.control.inspect(destination=[f"prefork@{socket.gethostname()}"], timeout=1, limit=1).active() or {}
+    return next((task["worker_pid"] for tasks in active.values() for task in tasks if task.get("worker_pid")), None)
+
+
+def wait_for(condition, seconds, what, procs=()):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.3)
-    raise AssertionError(f"{what} not within {seconds} s")
+    raise AssertionError(f"{what} not within {seconds} s\n{logs(*procs)}")
 
 
 def stop(*procs):
@@ -89,7 +106,7 @@ def test_a_worker_killed_mid_batch_leaves_a_run_the_watchdog_finishes_with_one_p
         monkeypatch.setitem(app.conf, "task_always_eager", False)  # batches go through Redis
         run = settlement_start(week=WEEK, now=AFTER_WEEK, triggered_by="test")
         assert run.batches_total == 3 and run.status == SettlementRun.Status.RUNNING
-        killed = wait_for(lambda: locked_batch(run), 120, "a worker settling a batch")
+        killed = wait_for(lambda: locked_batch(run), 120, "a worker settling a batch", processes)
         os.kill(slow.pid, signal.SIGKILL)  # the whole worker, mid-transaction: Redis keeps its task unacked
         slow.wait(timeout=10)
         wait_for(lambda: locked_batch(run) is None, 30, "PostgreSQL releasing the dead worker's lock")
@@ -99,7 +116,7 @@ def test_a_worker_killed_mid_batch_leaves_a_run_the_watchdog_finishes_with_one_p
         processes += [worker("healthy"), start("beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
                                                "--pidfile=", "--max-interval=1")]
         wait_for(lambda: SettlementRun.objects.filter(pk=run.pk, status=SettlementRun.Status.SUCCEEDED).exists(),
-                 240, "the run finishing")
+                 240, "the run finishing", processes)
         took = time.monotonic() - started
     finally:
         stop(*processes)
@@ -124,12 +141,16 @@ def test_a_worker_process_killed_mid_batch_is_replaced_and_its_batch_requeued_at
     try:
         monkeypatch.setitem(app.conf, "task_always_eager", False)
         run = settlement_start(week=WEEK, now=AFTER_WEEK, triggered_by="test")
-        killed = wait_for(lambda: locked_batch(run), 120, "a worker settling a batch")
-        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        assert len(children) == 1
-        os.kill(int(children[0]), signal.SIGKILL)
+        killed = wait_for(lambda: locked_batch(run), 120, "a worker settling a batch", [proc])
+        # The parent must know which child runs the job before the child dies: a child killed before
+        # its "accepted" reached the parent leaves a job no process owns (billiard's race, which the
+        # watchdog covers in production), and this test is about the parent's own re-queue.
+        child = wait_for(lambda: running_child(proc), 60, "the worker's parent naming the child running the batch",
+                         [proc])
+        assert Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split() == [str(child)]
+        os.kill(child, signal.SIGKILL)
         wait_for(lambda: SettlementRun.objects.filter(pk=run.pk, status=SettlementRun.Status.SUCCEEDED).exists(),
-                 120, "the run finishing")
+                 120, "the run finishing", [proc])
     finally:
         stop(proc)
     run.refresh_from_db()
