@@ -1,5 +1,7 @@
+from contextlib import contextmanager
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -27,6 +29,17 @@ def _no_language_leaks_between_tests():
     settings.LANGUAGE_CODE after every test."""
     yield
     translation.deactivate()
+
+
+@contextmanager
+def shared_by_the_module(django_db_blocker):
+    """For a module-scoped fixture whose rows (the demo data, say) several tests read: they are
+    written once, in a transaction that is rolled back after the module's last test. Each test
+    (`django_db`, not transactional) runs in a savepoint inside it, so what a test writes goes at its
+    end and the shared rows at the module's; nothing is ever committed."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 class Api(APIClient):

@@ -19,11 +19,12 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import models, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from merchants.admin_base import SingletonPolicyAdmin
+from tests.conftest import shared_by_the_module
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = ["zh-hans", "en"]
@@ -158,13 +159,20 @@ def without_names(text: str) -> str:
     return text
 
 
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo data as `manage.py seed_demo` loads it, in the platform language (its history
+    reasons and memos are written in it), once for both languages' reading."""
+    with shared_by_the_module(django_db_blocker), override_settings(LANGUAGE_CODE="zh-hans"):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        _NAMES.clear()
+        yield
+
+
 @pytest.fixture
-def demo(settings):
-    """The demo data as `manage.py seed_demo` loads it: in the platform language (its history
-    reasons and memos are written in it), seen by a superuser."""
+def demo(demo_data, settings):
+    """The demo data seen by a superuser."""
     settings.LANGUAGE_CODE = "zh-hans"
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    _NAMES.clear()
     user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw")
     client = Client()
     client.force_login(user)

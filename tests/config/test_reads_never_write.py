@@ -17,7 +17,7 @@ from merchants.credit.models import CreditIndicator
 from merchants.models import PenaltyRule, Store
 from merchants.policy import SingletonPolicy
 from refunds.models import EvidenceFile
-from tests.conftest import Api
+from tests.conftest import Api, shared_by_the_module
 from tests.factories import merchant_token, platform_token
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +35,20 @@ def get_operations():
             for path, item in schema["paths"].items() if "get" in item and path.startswith("/api/v1/")]
 
 
-@pytest.fixture(params=["defaults_saved", "defaults_in_memory"])
-def demo(request):
-    """Every app's demo data; then, the second time, without the rows whose defaults live in code
-    (as after a test flush), where a read that created them on first use would show up."""
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    if request.param == "defaults_in_memory":
-        for model in apps.get_models():
-            if issubclass(model, SingletonPolicy):
-                model.objects.all().delete()
-        PenaltyRule.objects.all().delete()
-        CreditIndicator.objects.all().delete()
-    return list(Store.objects.filter(name__startswith="演示店铺").select_related("owner").order_by("pk"))
+@pytest.fixture(scope="module", params=["defaults_saved", "defaults_in_memory"])
+def demo(request, django_db_setup, django_db_blocker):
+    """Every app's demo data, loaded once for the module's tests; then, the second time, without the
+    rows whose defaults live in code (as after a test flush), where a read that created them on
+    first use would show up."""
+    with shared_by_the_module(django_db_blocker):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        if request.param == "defaults_in_memory":
+            for model in apps.get_models():
+                if issubclass(model, SingletonPolicy):
+                    model.objects.all().delete()
+            PenaltyRule.objects.all().delete()
+            CreditIndicator.objects.all().delete()
+        yield list(Store.objects.filter(name__startswith="演示店铺").select_related("owner").order_by("pk"))
 
 
 def fresh_tokens():
