@@ -2,20 +2,20 @@
 reads a summary and the list, and `credit_limit.low` warns a store before (or while) it loses
 orders.
 
-A refusal is a 400 of order intake, so the order's transaction rolls back. The record is written
-after that rollback: by the idempotency middleware in the transaction that stores the 400 answer
-(`config.api.idempotency.after_rollback`, one commit for both), or by intake itself once its own
-transaction has rolled back. Either way the refusal survives the 400 and the accepted path pays
-nothing for it (decision 0047)."""
+A refusal is a 400 of order intake. Intake's checks write nothing before they refuse, so the
+refusal's record is written in the order's own transaction, under the store lock intake already
+holds, and that transaction commits it: with the claim and the stored 400 answer when the
+idempotency middleware holds the request's transaction (`answer_commits_its_work`), on its own
+otherwise. One commit, as for an accepted order (decision 0047)."""
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from config import timeutil
-from config.api.idempotency import after_rollback
+from config.api.idempotency import answer_commits_its_work
 from config.money import ZERO
 from merchants.models import Order, Store
 from merchants.webhooks.models import EventType
@@ -44,30 +44,38 @@ class Refused(Exception):
 
 
 def refusal_keep(refused: Refused) -> None:
-    """Record the refusal once the order's work has rolled back (see the module docstring)."""
-    def write():
-        refusal_record(**refused.facts)
-
-    if not after_rollback(write):
-        with transaction.atomic():
-            write()
+    """Record the refusal in the transaction that refused the order (it holds the store lock and
+    wrote nothing else), and have that transaction commit with the 400 answer."""
+    refusal_record(**refused.facts, store_locked=True)
+    answer_commits_its_work()
 
 
 def refusal_record(*, store_id: int, amount: Decimal, code: str, available: Decimal | None, buyer_id: str, at,
-                   limit: Decimal = ZERO) -> Refusal:
-    """One refusal row (run in a transaction). A limit refusal takes the store lock first, so
-    the count of the last 60 minutes is exact under concurrent refusals, then may send
-    `credit_limit.low` (the 3rd limit refusal within 60 minutes, the first inclusive)."""
-    if code == LIMIT_CODE:
+                   limit: Decimal = ZERO, store_locked: bool = False) -> Refusal:
+    """One refusal row (run in a transaction). A limit refusal holds the store lock (taken here
+    unless the caller holds it), so the count of the last 60 minutes is exact under concurrent
+    refusals, then may send `credit_limit.low` (the 3rd limit refusal within 60 minutes, the
+    first inclusive). Counting and "not sent today yet" are one statement: once the day's notice
+    is sent, a refusal costs its INSERT and that one read."""
+    if code == LIMIT_CODE and not store_locked:
         list(Store.objects.select_for_update().filter(pk=store_id).values_list("pk"))
     refusal = Refusal.objects.create(store_id=store_id, amount=amount, code=code, available=available,
                                      buyer_id=buyer_id[:64], at=at)
-    if code == LIMIT_CODE:
-        recent = Refusal.objects.filter(store_id=store_id, code=LIMIT_CODE, at__gte=at - REFUSAL_WINDOW,
-                                        at__lte=at).count()
-        if recent >= REFUSALS_FOR_NOTICE:
-            limit_low_notify(store_id=store_id, limit=limit, available=available or ZERO, trigger="refusals", at=at)
+    if code == LIMIT_CODE and _notice_due(store_id=store_id, at=at):
+        limit_low_notify(store_id=store_id, limit=limit, available=available or ZERO, trigger="refusals", at=at)
     return refusal
+
+
+def _notice_due(*, store_id: int, at) -> bool:
+    """At least REFUSALS_FOR_NOTICE limit refusals within the window ending at `at`, and no
+    `credit_limit.low` sent to the store on that local day yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {Refusal._meta.db_table} WHERE store_id = %s AND code = %s"
+            f"        AND at >= %s AND at <= %s) >= %s"
+            f" AND NOT EXISTS (SELECT 1 FROM {LimitLowNotice._meta.db_table} WHERE store_id = %s AND day = %s)",
+            [store_id, LIMIT_CODE, at - REFUSAL_WINDOW, at, REFUSALS_FOR_NOTICE, store_id, timeutil.local_date(at)])
+        return cursor.fetchone()[0]
 
 
 def limit_low_after_order(*, store_id: int, limit: Decimal, available: Decimal, at) -> bool:

@@ -108,23 +108,24 @@ def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amou
     amount within the available limit. The credit check, the order and the fee debit happen in
     one transaction holding the store row lock, so concurrent orders never over-commit.
 
-    A refusal is recorded (SPEC §6, `paylater.refusals`) once the order's work has rolled back,
-    so the 400 never takes the record with it. An accepted order that leaves less than 10% of
-    the limit available may send `credit_limit.low`.
+    A refusal is recorded (SPEC §6, `paylater.refusals`) in the same transaction, which wrote
+    nothing before it refused, and commits with the 400 answer. An accepted order that leaves
+    less than 10% of the limit available may send `credit_limit.low`.
 
     Query budget (docs/paylater.md): the lock with every unlocked fact, the exposure under the
     lock, the order, its history row, the fee entry. Raises Store.DoesNotExist /
     Product.DoesNotExist for ids that name nothing (the API answers them as OrderIn does)."""
     amount = money(amount)
-    try:
-        # Inside the idempotency middleware's transaction for the API (claim, order and stored
-        # response commit once, decision 0033); a transaction of its own otherwise.
-        with atomic_unless_in_request_transaction():
+    # Inside the idempotency middleware's transaction for the API (claim, order or refusal, and
+    # stored response commit once, decision 0033); a transaction of its own otherwise.
+    with atomic_unless_in_request_transaction():
+        try:
             return _intake(store_id=store_id, product_id=product_id, buyer_id=buyer_id, amount=amount,
                            paid_at=paid_at, channel=channel, buyer_credit_score=buyer_credit_score)
-    except refusals.Refused as refused:
-        refusals.refusal_keep(refused)
-        raise refused.error from None
+        except refusals.Refused as refused:
+            refusals.refusal_keep(refused)
+            error = refused.error
+    raise error
 
 
 def _intake(*, store_id, product_id, buyer_id, amount, paid_at, channel, buyer_credit_score) -> Order:

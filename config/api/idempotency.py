@@ -16,9 +16,10 @@ A view that sets `idempotency_in_transaction = True` (pay-later intake) gets the
 work and the stored response in ONE transaction, one commit (decision 0033, "One commit"): a
 concurrent duplicate's claim waits on the unique index until the first commits, then replays
 it. An answer of 400 or more rolls the whole transaction back and the answer below 500 is then
-recorded on its own, so a failure never leaves a claim that blocks a retry; what the view asked to
-keep in spite of the rollback (`after_rollback`: a refused pay-later order's record) is written in
-that same second transaction.
+recorded on its own, so a failure never leaves a claim that blocks a retry. The one exception is a
+4xx whose view declared its work a record to keep (`answer_commits_its_work`: a refused pay-later
+order, whose checks write nothing before the refusal's own row): its transaction commits with the
+claim and the answer, as a success does.
 """
 import hashlib
 import json
@@ -56,20 +57,20 @@ _state = threading.local()
 def atomic_unless_in_request_transaction():
     """`transaction.atomic()`, or nothing when the idempotency middleware already holds this
     request's transaction: the service's work then joins it without a savepoint (two more
-    statements). Safe because that transaction is rolled back whole on any answer ≥ 400."""
+    statements). Safe because that transaction is rolled back whole on any answer ≥ 400 (unless the
+    service declared its only write a record to keep, `answer_commits_its_work`)."""
     return nullcontext() if getattr(_state, "in_transaction", False) else transaction.atomic()
 
 
-def after_rollback(write) -> bool:
-    """Within the request transaction of a view with `idempotency_in_transaction`: call `write()`
-    once the middleware has rolled that transaction back for its answer ≥ 400, in the transaction
-    that records the answer (both commit together). For a record that must outlive the refusal
-    it reports (pay-later refusals, SPEC §6). False outside that transaction: the caller's own
-    transaction has already rolled back, and the caller writes it itself."""
-    pending = getattr(_state, "after_rollback", None) if getattr(_state, "in_transaction", False) else None
-    if pending is None:
+def answer_commits_its_work() -> bool:
+    """Within the request transaction of a view with `idempotency_in_transaction`: the 4xx answer
+    this request is about to give commits the transaction as it stands (the claim, what the view
+    wrote, the stored answer) instead of rolling it back. For a refusal whose only write is its
+    own record, which must outlive the answer (pay-later refusals, SPEC §6). False outside that
+    transaction (the caller's own transaction then commits what it wrote)."""
+    if not getattr(_state, "in_transaction", False):
         return False
-    pending.append(write)
+    _state.commit_answer = True
     return True
 
 
@@ -234,37 +235,35 @@ class IdempotencyMiddleware:
         A concurrent duplicate's claim waits on the unique index for this commit (then replays
         it) or this rollback (then it runs, as the first)."""
         using = router.db_for_write(IdempotencyRecord)
-        response, pending = None, []
+        response, committed = None, False
         with transaction.atomic(using=using):
             record_pk = _claim(ident, body_hash)
             if record_pk is not None:
-                _state.in_transaction, _state.after_rollback = True, pending
+                _state.in_transaction, _state.commit_answer = True, False
                 try:
                     response = self.get_response(request)  # exceptions arrive as 500 responses
                 finally:
-                    _state.in_transaction, _state.after_rollback = False, None
+                    commit_answer = _state.commit_answer
+                    _state.in_transaction, _state.commit_answer = False, False
                 streaming = getattr(response, "streaming", False)
-                if response.status_code >= 400:
+                kept = commit_answer and 400 <= response.status_code < 500 and response.status_code != 401
+                if response.status_code >= 400 and not kept:
                     transaction.set_rollback(True, using=using)  # the claim goes too: a retry may act
                 elif streaming:  # nothing to replay, as on the other POSTs: the work commits, the claim not
                     IdempotencyRecord.objects.filter(pk=record_pk).delete()
-                else:
+                else:  # a success, or a refusal that keeps its record: claim, work and answer commit once
                     self._complete(record_pk, response)
+                    committed = True
         if record_pk is None:
             return self._duplicate(ident, body_hash)
-        keep = 400 <= response.status_code < 500 and response.status_code != 401 and not streaming
-        if not keep and not pending:
+        if committed or not (400 <= response.status_code < 500 and response.status_code != 401 and not streaming):
             return response
-        # What must outlive the rollback, and the answer, in one commit.
-        with transaction.atomic(using=using) if pending else nullcontext():
-            for write in pending:
-                write()
-            if keep:
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                _claim(ident, body_hash, completed=True, status_code=response.status_code,
-                       response_body=encrypt_bytes(response.content, purpose=PURPOSE),
-                       content_type=response.get("Content-Type", "application/json"))  # replayed like the others
+        # A 4xx after the rollback: recorded on its own, replayed like the others.
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        _claim(ident, body_hash, completed=True, status_code=response.status_code,
+               response_body=encrypt_bytes(response.content, purpose=PURPOSE),
+               content_type=response.get("Content-Type", "application/json"))
         return response
 
     @staticmethod

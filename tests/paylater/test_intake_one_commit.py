@@ -1,6 +1,6 @@
 """Pay-later intake commits once per order (decision 0033, "One commit"): the Idempotency-Key
-claim, the order and the stored answer share one transaction. Duplicates still never act
-twice, refusals are still replayed, and a failure leaves no claim behind."""
+claim, the order (or the refusal's record) and the stored answer share one transaction. Duplicates
+still never act twice, refusals are still replayed, and a failure leaves no claim behind."""
 import datetime as dt
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from config.models import IdempotencyRecord
 from merchants import registry
 from merchants.models import LedgerEntry, Order
 from merchants.orders.selectors import store_exposure
+from paylater.models import Refusal
 
 from .factories import paylater_product, paylater_store
 
@@ -40,8 +41,22 @@ def test_the_idempotency_claim_is_written_inside_the_orders_transaction(platform
     assert record.completed and record.status_code == 201
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_order_commits_once_its_claim_its_refusal_record_and_its_answer(platform_api):
+    product = paylater_product(paylater_store(base_limit=Decimal("50.00")))
+    platform_api.post(URL, order_body(product, buyer_id="warm", amount="1.00"), format="json")  # last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        resp = platform_api.post(URL, order_body(product), format="json", HTTP_IDEMPOTENCY_KEY="refused-once")
+    assert resp.status_code == 400 and resp.json()["code"] == "credit_limit_exceeded"
+    sqls = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert sqls.count("BEGIN") == 1 and sqls.count("COMMIT") == 1 and "ROLLBACK" not in sqls
+    assert Refusal.objects.filter(store=product.store, amount=Decimal("70.00")).count() == 1
+    record = IdempotencyRecord.objects.get(key="refused-once")
+    assert record.completed and record.status_code == 400
+
+
 @pytest.mark.django_db
-def test_a_refused_order_is_rolled_back_whole_and_its_refusal_replayed(platform_api):
+def test_a_refused_order_writes_no_order_and_its_refusal_is_replayed(platform_api):
     product = paylater_product(paylater_store(base_limit=Decimal("50.00")))
     body = order_body(product)
     first = platform_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="refused")

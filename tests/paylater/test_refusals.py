@@ -46,9 +46,9 @@ def place(product, amount, *, buyer_id="b1"):
 
 
 # --- every refusal is recorded ---------------------------------------------------------------------
-@pytest.mark.django_db(transaction=True)  # real transactions: the middleware's rollback is the real one
+@pytest.mark.django_db(transaction=True)  # real transactions: the middleware's commit is the real one
 @pytest.mark.parametrize("key", ["refused-1", None])
-def test_a_limit_refusal_is_recorded_although_the_400_rolls_the_request_back(key):
+def test_a_limit_refusal_is_recorded_with_its_400_and_no_order_or_fee(key):
     product = paylater_product(paylater_store(base_limit=Decimal("100.00")))
     PaylaterOrderFactory(store=product.store, product=product, amount=Decimal("30.00"))
     client = Api().with_token(platform_token())
