@@ -1,13 +1,15 @@
 """Demo pay-later data (called by `seed_demo`): every demo store asks to enroll (some are
 refused with their reason: wallet not upgraded, grade C, no limit); enrolled stores get a
 long-term activity with their eligible products (and a short-term one starting next week),
-pay-later orders in every lifecycle state over the last weeks — including platform advances
-and one recovered — a short-term activity the merchant ended early, fee statements for the closed
-months (the demo stores' only) and an invoice requested for one. Idempotent: a store that already
-has an activity is skipped, and statements are generated only for months the demo stores have none
-for."""
+pay-later orders in every lifecycle state over the last weeks (including platform advances
+and one recovered), a short-term activity the merchant ended early, fee statements for the closed
+months (the demo stores' only) and an invoice requested for one. The first enrolled store also lost
+orders to its limit today (three refusals, which send it `credit_limit.low`) and one to a buyer's
+low score. Idempotent: a store that already has an activity is skipped, and statements are
+generated only for months the demo stores have none for."""
 import datetime as dt
 import random
+from decimal import Decimal
 
 from config import timeutil
 from config.api.errors import DomainError
@@ -46,6 +48,21 @@ def _orders(store, products, now, rng):
                 services.order_advance_recovered(order_id=order.pk, at=charged_at + 10 * D)
 
 
+def _refusals(store, product, now):
+    """Orders intake refuses (SPEC §6), recorded as a refusal each: three above the limit within the
+    hour (the third sends `credit_limit.low`) and one from a buyer whose score is too low."""
+    store.refresh_from_db()
+    over = (store.base_limit or Decimal("0.00")) + Decimal("1280.00")
+    attempts = [(over, 95, 50), (over + Decimal("300.00"), 95, 35), (over, 88, 20), (product.price, 40, 10)]
+    for n, (amount, score, minutes) in enumerate(attempts):
+        try:
+            services.paylater_order_intake(store_id=store.pk, product_id=product.pk, buyer_id=f"demo-pl-refused-{n}",
+                                           amount=amount, paid_at=now - dt.timedelta(minutes=minutes),
+                                           channel="taote", buyer_credit_score=score)
+        except DomainError:
+            continue  # refused, and recorded: what the demo shows
+
+
 def seed(*, stores, now):
     rng = random.Random(4)
     seeded = False
@@ -77,6 +94,8 @@ def seed(*, stores, now):
             services.activity_create(store=store, name="双12 先用后付", duration=Activity.Duration.SHORT_TERM,
                                      products=later, starts_at=start, ends_at=start + 7 * D, at=now)
         _orders(store, long_term, now, rng)
+        if not seeded:
+            _refusals(store, long_term[0], now)
         seeded = True
     if not seeded:
         return  # statements are the monthly job's from here on

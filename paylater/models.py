@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.money import ZERO, money_field
+from config.money import ZERO, money_field, yuan
 from merchants.models import Product, Store
 from merchants.policy import SingletonPolicy
 
@@ -239,9 +239,9 @@ class RefusalCode(models.TextChoices):
 
 
 class Refusal(models.Model):
-    """A pay-later order intake refused (SPEC §6 "Orders lost to the limit"): written even though
-    the order's transaction rolls back, so that a store sees what the limit and the other
-    refusals cost it. No buyer data beyond the buyer reference."""
+    """A pay-later order intake refused (SPEC §6 "Orders lost to the limit"): committed with the
+    400 answer (no order is written), so that a store sees what the limit and the other refusals
+    cost it. No buyer data beyond the buyer reference."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="paylater_refusals",
                               verbose_name=_("store"))
@@ -258,8 +258,8 @@ class Refusal(models.Model):
         indexes = [models.Index(fields=["store", "at"], name="paylater_refusal_store_at"),
                    models.Index(fields=["at"], name="paylater_refusal_at")]
 
-    def __str__(self):
-        return f"{self.store_id} {self.code} {self.amount}"
+    def __str__(self):  # the change page's title: the store, why and how much, as an operator reads it
+        return f"{self.store} · {self.get_code_display()} · {yuan(self.amount)}"
 
     @property
     def shortfall(self):
