@@ -8,7 +8,9 @@ measures in one run:
     code, that computes every store's figures — monthly sales, the indicator values (ours win over
     ingested ones), the dimension scores, S and the base limit — and writes nothing;
   * the credit evaluation of every store for the month (`evaluate_stores`, batch by batch as the
-    monthly job runs them), which writes the evaluations and the stores' base limits.
+    monthly job runs them), which writes the evaluations and the stores' base limits; before each
+    run the month's evaluations are deleted and the limits cleared, so every run does it all.
+Each side is the fastest of three runs.
 Then it checks that both agree for every store (sales, S, base limit) and fails loudly if not.
 Goal (issue 16): the evaluation ≤ 3× the bare aggregate for 10,000 stores.
 
@@ -128,6 +130,22 @@ def bare_aggregate(month: dt.date = MONTH) -> tuple[float, dict]:
     return time.perf_counter() - started, {r[0]: (Decimal(r[1]), Decimal(r[2]), Decimal(r[3])) for r in rows}
 
 
+REPEATS = 3
+
+
+def unevaluated(month: dt.date = MONTH) -> None:
+    """Back to before the month's evaluation (outside the timing): no evaluation of the month and
+    no base limit, so that every run inserts each evaluation and sets each store's limit."""
+    from django.db import connection
+
+    from merchants.models import CreditEvaluation, Store
+
+    CreditEvaluation.objects.filter(month=month).delete()
+    Store.objects.update(base_limit=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {CreditEvaluation._meta.db_table}, {Store._meta.db_table}")
+
+
 def evaluate(month: dt.date = MONTH, batch_size: int | None = None) -> tuple[float, int]:
     """The evaluation of every store as the monthly job runs it, batch by batch (its size,
     `credit.services.BATCH_SIZE`, unless given): (seconds, batches)."""
@@ -171,12 +189,21 @@ def measure(*, scale: float, out=print, batch_size: int | None = None) -> list[M
     generate(stores=stores)
     out(f"  generated in {time.perf_counter() - started:.1f} s")
     bare_aggregate()  # warm the cache so both read the same buffers
-    bare, expected = bare_aggregate()
-    took, batches = evaluate(batch_size=batch_size)
-    check_agreement(expected)
+    # Each side the fastest of REPEATS runs (as the settlement benchmark): one run of either moved
+    # by ±20% between runs on this shared machine. Every evaluation run does the whole work.
+    bares, tooks = [], []
+    for _ in range(REPEATS):
+        bare, expected = bare_aggregate()
+        bares.append(bare)
+        unevaluated()
+        took, batches = evaluate(batch_size=batch_size)
+        check_agreement(expected)
+        tooks.append(took)
+    bare, took = min(bares), min(tooks)
     ratio = took / bare
-    out(f"  bare aggregate {bare:6.2f} s · credit evaluation {took:6.2f} s ({batches} batches, "
-        f"{took / batches * 1000:.0f} ms per batch of {batch_size}) · ratio {ratio:.2f}× · figures agree")
+    out(f"  bare aggregate {' / '.join(f'{t:.2f}' for t in bares)} s · credit evaluation "
+        f"{' / '.join(f'{t:.2f}' for t in tooks)} s ({batches} batches, {took / batches * 1000:.0f} ms per batch "
+        f"of {batch_size}) · fastest of {REPEATS}: ratio {ratio:.2f}× · figures agree")
     return [Measurement(name="credit evaluation", value=ratio, goal="≤ 3×", met=ratio <= 3,
                         project=f"{took:.2f} s", baseline=f"{bare:.2f} s", data=f"{stores:,} stores")]
 
