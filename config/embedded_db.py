@@ -34,12 +34,6 @@ import fasteners
 import psycopg
 
 DATABASE = "merchant_ops"
-# Server settings that differ from initdb's defaults, written once with ALTER SYSTEM (then one
-# restart). PostgreSQL's default 128MB of shared buffers held only a fraction of a million-row
-# table with its indexes, so work on such tables read most pages from the kernel's cache; the
-# memory is reserved, not used, until pages are read. EMBEDDED_PG_SHARED_BUFFERS overrides it.
-def server_settings() -> dict[str, str]:
-    return {"shared_buffers": os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB")}
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -102,7 +96,7 @@ print(server.get_postmaster_info().socket_dir)
 """
 
 
-def _start(restarted: bool = False) -> Path:
+def _start() -> Path:
     stale = pgdata() / "postmaster.pid"
     if stale.exists():  # a server that died (crash, kill -9, reboot): its pid file must not block us
         _kill_leftover()
@@ -120,13 +114,6 @@ def _start(restarted: bool = False) -> Path:
     with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
-        wanted = server_settings()
-        changed = [name for name, value in wanted.items() if conn.execute(f"SHOW {name}").fetchone()[0] != value]
-        for name in changed:
-            conn.execute(f"ALTER SYSTEM SET {name} = '{wanted[name]}'")
-    if changed and not restarted:  # they take effect at the next start (the first start only)
-        stop()
-        return _start(restarted=True)
     return socket_dir
 
 

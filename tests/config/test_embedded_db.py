@@ -23,8 +23,6 @@ def var_dir(monkeypatch):
     # A short path: the server's socket lives in the data folder, and Unix sockets allow ~107 bytes.
     folder = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
     monkeypatch.setenv("VAR_DIR", str(folder))
-    # initdb's own shared_buffers: no restart after the first start (the test below sets its own)
-    monkeypatch.setenv("EMBEDDED_PG_SHARED_BUFFERS", "128MB")
     yield folder
     embedded_db.stop()
     subprocess.run(["rm", "-rf", str(folder)], check=False)
@@ -51,17 +49,6 @@ def test_first_start_creates_the_project_database_on_a_socket_in_var(var_dir):
         # a socket only: the server listens on no TCP address
         assert conn.execute("SHOW listen_addresses").fetchone() == ("",)
     assert embedded_db.ensure_running() == url  # a second call finds it running
-
-
-def test_the_first_start_sizes_the_shared_buffers_and_the_data_folder_keeps_them(var_dir, monkeypatch):
-    monkeypatch.delenv("EMBEDDED_PG_SHARED_BUFFERS")
-    url = embedded_db.ensure_running()
-    with psycopg.connect(url) as conn:
-        assert conn.execute("SHOW shared_buffers").fetchone() == ("1GB",)
-    assert "shared_buffers = '1GB'" in (var_dir / "pg" / "postgresql.auto.conf").read_text()
-    embedded_db.stop()
-    with psycopg.connect(embedded_db.ensure_running()) as conn:
-        assert conn.execute("SHOW shared_buffers").fetchone() == ("1GB",)
 
 
 def test_stop_ends_the_server_and_a_second_start_reuses_the_data(var_dir):
