@@ -50,6 +50,19 @@ def worker(name, **env):
     return start("worker", "--pool=solo", "--without-gossip", "--without-mingle", "-n", f"{name}@%h", **env)
 
 
+def watchdog_every_2_seconds():
+    """Beat's schedule holds only the watchdog, every 2 s (production: every 5 minutes, 10 stuck minutes)."""
+    PeriodicTask.objects.all().delete()
+    every_2s, _ = IntervalSchedule.objects.get_or_create(every=2, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="settlement watchdog", task="logistics.tasks.settlement_watchdog",
+                                interval=every_2s)
+
+
+def beat():
+    return start("beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--pidfile=",
+                 "--max-interval=1")
+
+
 def locked_batch(run):
     """The batch a worker is settling right now (its row is locked), or None."""
     for batch_id in run.batches.filter(status=SettlementBatch.Status.PENDING).values_list("pk", flat=True):
@@ -94,12 +107,7 @@ def test_a_worker_killed_mid_batch_leaves_a_run_the_watchdog_finishes_with_one_p
     stores = [enrolled(counting_from=SUNDAY) for _ in range(3)]
     for store in stores:
         make_orders(store, 300, day(6))
-    # Beat's schedule holds only the watchdog, every 2 s (production: every 5 minutes, 10 stuck minutes).
-    PeriodicTask.objects.all().delete()
-    every_2s, _ = IntervalSchedule.objects.get_or_create(every=2, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(name="settlement watchdog", task="logistics.tasks.settlement_watchdog",
-                                interval=every_2s)
-
+    watchdog_every_2_seconds()
     slow = worker("slow", SETTLEMENT_BATCH_TEST_PAUSE="60")
     processes = [slow]
     try:
@@ -113,8 +121,7 @@ def test_a_worker_killed_mid_batch_leaves_a_run_the_watchdog_finishes_with_one_p
         assert SettlementBatch.objects.get(pk=killed).status == SettlementBatch.Status.PENDING
 
         started = time.monotonic()
-        processes += [worker("healthy"), start("beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
-                                               "--pidfile=", "--max-interval=1")]
+        processes += [worker("healthy"), beat()]
         wait_for(lambda: SettlementRun.objects.filter(pk=run.pk, status=SettlementRun.Status.SUCCEEDED).exists(),
                  240, "the run finishing", processes)
         took = time.monotonic() - started
@@ -128,33 +135,39 @@ def test_a_worker_killed_mid_batch_leaves_a_run_the_watchdog_finishes_with_one_p
     assert SettlementBatch.objects.get(pk=killed).dispatches >= 2  # the watchdog queued it again
 
 
-def test_a_worker_process_killed_mid_batch_is_replaced_and_its_batch_requeued_at_once(monkeypatch):
-    """reject_on_worker_lost: the worker's parent re-queues the task of a child it lost; no watchdog needed."""
+def test_a_worker_process_killed_mid_batch_loses_no_batch_and_pays_each_store_once(monkeypatch):
+    """Only a pool child dies. Its parent re-queues the task (reject_on_worker_lost) and goes on
+    consuming, as a rule; on Redis that re-queue is sometimes lost (kombu issue 1836: the worker then
+    neither re-runs the task nor takes the next one; seen in two CI runs here), and the
+    settlement watchdog queues the batch again for another worker. Either way: no batch lost, one
+    payout per store, no manual step."""
     policy = LogisticsPolicy.current()
     policy.settlement_batch_size = 1
     policy.save()
     stores = [enrolled(counting_from=SUNDAY) for _ in range(2)]
     for store in stores:
         make_orders(store, 300, day(6))
+    watchdog_every_2_seconds()
     proc = start("worker", "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
-                 "-n", "prefork@%h", SETTLEMENT_BATCH_TEST_PAUSE="3", SETTLEMENT_STUCK_MINUTES="60")
+                 "-n", "prefork@%h", SETTLEMENT_BATCH_TEST_PAUSE="3")
+    processes = [proc]
     try:
         monkeypatch.setitem(app.conf, "task_always_eager", False)
         run = settlement_start(week=WEEK, now=AFTER_WEEK, triggered_by="test")
-        killed = wait_for(lambda: locked_batch(run), 120, "a worker settling a batch", [proc])
-        # The parent must know which child runs the job before the child dies: a child killed before
-        # its "accepted" reached the parent leaves a job no process owns (billiard's race, which the
-        # watchdog covers in production), and this test is about the parent's own re-queue.
+        killed = wait_for(lambda: locked_batch(run), 120, "a worker settling a batch", processes)
+        # Killed once its parent names it as the child running the batch: a child killed before its
+        # "accepted" reached the parent leaves a job no process owns (billiard's race).
         child = wait_for(lambda: running_child(proc), 60, "the worker's parent naming the child running the batch",
-                         [proc])
+                         processes)
         assert Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split() == [str(child)]
         os.kill(child, signal.SIGKILL)
+        processes += [worker("healthy"), beat()]
         wait_for(lambda: SettlementRun.objects.filter(pk=run.pk, status=SettlementRun.Status.SUCCEEDED).exists(),
-                 120, "the run finishing", [proc])
+                 120, "the run finishing", processes)
     finally:
-        stop(proc)
+        stop(*processes)
     run.refresh_from_db()
     assert (run.batches_done, run.batches_failed, run.stores) == (2, 0, 2)
-    assert SettlementBatch.objects.get(pk=killed).dispatches == 1  # re-queued by the worker, not the watchdog
+    assert SettlementBatch.objects.get(pk=killed).status == SettlementBatch.Status.DONE
     for store in stores:
         assert LedgerEntry.objects.filter(store=store, kind=LedgerEntry.Kind.INCENTIVE).count() == 1
