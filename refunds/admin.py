@@ -11,7 +11,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config import timeutil
-from merchants.admin_base import AutocompleteFilter, HistoryAdmin, LargeListAdmin, SingletonPolicyAdmin, form_action
+from merchants.admin_base import (
+    AutocompleteFilter,
+    HistoryAdmin,
+    LargeListAdmin,
+    ReadOnlyAdminMixin,
+    SingletonPolicyAdmin,
+    form_action,
+)
 from merchants.admin_format import duration, money_column, percent, time_column, yuan
 from merchants.exports import ExportAdminMixin
 
@@ -263,7 +270,8 @@ class RefundRulesAdmin(LargeListAdmin, HistoryAdmin):
 
 
 @admin.register(StoreRefundKpi)
-class StoreRefundKpiAdmin(ReturnStagesAdminMixin, LargeListAdmin, ExportAdminMixin, admin.ModelAdmin):
+class StoreRefundKpiAdmin(ReturnStagesAdminMixin, LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin,
+                          admin.ModelAdmin):
     """The four KPIs of SPEC §3 per store over the 30 local days ending today, computed as SQL
     annotations (one query per page, whatever its length)."""
 
@@ -292,15 +300,6 @@ class StoreRefundKpiAdmin(ReturnStagesAdminMixin, LargeListAdmin, ExportAdminMix
         start, end = selectors.kpi_window(timeutil.local_date(timezone.now()))
         return super().get_queryset(request).annotate(**selectors.kpi_annotations(
             start=start, end=end, reasons=RefundPolicy.current().reason_codes()))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff and (

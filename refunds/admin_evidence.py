@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from config.api.errors import DomainError
 from config.history import CODE_WORDS
 from merchants.admin_base import BoundedInlineMixin, HistoryAdmin, LargeListAdmin, ReadOnlyAdminMixin
-from merchants.admin_format import local_time, yuan
+from merchants.admin_format import local_time, money_column, time_column, yuan
 from merchants.models import LedgerEntry
 from merchants.orders.services import proceeds_key
 
@@ -178,7 +178,7 @@ def decision_effects(case: RefundCase, decision: str, amount: Decimal) -> list[s
 
 
 @admin.register(Contest)
-class ContestAdmin(LargeListAdmin, HistoryAdmin):
+class ContestAdmin(LargeListAdmin, ReadOnlyAdminMixin, HistoryAdmin):
     """Contested returns (SPEC §6): the list operators work from, each with its decision page."""
 
     list_display = ["case", "store", "reason", "contested", "decision", "refunded", "decided", "decide_link"]
@@ -189,31 +189,13 @@ class ContestAdmin(LargeListAdmin, HistoryAdmin):
     fields = ["case", "reason", "statement", "contested_at", "contested_by", "decision", "refunded_amount",
               "decision_note", "decided_at", "decided_by"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    contested = time_column("contested_at", _("contested at"))
+    decided = time_column("decided_at", _("decided at"))
+    refunded = money_column("refunded_amount", _("refunded amount"))
 
     @admin.display(description=_("store"), ordering="case__store__name")
     def store(self, obj):
         return obj.case.store
-
-    @admin.display(description=_("contested at"), ordering="contested_at")
-    def contested(self, obj):
-        return local_time(obj.contested_at)
-
-    @admin.display(description=_("decided at"), ordering="decided_at")
-    def decided(self, obj):
-        return local_time(obj.decided_at)
-
-    @admin.display(description=_("refunded amount"))
-    def refunded(self, obj):
-        return yuan(obj.refunded_amount) if obj.refunded_amount is not None else "—"
 
     @admin.display(description=_("decide"))
     def decide_link(self, obj):

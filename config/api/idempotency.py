@@ -74,6 +74,15 @@ def answer_commits_its_work() -> bool:
     return True
 
 
+def _answer(response) -> dict:
+    """The stored answer's fields (the body rendered and encrypted), replayed for the same key."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    return {"completed": True, "status_code": response.status_code,
+            "response_body": encrypt_bytes(response.content, purpose=PURPOSE),
+            "content_type": response.get("Content-Type", "application/json")}
+
+
 def _view_would_serve(request):
     """Authenticate the caller and run the permission checks of the view the path resolves
     to, as DRF will; the view class, or None when the view would refuse the caller."""
@@ -246,8 +255,9 @@ class IdempotencyMiddleware:
                     commit_answer = _state.commit_answer
                     _state.in_transaction, _state.commit_answer = False, False
                 streaming = getattr(response, "streaming", False)
-                kept = commit_answer and 400 <= response.status_code < 500 and response.status_code != 401
-                if response.status_code >= 400 and not kept:
+                code = response.status_code
+                replayed_4xx = 400 <= code < 500 and code != 401 and not streaming
+                if code >= 400 and not (commit_answer and replayed_4xx):
                     transaction.set_rollback(True, using=using)  # the claim goes too: a retry may act
                 elif streaming:  # nothing to replay, as on the other POSTs: the work commits, the claim not
                     IdempotencyRecord.objects.filter(pk=record_pk).delete()
@@ -256,23 +266,13 @@ class IdempotencyMiddleware:
                     committed = True
         if record_pk is None:
             return self._duplicate(ident, body_hash)
-        if committed or not (400 <= response.status_code < 500 and response.status_code != 401 and not streaming):
-            return response
-        # A 4xx after the rollback: recorded on its own, replayed like the others.
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        _claim(ident, body_hash, completed=True, status_code=response.status_code,
-               response_body=encrypt_bytes(response.content, purpose=PURPOSE),
-               content_type=response.get("Content-Type", "application/json"))
+        if not committed and replayed_4xx:  # a 4xx after the rollback: recorded on its own, replayed too
+            _claim(ident, body_hash, **_answer(response))
         return response
 
     @staticmethod
     def _complete(record_pk, response):
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        _store_answer(record_pk, completed=True, status_code=response.status_code,
-                      response_body=encrypt_bytes(response.content, purpose=PURPOSE),
-                      content_type=response.get("Content-Type", "application/json"))
+        _store_answer(record_pk, **_answer(response))
 
     def _duplicate(self, ident, body_hash):
         deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_SECONDS
