@@ -1,5 +1,5 @@
 """A local receiver that misbehaves at the socket level, for the webhook deadline tests: it
-reads the request (unless `at_once`), then writes `head` at once and trickles `tail` one byte
+reads the whole request (unless `at_once`), then writes `head` at once and trickles `tail` one byte
 every `every` seconds, or closes the connection (`reset` with an RST) — what a hostile or broken
 merchant server does. Listens on 127.0.0.1 only."""
 import socket
@@ -36,6 +36,8 @@ class StallingReceiver:
                 if not chunk:
                     return
                 request += chunk
+            if not self.at_once:
+                self._read_body(conn, request)
             self.requests += 1
             if self.reset:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -48,6 +50,23 @@ class StallingReceiver:
                     conn.sendall(bytes([byte]))
             except OSError:  # the client gave up: that is the point
                 return
+
+    @staticmethod
+    def _read_body(conn, request: bytes):
+        """Read the request body to its end: a socket closed with unread bytes in its receive
+        buffer answers with an RST, not a FIN, and the client would see a reset instead of the
+        cut-short reply a test means to send."""
+        head, _sep, body = request.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _colon, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            body += chunk
 
     def __enter__(self):
         self._thread.start()
