@@ -1,5 +1,5 @@
-"""Rows whose defaults live in code (SPEC §4): the incentive tiers, created by migration 0002 and
-again after `migrate` whenever none exists (a test database's flush empties them). The source's
+"""Rows whose defaults live in code (SPEC §4): the incentive tiers, created after every
+`migrate` whenever none exists (a test database's flush empties them). The source's
 tiers ("until 2021-08-31, until a new policy") are carried forward with no end date; operators add
 dated tiers in the admin when the policy changes."""
 import datetime as dt

@@ -37,7 +37,7 @@ def create_default_rows(*, using: str = "default", **_signal_kwargs) -> None:
     if CreditIndicator._meta.db_table in tables:
         ensure_default_indicators(using)
     if Category._meta.db_table in tables and not Category.objects.using(using).exists():
-        # the default categories (migration 0002), again after a test database's flush emptied them
+        # the default categories, again after a test database's flush emptied them
         for name, fresh, excluded in DEFAULT_CATEGORIES:
             Category.objects.using(using).get_or_create(
                 name=name, parent=None, defaults={"is_fresh": fresh, "paylater_excluded": excluded})

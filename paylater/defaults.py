@@ -1,5 +1,5 @@
-"""Rows whose defaults live in code (SPEC §2): the promotional fee rate of 2022, created by migration
-0002 and again after `migrate` whenever no fee rate exists (a test database's flush empties it).
+"""Rows whose defaults live in code (SPEC §2): the promotional fee rate of 2022, created after
+every `migrate` whenever no fee rate exists (a test database's flush empties it).
 The standard 1.00% is PaylaterPolicy.standard_fee_rate."""
 import datetime as dt
 from decimal import Decimal

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 
 from tests.factories import UserFactory
 
-ROLE_MIGRATIONS = ["merchants.migrations.0012_roles", "paylater.migrations.0005_roles",
-                   "refunds.migrations.0003_roles", "logistics.migrations.0008_roles"]
+ROLE_MIGRATIONS = ["merchants.migrations.0002_ledger_guard_search_indexes_roles", "paylater.migrations.0002_roles",
+                   "refunds.migrations.0002_roles", "logistics.migrations.0002_roles"]
 
 
 def ensure_roles():

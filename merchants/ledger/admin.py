@@ -48,8 +48,8 @@ class LedgerEntryAdmin(LargeListAdmin, ExportAdminMixin, ReadOnlyAdminMixin, adm
     @admin.display(description=_("memo"))
     def memo_shown(self, obj):
         return text_with_links(obj.memo)
-    # References (order:42, refund_case:7) by any part of 3 characters or more (the trigram index of
-    # migration 0016), idempotency keys whole (their unique index), stores by name (decision 0034)
+    # References (order:42, refund_case:7) by any part of 3 characters or more (a trigram index,
+    # merchants migration 0002), idempotency keys whole (their unique index), stores by name (decision 0034)
     search_fields = ["store__name", "reference", "idempotency_key__exact"]
     search_substring_min = 3
     list_select_related = ["store", "created_by"]

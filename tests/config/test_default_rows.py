@@ -1,4 +1,4 @@
-"""Rows the data migrations create come back after a flush (post_migrate), so a test database
+"""Rows created after `migrate` (post_migrate) come back after a flush (post_migrate), so a test database
 emptied by a transactional test still has what the rules read: the default categories, the
 promotional fee rate of 2022 and the incentive tiers."""
 import pytest

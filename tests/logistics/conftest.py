@@ -4,7 +4,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def default_tiers(request):
-    """The SPEC tiers come from a data migration, which a transactional test's flush removes:
+    """The SPEC tiers are created after `migrate`, and a transactional test's flush removes them:
     every logistics test that uses the database starts with them."""
     if request.node.get_closest_marker("django_db") is None:
         return

@@ -1,20 +1,16 @@
 """SPEC decisions: a claw-back is an `incentive_reversal` ledger entry (−), a reinstatement an
-`incentive` (+); claw-backs posted earlier as `adjustment` are reclassified by migration."""
-import importlib
+`incentive` (+)."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
 
 from logistics.settlement import clawback_sweep
-from merchants.ledger.services import ledger_post
 from merchants.models import LedgerEntry, Violation
-from tests.factories import StoreFactory, ViolationFactory
+from tests.factories import ViolationFactory
 from tests.logistics.factories import make_orders
 from tests.logistics.test_settlement import SUNDAY, day, enrolled, settle
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("logistics.migrations.0006_clawbacks_as_incentive_reversal")
 
 
 def kinds(store):
@@ -52,25 +48,3 @@ def test_incentive_memos_are_in_the_platform_language_whoever_runs_the_job(setti
     assert memos == ["准时发货激励 2026-W46：300 个包裹 × ¥0.20",
                      "追回准时发货激励 2026-W46：违规已确认",
                      "准时发货激励 2026-W46：取消资格的违规已撤销"]
-
-
-def test_old_claw_back_adjustments_become_incentive_reversals_and_balances_stay():
-    store = StoreFactory()
-    ledger_post(store=store, kind=LedgerEntry.Kind.INCENTIVE, amount=Decimal("60.00"),
-                idempotency_key=f"logistics:{store.pk}:2026-W46")
-    ledger_post(store=store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("-60.00"),
-                idempotency_key=f"logistics:{store.pk}:2026-W46:clawback", memo="claw-back")
-    ledger_post(store=store, kind=LedgerEntry.Kind.ADJUSTMENT, amount=Decimal("-5.00"),
-                idempotency_key="operator:1", memo="operator correction")
-    assert migration.reclassify(connection) == 1
-    assert kinds(store) == [("incentive", Decimal("60.00")), ("incentive_reversal", Decimal("-60.00")),
-                            ("adjustment", Decimal("-5.00"))]
-    assert sum(amount for _kind, amount in kinds(store)) == Decimal("-5.00")
-
-
-def test_the_append_only_guard_is_back_after_the_reclassification():
-    store = StoreFactory()
-    entry = ledger_post(store=store, kind=LedgerEntry.Kind.TOPUP, amount=Decimal("1.00"), idempotency_key="t:1")
-    migration.reclassify(connection)
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        LedgerEntry.objects.filter(pk=entry.pk).update(amount=Decimal("2.00"))

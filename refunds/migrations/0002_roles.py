@@ -19,7 +19,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("refunds", "0002_return_address_and_receipt_clocks"), ("auth", "0012_alter_user_first_name_max_length"),
-                    ("contenttypes", "0002_remove_content_type_name"), ("merchants", "0012_roles")]
+    dependencies = [("refunds", "0001_initial"), ("merchants", "0002_ledger_guard_search_indexes_roles")]
 
     operations = [migrations.RunPython(forwards, backwards)]
