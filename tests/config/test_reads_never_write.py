@@ -35,13 +35,20 @@ def get_operations():
             for path, item in schema["paths"].items() if "get" in item and path.startswith("/api/v1/")]
 
 
-@pytest.fixture(scope="module", params=["defaults_saved", "defaults_in_memory"])
-def demo(request, django_db_setup, django_db_blocker):
-    """Every app's demo data, loaded once for the module's tests; then, the second time, without the
-    rows whose defaults live in code (as after a test flush), where a read that created them on
-    first use would show up."""
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Every app's demo data, loaded once for the module's tests (both variants below)."""
     with shared_by_the_module(django_db_blocker):
         call_command("seed_demo", stdout=open("/dev/null", "w"))
+        yield
+
+
+@pytest.fixture(scope="module", params=["defaults_saved", "defaults_in_memory"])
+def demo(request, seeded, django_db_blocker):
+    """The demo data; then, the second time, without the rows whose defaults live in code (as after
+    a test flush), where a read that created them on first use would show up. The deletions are
+    rolled back after the variant's tests."""
+    with shared_by_the_module(django_db_blocker):
         if request.param == "defaults_in_memory":
             for model in apps.get_models():
                 if issubclass(model, SingletonPolicy):
