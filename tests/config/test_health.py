@@ -53,3 +53,19 @@ def test_heartbeat_task_records_worker_and_publishing_records_beat(settings):
     heartbeat()
     record_beat_heartbeat(sender="config.tasks.heartbeat")
     assert set(Heartbeat.objects.values_list("name", flat=True)) == {"worker", "beat"}
+
+
+def test_beat_publishes_a_heartbeat_as_it_starts_not_one_interval_later():
+    from celery.signals import beat_init
+
+    sent = []
+
+    class App:
+        def send_task(self, name, *args, **kwargs):
+            sent.append(name)
+
+    class Beat:  # what celery passes: the beat service, with its app
+        app = App()
+
+    beat_init.send(sender=Beat())
+    assert sent == ["config.tasks.heartbeat"]
