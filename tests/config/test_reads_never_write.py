@@ -126,6 +126,25 @@ def test_every_admin_list_and_change_page_writes_nothing(demo, admin_client):
     assert checked > len(admin.site._registry)
 
 
+def test_every_export_writes_nothing(seeded, admin_client):
+    from merchants.exports import ExportAdminMixin
+
+    admin_client.get("/admin/")  # the session is written at login, before we look
+    found, exported = [], 0
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, ExportAdminMixin):
+            continue
+        for fmt in ("csv", "xlsx"):
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export", args=[fmt])
+            with CaptureQueriesContext(connection) as ctx:
+                response = admin_client.get(url)
+                assert len(b"".join(response.streaming_content)) > 100, url
+            found += [f"GET {url}: {sql}" for sql in writes(ctx)]
+            exported += 1
+    assert found == []
+    assert exported >= 8
+
+
 def test_singleton_policy_pages_work_on_an_empty_table(admin_client):
     from refunds.models import RefundPolicy
 

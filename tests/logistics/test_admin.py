@@ -75,19 +75,6 @@ def test_admin_refuses_an_unfinished_week(admin_client):
     assert "cannot be settled" in response.content.decode()
 
 
-def test_demo_seed_is_idempotent_and_settles_last_week():
-    from logistics import demo
-    from logistics.models import Enrollment
-    from tests.factories import StoreFactory
-
-    stores = [StoreFactory() for _ in range(3)]
-    now = timezone.now()
-    demo.seed(stores=stores, now=now)
-    demo.seed(stores=stores, now=now)
-    assert Enrollment.objects.count() == 3
-    assert WeeklyResult.objects.filter(status=WeeklyResult.Status.PAID).count() >= 1
-
-
 def test_run_detail_result_history_and_policy_pages_render(admin_client):
     populate(2)
     run = SettlementRun.objects.get()

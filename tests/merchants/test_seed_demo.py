@@ -23,6 +23,7 @@ from merchants.violations.models import Appeal, Sanction
 from merchants.webhooks.models import WebhookDelivery
 from paylater import selectors as paylater_selectors
 from paylater.models import Activity, InvoiceRequest
+from paylater.models import Enrollment as PaylaterEnrollment
 from refunds.models import Negotiation, RefundCase
 from tests.factories import LedgerEntryFactory, OrderFactory, StoreFactory, StoreMetricsFactory
 from tests.logistics.conftest import default_tiers  # noqa: F401  (the SPEC tiers, which a flush removes)
@@ -125,6 +126,7 @@ def _assert_every_branch():
     activities = paylater_selectors.activities_with_status(Activity.objects.filter(store__in=demo), at=now)
     assert {"active", "ended", "not_started"} <= set(activities.values_list("status", flat=True))
     assert InvoiceRequest.objects.filter(statement__store__in=demo).exists()
+    assert PaylaterEnrollment.objects.filter(store__in=demo, status="refused").exists()
     assert Order.objects.filter(store__in=demo, payment_method="paylater", status="cancelled").exists()
     assert Order.objects.filter(store__in=demo, payment_method="paylater", status="advanced").exists()
     # refunds
