@@ -91,8 +91,11 @@ dims AS (
                    / NULLIF(SUM(weight) FILTER (WHERE dimension = 'risk_control'), 0), 2), 0) AS risk_control,
     COALESCE(ROUND(SUM(weight * pts) FILTER (WHERE dimension = 'market')
                    / NULLIF(SUM(weight) FILTER (WHERE dimension = 'market'), 0), 2), 0) AS market,
-    jsonb_object_agg(name, jsonb_build_object('dimension', dimension, 'value', value::text, 'score', pts::text))
-      AS detail
+    -- as JSON text built by concat() and parsed once: the cheapest form measured (as the risk
+    -- benchmark's); jsonb_object_agg of jsonb_build_object cost a fifth more
+    concat('{', string_agg(concat('"', name, '":{"dimension":"', dimension, '","value":',
+                                  COALESCE('"' || value::text || '"', 'null'), ',"score":"', pts::text, '"}'), ','),
+           '}')::jsonb AS detail
   FROM points GROUP BY store_id),
 scored AS (
   SELECT d.*, v.sales, v.bonus,
