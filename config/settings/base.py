@@ -294,7 +294,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers go: its console handler (DEBUG) printed every line a second time
+        # through the root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A 4xx is an answer (a refused order is recorded as a refusal; the access log has the
+        # status), not a warning: at peak the refusals alone were thousands of lines a minute.
+        # A 5xx is still logged, with its traceback.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # Key for protecting sensitive numbers at rest (licence, ID, bank account). Derived from

@@ -51,3 +51,17 @@ def test_https_hardening_follows_the_environment():
     assert relaxed.stdout.splitlines()[-1].split() == ["False", "0", "False", "False"]
     warned = _manage_in_production(["check", "--deploy", "--fail-level", "WARNING"], {"SECURE_SSL_REDIRECT": "off"})
     assert warned.returncode != 0 and "W008" in warned.stderr + warned.stdout
+
+
+def test_a_4xx_answer_is_not_logged_and_no_django_line_is_printed_twice():
+    """The service's settings (not the test settings, which silence logging): a 404 under /api/ is
+    an answer, not a WARNING line; a line from a Django logger appears once, not once through
+    Django's own DEBUG console handler and again through the root's."""
+    code = ("import django, logging; django.setup(); from django.test import Client; "
+            "logging.getLogger('django.security').warning('said once'); "
+            "print(Client(HTTP_HOST='localhost').get('/api/v1/nowhere/').status_code)")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "1"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "404", out.stderr[-2000:]
+    assert out.stderr.count("said once") == 1, out.stderr
+    assert "Not Found" not in out.stderr, out.stderr
