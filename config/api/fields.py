@@ -66,14 +66,42 @@ def decimal_pattern(field: serializers.DecimalField) -> str:
     return rf"^{sign}(0|[1-9]\d{{0,{whole - 1}}}){fraction}$"
 
 
+def plainly_an_id(data) -> bool:
+    """An id as a client sends one: a JSON integer, or a string of ASCII digits. Python's `int()`
+    also reads full-width, Arabic-Indic and other Unicode digits, signs, spaces and underscores, so
+    `"１"` would name object 1 in a body while the same id in a route is a 404."""
+    if isinstance(data, bool):
+        return False
+    return isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit())
+
+
 class IdField(serializers.IntegerField):
     """An object id in a query or body: a whole number from 1 to 2**63 - 1 (a larger one would
-    overflow the database's integer, so it is refused like any other malformed id)."""
+    overflow the database's integer, so it is refused like any other malformed id), as an integer
+    or a string of ASCII digits (`plainly_an_id`)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2 ** 63 - 1)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not plainly_an_id(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object's id in a request body (`store`, `product`, `category`…): as `IdField`,
+    an integer or a string of ASCII digits; then the object, or DRF's `does_not_exist`."""
+
+    default_error_messages = {**serializers.PrimaryKeyRelatedField.default_error_messages,
+                              "not_an_id": _("An id is a whole number from 1, in ASCII digits.")}
+
+    def to_internal_value(self, data):
+        if not plainly_an_id(data):
+            self.fail("not_an_id")
+        return super().to_internal_value(data)
 
 
 class MoneyField(StrictDecimalField):

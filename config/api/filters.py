@@ -18,7 +18,7 @@ from django_filters.rest_framework import FilterSet as BaseFilterSet
 from django_filters.rest_framework.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from drf_spectacular.utils import extend_schema_field
 
-from .fields import EARLIEST, LATEST
+from .fields import EARLIEST, LATEST, plainly_an_id
 
 MAX_ID = 2 ** 63 - 1
 
@@ -28,6 +28,12 @@ class _IdFormField(forms.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        # ASCII digits only (`config.api.fields.plainly_an_id`): int() would read `?store=１` as 1
+        if isinstance(value, str) and value and not plainly_an_id(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})

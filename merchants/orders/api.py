@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.errors import DomainError
-from config.api.fields import AwareDateTimeField, MoneyField
+from config.api.fields import AwareDateTimeField, IdRelatedField, MoneyField
 from config.api.views import PlatformGenericView, errors
 from merchants import registry
 from merchants.stores.models import Product, Store
@@ -17,8 +17,8 @@ from .services import order_create_standard
 
 
 class OrderIn(serializers.Serializer):
-    store = serializers.PrimaryKeyRelatedField(queryset=Store.objects.all())
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    store = IdRelatedField(queryset=Store.objects.all())
+    product = IdRelatedField(queryset=Product.objects.all())
     buyer_id = serializers.CharField(max_length=64)
     amount = MoneyField()
     paid_at = AwareDateTimeField()

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from config.api.fields import AwareDateTimeField, MoneyField
+from config.api.fields import AwareDateTimeField, IdRelatedField, MoneyField
 from config.api.views import PlatformGenericView, errors
 from merchants.ledger.selectors import with_wallet_balance
 from merchants.stores.payloads import StoreOut
@@ -20,7 +20,7 @@ NAME = {"max_length": 100, "allow_blank": False, "trim_whitespace": True}
 class StoreCreateIn(serializers.Serializer):
     name = serializers.CharField(**NAME)
     owner_username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = IdRelatedField(queryset=Category.objects.all())
     city = serializers.CharField(max_length=50)
     grade = serializers.ChoiceField(choices=Store.Grade.choices, default=Store.Grade.B)
     wallet_upgraded = serializers.BooleanField(default=False)
@@ -34,7 +34,7 @@ class StoreCreatedOut(serializers.Serializer):
 
 class CategoryIn(serializers.Serializer):
     name = serializers.CharField(**NAME)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    parent = IdRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     is_fresh = serializers.BooleanField(default=False)
     paylater_excluded = serializers.BooleanField(default=False)
 
@@ -46,9 +46,9 @@ class CategoryOut(serializers.ModelSerializer):
 
 
 class ProductIn(serializers.Serializer):
-    store = serializers.PrimaryKeyRelatedField(queryset=Store.objects.all())
+    store = IdRelatedField(queryset=Store.objects.all())
     title = serializers.CharField(max_length=200)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = IdRelatedField(queryset=Category.objects.all())
     price = MoneyField()
 
 

@@ -7,6 +7,7 @@ from config.api.fields import (
     BlankAsNullChoiceField,
     DateField,
     IdField,
+    IdRelatedField,
     MoneyField,
     QuerySerializer,
     RateField,
@@ -152,7 +153,7 @@ class RefundMetricsOut(serializers.Serializer):
 
 # --- input -------------------------------------------------------------------------------------
 class RefundCaseOpenIn(serializers.Serializer):
-    order = serializers.PrimaryKeyRelatedField(queryset=Order.objects.select_related("store"))
+    order = IdRelatedField(queryset=Order.objects.select_related("store"))
     type = serializers.ChoiceField(choices=RefundType.choices)
     reason = serializers.ChoiceField(choices=RefundReason.choices)
     amount = MoneyField()

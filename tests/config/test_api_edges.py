@@ -122,3 +122,42 @@ def test_a_platform_token_posting_with_a_full_width_store_creates_nothing(store)
                                                 format="json")
     assert r.status_code == 404
     assert not LedgerEntry.objects.exists()
+
+
+def spelled(pk: int, how: str) -> str:
+    """The id as a string Python's int() reads as `pk`, though it is not ASCII digits."""
+    digits = str(pk)
+    offsets = {"full-width": 0xFF10, "arabic-indic": 0x0660, "mathematical": 0x1D7CE}
+    if how in offsets:
+        return "".join(chr(offsets[how] + int(d)) for d in digits)
+    return {"underscore": f"0_{digits}", "space": f" {digits}"}[how]
+
+
+SPELLINGS = ["full-width", "arabic-indic", "mathematical", "underscore", "space"]
+
+
+@pytest.mark.parametrize("how", SPELLINGS)
+def test_an_id_in_a_body_is_ascii_digits_like_an_id_in_a_route(platform_api, store, how):
+    """int() reads "１" as 1: a body naming store "１" would have written to store 1 while the
+    route /stores/１/ is a 404. A body's id is refused as malformed, and nothing is written."""
+    from merchants.models import Order, Product
+
+    assert int(spelled(store.pk, how)) == store.pk
+    product = Product.objects.create(store=store, title="p", category=store.main_category, price=10)
+    order = {"store": spelled(store.pk, how), "product": product.pk, "buyer_id": "b1", "amount": "10.00",
+             "paid_at": "2026-12-01T10:00:00+08:00", "channel": "taote", "payment_method": "standard"}
+    r = platform_api.post("/api/v1/platform/orders/", order, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid" and "store" in r.json()["fields"], r.content
+    item = {"store": store.pk, "title": "t", "price": "1.00", "category": spelled(store.main_category_id, how)}
+    r = platform_api.post("/api/v1/platform/products/", item, format="json")
+    assert r.status_code == 400 and "category" in r.json()["fields"], r.content
+    assert not Order.objects.exists() and Product.objects.count() == 1
+    item["category"] = str(store.main_category_id)  # ASCII digits in a string are an id
+    assert platform_api.post("/api/v1/platform/products/", item, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("how", SPELLINGS)
+def test_an_id_in_a_query_is_ascii_digits_too(merchant_api, store, how):
+    r = merchant_api.get("/api/v1/merchant/ledger-entries/", {"store": spelled(store.pk, how)})
+    assert r.status_code == 400 and r.json()["code"] == "invalid" and "store" in r.json()["fields"], r.content
+    assert merchant_api.get("/api/v1/merchant/ledger-entries/", {"store": str(store.pk)}).status_code == 200
