@@ -130,6 +130,13 @@ def _schedules_in_words():
 
     class TaskAdmin(beat.PeriodicTaskAdmin):
         list_display = ("name", "enabled", "schedule_shown", "interval", "start_time", "last_run_at", "one_off")
+        # not django-celery-beat's template: its script wrote "Translation: undefined" in English
+        change_form_template = "admin/config/periodictask_change_form.html"
+
+        def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+            words = {crontab.pk: _cron_in_words(crontab) for crontab in CrontabSchedule.objects.all()}
+            return super().changeform_view(request, object_id, form_url,
+                                           {**(extra_context or {}), "crontabs_in_words": words})
 
         @admin.display(description=_("Crontab translation"))
         def crontab_translation(self, obj):

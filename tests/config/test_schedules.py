@@ -29,3 +29,27 @@ def test_sync_keeps_operator_edits():
     task.save()
     assert schedules.sync() == []
     assert PeriodicTask.objects.get(name="heartbeat").enabled is False
+
+
+@pytest.mark.parametrize("job", ["heartbeat", "evaluate credit limits"])  # an interval job, a crontab job
+def test_a_periodic_task_page_says_its_crontab_in_the_operators_words(admin_client, job):
+    """django-celery-beat's page wrote "Translation: undefined" (English, no crontab chosen) or the
+    crontab's English description under the field; ours keeps the "crontab translation" row, in
+    Chinese, and gives the form each crontab's words for when the operator picks another."""
+    import json
+    import re
+
+    from django.urls import reverse
+
+    task = PeriodicTask.objects.get(name=job)
+    response = admin_client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]),
+                                HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert response.status_code == 200 and "Translation:" not in html
+    words = json.loads(re.search(r'<script id="crontabs-in-words" type="application/json">(.*?)</script>',
+                                 html, re.S).group(1))
+    assert words and all("（Asia/Shanghai）" in text for text in words.values())
+    assert any(re.search(r"[\u4e00-\u9fff]", text) for text in words.values())
+    if task.crontab_id:  # the row shows the saved crontab's words, outside the script's data
+        page = re.sub(r'<script id="crontabs-in-words".*?</script>', "", html, flags=re.S)
+        assert words[str(task.crontab_id)] in page
