@@ -211,7 +211,9 @@ def test_the_schema_documents_429_with_retry_after_and_401_on_every_operation(pl
 
 
 def _settings_in_subprocess(env_extra, *names):
-    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "CACHE_URL", "DATABASE_URL")}
+    # DATABASE_URL stays (the test run's server): without it the settings would start an embedded
+    # server of their own under VAR_DIR, and leave it running after the test
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "CACHE_URL")}
     env.update(env_extra, DJANGO_SETTINGS_MODULE="config.settings.local")
     code = ("import json, django; django.setup(); from django.conf import settings; "
             f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))")
