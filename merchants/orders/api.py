@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.errors import DomainError
-from config.api.fields import AwareDateTimeField, IdRelatedField, MoneyField
+from config.api.fields import AwareDateTimeField, IdRelatedField, MoneyField, plainly_an_id
 from config.api.views import PlatformGenericView, errors
 from merchants import registry
 from merchants.stores.models import Product, Store
@@ -32,7 +32,7 @@ class _PkAsSent(serializers.Field):
     fits a bigint); anything else is left to OrderIn's related field and its errors."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and data.isascii() and data.isdigit() and len(data) <= 18:
+        if isinstance(data, str) and plainly_an_id(data) and len(data) <= 18:
             data = int(data)
         if type(data) is not int or not 0 < data < 2**63:
             raise serializers.ValidationError("not plainly a key")

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.generics import GenericAPIView
 
+from config.api.fields import plainly_an_id
 from config.api.permissions import IsMerchant
 
 from .models import Store
@@ -74,7 +75,7 @@ class OwnStoreField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (int, str)):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if not (str(data).isascii() and str(data).isdigit()) or int(data) < 1:
+        if not plainly_an_id(data) or int(data) < 1:
             self.fail("not_an_id")
         store = self.get_queryset().filter(pk=int(data)).first()
         if store is None:
