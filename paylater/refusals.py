@@ -11,7 +11,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config import timeutil
@@ -68,14 +69,12 @@ def refusal_record(*, store_id: int, amount: Decimal, code: str, available: Deci
 
 def _notice_due(*, store_id: int, at) -> bool:
     """At least REFUSALS_FOR_NOTICE limit refusals within the window ending at `at`, and no
-    `credit_limit.low` sent to the store on that local day yet."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {Refusal._meta.db_table} WHERE store_id = %s AND code = %s"
-            f"        AND at >= %s AND at <= %s) >= %s"
-            f" AND NOT EXISTS (SELECT 1 FROM {LimitLowNotice._meta.db_table} WHERE store_id = %s AND day = %s)",
-            [store_id, LIMIT_CODE, at - REFUSAL_WINDOW, at, REFUSALS_FOR_NOTICE, store_id, timeutil.local_date(at)])
-        return cursor.fetchone()[0]
+    `credit_limit.low` sent to the store on that local day yet: one query."""
+    recent = (Refusal.objects.filter(store_id=OuterRef("pk"), code=LIMIT_CODE, at__gte=at - REFUSAL_WINDOW, at__lte=at)
+              .order_by().values("store_id").annotate(n=Count("pk")).values("n"))
+    sent = LimitLowNotice.objects.filter(store_id=OuterRef("pk"), day=timeutil.local_date(at))
+    return (Store.objects.filter(pk=store_id).annotate(recent=Coalesce(Subquery(recent), 0))
+            .filter(~Exists(sent), recent__gte=REFUSALS_FOR_NOTICE).exists())
 
 
 def limit_low_after_order(*, store_id: int, limit: Decimal, available: Decimal, at) -> bool:

@@ -125,7 +125,7 @@ def paylater_order_intake(*, store_id: int, product_id: int, buyer_id: str, amou
         except refusals.Refused as refused:
             refusals.refusal_keep(refused)
             error = refused.error
-    raise error
+    raise error  # outside the block: raised inside it, the refusal's record would roll back
 
 
 def _intake(*, store_id, product_id, buyer_id, amount, paid_at, channel, buyer_credit_score) -> Order:
