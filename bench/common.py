@@ -156,3 +156,27 @@ cases AS (
   FROM refunds_refundcase WHERE opened_at >= %(start)s AND opened_at < %(end)s
   GROUP BY store_id),
 """
+
+
+def bare_write_rolled_back(sql: str, params: dict, *, check_sql: str) -> tuple[float, tuple]:
+    """A baseline that writes (a job whose product is rows: the credit evaluation's, the risk
+    self-check's): (seconds of `sql`, the row `check_sql` reads of what it wrote), in a transaction
+    rolled back. JIT off, as the project's batch statements run; foreign keys checked at once, so
+    their cost is timed as the project pays it at its commit."""
+    import time
+
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sql, params)
+        took = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute(check_sql, params)
+            checked = cursor.fetchone()
+        transaction.set_rollback(True)
+    return took, checked
+

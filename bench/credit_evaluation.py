@@ -31,7 +31,13 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Measurement, add_database_argument, month_rates_ctes, prepare  # noqa: E402
+from bench.common import (  # noqa: E402
+    Measurement,
+    add_database_argument,
+    bare_write_rolled_back,
+    month_rates_ctes,
+    prepare,
+)
 
 MONTH = dt.date(2026, 10, 1)
 STORES = 10_000
@@ -160,31 +166,25 @@ def bare_write(month: dt.date = MONTH) -> float:
     """Seconds of the bare aggregate that also writes each store's evaluation and base limit
     (BARE_WRITE_SQL), rolled back: the yardstick for a job whose output is rows. Before the
     rollback it checks that it wrote what the evaluation wrote (score and base limit per store)."""
-    from django.db import connection, transaction
-
     from config import timeutil
 
     start, end = timeutil.month_bounds(month)
     params = {"start": start, "end": end, "month": month, "write_month": dt.date(1900, 1, 1)}
-    with transaction.atomic():
-        started = time.perf_counter()
-        with connection.cursor() as c:
-            c.execute("SET LOCAL jit = off")
-            # the foreign keys' checks run now and are timed, as the evaluation's run at its commit
-            c.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            c.execute(BARE_WRITE_SQL, params)
-        took = time.perf_counter() - started
-        with connection.cursor() as c:
-            c.execute("SELECT COUNT(*) FILTER (WHERE p.id IS NULL OR b.score <> p.score OR b.base_limit <> p.base_limit"
-                      " OR (SELECT COUNT(*) FROM jsonb_object_keys(b.indicators))"
-                      " <> (SELECT COUNT(*) FROM jsonb_object_keys(p.indicators))), COUNT(*)"
-                      " FROM merchants_creditevaluation b LEFT JOIN merchants_creditevaluation p"
-                      " ON p.store_id = b.store_id AND p.month = %(month)s WHERE b.month = %(write_month)s", params)
-            differ, written = c.fetchone()
-        transaction.set_rollback(True)
+    took, (differ, written) = bare_write_rolled_back(BARE_WRITE_SQL, params, check_sql=BARE_WRITE_CHECK_SQL)
     if differ or not written:
         raise AssertionError(f"the bare write differs from the evaluation for {differ} of {written} stores")
     return took
+
+
+BARE_WRITE_CHECK_SQL = """
+SELECT COUNT(*) FILTER (WHERE p.id IS NULL OR b.score <> p.score OR b.base_limit <> p.base_limit
+                        OR (SELECT COUNT(*) FROM jsonb_object_keys(b.indicators))
+                           <> (SELECT COUNT(*) FROM jsonb_object_keys(p.indicators))),
+       COUNT(*)
+FROM merchants_creditevaluation b
+LEFT JOIN merchants_creditevaluation p ON p.store_id = b.store_id AND p.month = %(month)s
+WHERE b.month = %(write_month)s
+"""
 
 
 REPEATS = 3

@@ -23,7 +23,13 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/<name>.py`: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import Measurement, add_database_argument, month_rates_ctes, prepare  # noqa: E402
+from bench.common import (  # noqa: E402
+    Measurement,
+    add_database_argument,
+    bare_write_rolled_back,
+    month_rates_ctes,
+    prepare,
+)
 
 MONTH = dt.date(2026, 10, 1)
 
@@ -243,31 +249,27 @@ def bare_write(month=MONTH) -> tuple[float, int]:
     """(seconds, rows) of the bare aggregate that also writes each store's check (BARE_WRITE_SQL),
     rolled back: the yardstick for a job whose output is rows, as the refund sweep's bare UPDATE +
     history INSERT is."""
-    from django.db import connection, transaction
-
     from config import timeutil
     from merchants.risk.services import month_before
 
     start, end = timeutil.month_bounds(month)
     params = {"start": start, "end": end, "month": month, "month1": month_before(month, 1),
               "month2": month_before(month, 2), "write_month": dt.date(1900, 1, 1)}
-    with transaction.atomic():
-        started = time.perf_counter()
-        with connection.cursor() as c:
-            c.execute("SET LOCAL jit = off")
-            c.execute(BARE_WRITE_SQL, params)
-            rows = c.rowcount
-        took = time.perf_counter() - started
-        with connection.cursor() as c:  # it wrote what the self-check wrote, before it is rolled back
-            c.execute("SELECT COUNT(*) FROM merchants_riskcheck b JOIN merchants_riskcheck p "
-                      "ON p.store_id = b.store_id AND p.month = %(month)s WHERE b.month = %(write_month)s "
-                      "AND (b.status <> p.status OR b.severity <> p.severity "
-                      "OR jsonb_array_length(b.points) <> jsonb_array_length(p.points))", params)
-            differ = c.fetchone()[0]
-        transaction.set_rollback(True)
+    took, (differ, rows) = bare_write_rolled_back(BARE_WRITE_SQL, params, check_sql=BARE_WRITE_CHECK_SQL)
     if differ:
         raise AssertionError(f"the bare write's status or points differ from the self-check's for {differ} stores")
     return took, rows
+
+
+# What the bare write wrote against the self-check's rows, before the rollback: (differing, written).
+BARE_WRITE_CHECK_SQL = """
+SELECT COUNT(*) FILTER (WHERE b.status <> p.status OR b.severity <> p.severity
+                        OR jsonb_array_length(b.points) <> jsonb_array_length(p.points)),
+       COUNT(*)
+FROM merchants_riskcheck b
+LEFT JOIN merchants_riskcheck p ON p.store_id = b.store_id AND p.month = %(month)s
+WHERE b.month = %(write_month)s
+"""
 
 
 def check_agreement(expected: dict, month=MONTH) -> None:
