@@ -9,6 +9,16 @@ from openpyxl import load_workbook
 BOM = b"\xef\xbb\xbf"
 
 
+def exporting_admins():
+    """(model, admin) of every admin list with exports (merchants.exports.ExportAdminMixin)."""
+    from django.contrib import admin
+
+    from merchants.exports import ExportAdminMixin
+
+    return [(model, model_admin) for model, model_admin in admin.site._registry.items()
+            if isinstance(model_admin, ExportAdminMixin)]
+
+
 def body(response) -> bytes:
     assert response.status_code == 200, response.status_code
     return b"".join(response.streaming_content) if response.streaming else response.content

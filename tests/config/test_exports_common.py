@@ -11,17 +11,15 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl.cell import WriteOnlyCell
 
 from merchants import roles
-from merchants.exports import ExportAdminMixin
 from merchants.ledger.exports import LEDGER_ENTRIES
 from merchants.models import LedgerEntry
-from tests.exports import BOM, csv_rows, same_rows, xlsx_rows, xlsx_sheet
+from tests.exports import BOM, csv_rows, exporting_admins, same_rows, xlsx_rows, xlsx_sheet
 from tests.factories import LedgerEntryFactory, StoreFactory
 from tests.roles import operator
 
@@ -30,11 +28,6 @@ pytestmark = pytest.mark.django_db
 CSV = "/admin/merchants/ledgerentry/export/csv/"
 XLSX = "/admin/merchants/ledgerentry/export/xlsx/"
 AT = dt.datetime(2026, 11, 30, 16, 5, tzinfo=dt.UTC)  # 2026-12-01 00:05 in Beijing: the local day differs
-
-
-def exporting_admins():
-    return [(model, model_admin) for model, model_admin in admin.site._registry.items()
-            if isinstance(model_admin, ExportAdminMixin)]
 
 
 def test_twelve_lists_export():
