@@ -10,9 +10,7 @@ otherwise. One commit, as for an accepted order (decision 0047)."""
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from config import timeutil
@@ -22,7 +20,8 @@ from merchants.models import Order, Store
 from merchants.webhooks.models import EventType
 from merchants.webhooks.services import event_emit
 
-from .models import LimitLowNotice, Refusal
+from . import sql
+from .models import Refusal
 
 LIMIT_CODE = "credit_limit_exceeded"
 # credit_limit.low (SPEC §6, policy): an accepted order leaves less than this share of the
@@ -62,19 +61,10 @@ def refusal_record(*, store_id: int, amount: Decimal, code: str, available: Deci
         list(Store.objects.select_for_update().filter(pk=store_id).values_list("pk"))
     refusal = Refusal.objects.create(store_id=store_id, amount=amount, code=code, available=available,
                                      buyer_id=buyer_id[:64], at=at)
-    if code == LIMIT_CODE and _notice_due(store_id=store_id, at=at):
+    if code == LIMIT_CODE and sql.limit_notice_due(store_id=store_id, code=LIMIT_CODE, since=at - REFUSAL_WINDOW, at=at,
+                                                   refusals=REFUSALS_FOR_NOTICE):
         limit_low_notify(store_id=store_id, limit=limit, available=available or ZERO, trigger="refusals", at=at)
     return refusal
-
-
-def _notice_due(*, store_id: int, at) -> bool:
-    """At least REFUSALS_FOR_NOTICE limit refusals within the window ending at `at`, and no
-    `credit_limit.low` sent to the store on that local day yet: one query."""
-    recent = (Refusal.objects.filter(store_id=OuterRef("pk"), code=LIMIT_CODE, at__gte=at - REFUSAL_WINDOW, at__lte=at)
-              .order_by().values("store_id").annotate(n=Count("pk")).values("n"))
-    sent = LimitLowNotice.objects.filter(store_id=OuterRef("pk"), day=timeutil.local_date(at))
-    return (Store.objects.filter(pk=store_id).annotate(recent=Coalesce(Subquery(recent), 0))
-            .filter(~Exists(sent), recent__gte=REFUSALS_FOR_NOTICE).exists())
 
 
 def limit_low_after_order(*, store_id: int, limit: Decimal, available: Decimal, at) -> bool:
@@ -89,13 +79,8 @@ def limit_low_notify(*, store_id: int, limit: Decimal, available: Decimal, trigg
     """`credit_limit.low` through the outbox, at most once per store per local day (platform
     time zone): the notice row's unique (store, day) decides, also between concurrent intakes.
     True when this call sent it."""
-    table = LimitLowNotice._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (store_id, day, trigger, at) VALUES (%s, %s, %s, %s) "
-                       "ON CONFLICT (store_id, day) DO NOTHING RETURNING id",
-                       [store_id, timeutil.local_date(at), trigger, at])
-        if cursor.fetchone() is None:
-            return False
+    if not sql.limit_notice_claim(store_id=store_id, trigger=trigger, at=at):
+        return False
     event_emit(store_id=store_id, type=EventType.CREDIT_LIMIT_LOW, at=at, data={
         "store": store_id, "effective_limit": f"{limit:.2f}", "available": f"{max(ZERO, available):.2f}",
         "trigger": trigger})
